@@ -1,0 +1,136 @@
+"""The `gitml` command: one thin entry point for people, DVC stages and CI."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Callable
+
+from gitml.errors import GitmlError
+
+logger = logging.getLogger("gitml")
+
+STAGES = ("ingest", "validate", "split", "train", "evaluate")
+UNEXPECTED_EXIT = 70
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    debug = _configure_logging()
+    try:
+        args.handler(args)
+    except GitmlError as exc:
+        if debug:
+            logger.exception("gitml %s failed", args.command)
+        else:
+            logger.error("%s", exc)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        logger.error("Interrupted; outputs are written atomically, so nothing was half-written.")
+        return 130
+    except Exception as exc:
+        if debug:
+            raise
+        logger.error(
+            "gitml %s failed unexpectedly: %s: %s. Run with LOG_LEVEL=DEBUG for the traceback "
+            "and report it.",
+            args.command,
+            type(exc).__name__,
+            exc,
+        )
+        return UNEXPECTED_EXIT
+    return 0
+
+
+def _run_stage(args: argparse.Namespace) -> None:
+    from importlib import import_module
+
+    from gitml.config import load_params
+
+    params = load_params(args.params)
+    import_module(f"gitml.stages.{args.command}").run(params)
+
+
+def _compose(args: argparse.Namespace) -> None:
+    from gitml.compose import compose_text, stale_diff, write_params
+    from gitml.errors import ConfigError
+
+    text = compose_text(args.conf, args.overrides)
+    if args.check:
+        diff = stale_diff(text, args.params)
+        if diff:
+            raise ConfigError(
+                f"{args.params} is stale: it differs from what conf/ composes to.\n{diff}"
+                "Run `gitml compose` (or move the experiment's overrides into conf/) and commit."
+            )
+        logger.info("%s is up to date with conf/", args.params)
+        return
+    changed = write_params(text, args.params)
+    logger.info("%s %s", args.params, "written" if changed else "unchanged")
+
+
+def _infer_contract(args: argparse.Namespace) -> None:
+    from gitml.infer import run
+
+    destination = run(args.path, args.target, args.name, args.task, args.output, args.force)
+    logger.info(
+        "Drafted %s. Review it, then `gitml compose data=%s` and `dvc repro`.",
+        destination,
+        destination.stem,
+    )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gitml", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(
+        name: str, handler: Callable[[argparse.Namespace], None], help_: str
+    ) -> argparse.ArgumentParser:
+        command = commands.add_parser(name, help=help_, description=help_)
+        command.set_defaults(handler=handler)
+        command.add_argument(
+            "--params", default="params.yaml", help="params file (default: %(default)s)"
+        )
+        return command
+
+    for stage in STAGES:
+        add(stage, _run_stage, f"run the `{stage}` pipeline stage (normally via `dvc repro`)")
+
+    compose = add("compose", _compose, "write params.yaml from conf/ with optional Hydra overrides")
+    compose.add_argument("overrides", nargs="*", help="Hydra overrides, e.g. model=random_forest")
+    compose.add_argument("--check", action="store_true", help="fail if params.yaml is stale")
+    compose.add_argument("--conf", default="conf", help="config directory (default: %(default)s)")
+
+    infer = add(
+        "infer-contract", _infer_contract, "draft conf/data/<name>.yaml from a CSV/Parquet file"
+    )
+    infer.add_argument("path", help="the data file (CSV or Parquet)")
+    infer.add_argument("--target", required=True, help="the column to predict")
+    infer.add_argument("--name", help="contract name (default: from the file name)")
+    infer.add_argument(
+        "--task", choices=("binary", "multiclass", "regression"), help="default: inferred"
+    )
+    infer.add_argument("--output", help="where to write (default: conf/data/<name>.yaml)")
+    infer.add_argument("--force", action="store_true", help="replace an existing file")
+    return parser
+
+
+class _CliHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """gitml's own stderr handler, so reconfiguring never touches anyone else's."""
+
+
+def _configure_logging() -> bool:
+    level_name = os.environ.get("LOG_LEVEL", "INFO").upper()
+    level = logging.getLevelNamesMapping().get(level_name, logging.INFO)
+    package_logger = logging.getLogger("gitml")
+    for handler in [h for h in package_logger.handlers if isinstance(h, _CliHandler)]:
+        package_logger.removeHandler(handler)
+    handler = _CliHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    package_logger.addHandler(handler)
+    package_logger.setLevel(level)
+    logging.captureWarnings(True)
+    return level <= logging.DEBUG

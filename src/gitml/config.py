@@ -1,0 +1,250 @@
+"""Typed params: params.yaml is validated whole, before any work, into frozen pydantic models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from gitml.errors import ConfigError
+
+PARAMS_FILE = "params.yaml"
+
+Task = Literal["binary", "multiclass", "regression"]
+Dtype = Literal["int", "float", "bool", "category", "str", "datetime"]
+Scalar = str | int | float | bool
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(strict=True, frozen=True, extra="forbid")
+
+
+# --- data ---------------------------------------------------------------------------------
+
+
+class ColumnSpec(Strict):
+    """One column of the data contract."""
+
+    dtype: Dtype
+    nullable: bool = False
+    min: float | None = None
+    max: float | None = None
+    allowed: list[Scalar] | None = None
+    unique: bool = False
+    feature: bool = True
+
+    @model_validator(mode="after")
+    def _range_is_ordered(self) -> ColumnSpec:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min ({self.min}) is greater than max ({self.max})")
+        return self
+
+
+class RowCheck(Strict):
+    """A row-level rule: a pandas expression that must hold where its columns are present."""
+
+    name: str
+    expr: str
+
+
+class SyntheticSource(Strict):
+    kind: Literal["synthetic"]
+    path: str  # the generator module: the dataset's true upstream for DVC
+    n_rows: int = Field(ge=100, le=10_000_000)
+
+
+class FileSource(Strict):
+    kind: Literal["file"]
+    path: str
+
+
+Source = Annotated[SyntheticSource | FileSource, Field(discriminator="kind")]
+
+
+class DataParams(Strict):
+    name: str
+    task: Task
+    target: str
+    positive_class: Scalar | None = None
+    id_column: str | None = None
+    source: Source
+    columns: dict[str, ColumnSpec] = Field(min_length=2)
+    checks: list[RowCheck] = []
+
+    @model_validator(mode="after")
+    def _columns_exist(self) -> DataParams:
+        for role, column in (("target", self.target), ("id_column", self.id_column)):
+            if column is not None and column not in self.columns:
+                raise ValueError(
+                    f"{role} {column!r} is not a column of the contract "
+                    f"(columns: {', '.join(self.columns)})"
+                )
+        if self.task == "regression" and self.columns[self.target].dtype not in ("int", "float"):
+            raise ValueError(f"task 'regression' needs a numeric target; {self.target!r} is not")
+        if not self.feature_columns:
+            raise ValueError("the contract has no feature columns besides the target and id")
+        return self
+
+    @property
+    def feature_columns(self) -> dict[str, ColumnSpec]:
+        """Columns the model learns from, in contract order."""
+        excluded = {self.target, self.id_column}
+        return {
+            name: spec
+            for name, spec in self.columns.items()
+            if spec.feature and name not in excluded and spec.dtype != "datetime"
+        }
+
+
+# --- split --------------------------------------------------------------------------------
+
+
+class SplitParams(Strict):
+    strategy: Literal["auto", "stratified", "random", "group", "time"] = "auto"
+    test_size: float = Field(gt=0, lt=1)
+    group_column: str | None = None
+    time_column: str | None = None
+
+    @model_validator(mode="after")
+    def _strategy_has_column(self) -> SplitParams:
+        if self.strategy == "group" and not self.group_column:
+            raise ValueError("strategy 'group' needs split.group_column")
+        if self.strategy == "time" and not self.time_column:
+            raise ValueError("strategy 'time' needs split.time_column")
+        return self
+
+
+# --- model --------------------------------------------------------------------------------
+
+
+class LinearParams(Strict):
+    """Logistic regression (classification) or ridge regression; `l2` is the penalty strength."""
+
+    name: Literal["linear"]
+    l2: float = Field(default=1.0, gt=0)
+    max_iter: int = Field(default=1000, ge=1)
+    class_weight: Literal["balanced"] | None = None
+
+
+class RandomForestParams(Strict):
+    name: Literal["random_forest"]
+    n_estimators: int = Field(default=200, ge=1)
+    max_depth: int | None = Field(default=None, ge=1)
+    min_samples_leaf: int = Field(default=1, ge=1)
+    max_features: float | Literal["sqrt", "log2"] | None = "sqrt"
+    max_samples: float | None = Field(default=None, gt=0, le=1)
+    class_weight: Literal["balanced", "balanced_subsample"] | None = None
+    n_jobs: int = -1
+
+
+class HistGradientBoostingParams(Strict):
+    name: Literal["hist_gradient_boosting"]
+    learning_rate: float = Field(default=0.1, gt=0)
+    max_iter: int = Field(default=200, ge=1)
+    max_depth: int | None = Field(default=None, ge=1)
+    max_leaf_nodes: int | None = Field(default=31, ge=2)
+    min_samples_leaf: int = Field(default=20, ge=1)
+    l2_regularization: float = Field(default=0.0, ge=0)
+    early_stopping: bool = True
+    class_weight: Literal["balanced"] | None = None
+
+
+ModelParams = Annotated[
+    LinearParams | RandomForestParams | HistGradientBoostingParams, Field(discriminator="name")
+]
+MODEL_NAMES = ("linear", "random_forest", "hist_gradient_boosting")
+
+
+# --- evaluate -----------------------------------------------------------------------------
+
+
+class EvaluateParams(Strict):
+    importance_max_rows: int = Field(default=5000, ge=10)
+    importance_repeats: int = Field(default=5, ge=1)
+    slice_max_categories: int = Field(default=20, ge=1)
+    slice_min_rows: int = Field(default=30, ge=1)
+    plot_max_points: int = Field(default=200, ge=10)
+    calibration_bins: int = Field(default=10, ge=2)
+    confusion_max_rows: int = Field(default=20000, ge=10)
+
+
+# --- paths and the whole file -------------------------------------------------------------
+
+
+class PathsParams(Strict):
+    raw: str
+    validated: str
+    validation_report: str
+    train: str
+    test: str
+    model: str
+    model_meta: str
+    metrics: str
+    predictions: str
+    importance: str
+    slices: str
+    plots: str
+
+
+class Params(Strict):
+    seed: int
+    paths: PathsParams
+    data: DataParams
+    split: SplitParams
+    model: ModelParams
+    evaluate: EvaluateParams
+
+    @model_validator(mode="after")
+    def _split_columns_exist(self) -> Params:
+        for key in ("group_column", "time_column"):
+            column = getattr(self.split, key)
+            if column is not None and column not in self.data.columns:
+                raise ValueError(
+                    f"split.{key} {column!r} is not a column of the data contract "
+                    f"conf/data/{self.data.name}.yaml"
+                )
+        return self
+
+
+def parse_params(raw: Any, origin: str = PARAMS_FILE) -> Params:
+    """Validate a params mapping; on failure raise ConfigError naming every bad dotted key."""
+    try:
+        return Params.model_validate(raw)
+    except ValidationError as exc:
+        problems = "\n".join(f"  {_dotted(err['loc'])}: {_reason(err)}" for err in exc.errors())
+        raise ConfigError(
+            f"{origin} is not valid ({exc.error_count()} problem(s)):\n{problems}\n"
+            "Fix the value in conf/ and run `gitml compose` (or pass a valid "
+            "`dvc exp run -S key=value`)."
+        ) from None
+
+
+def load_params(path: str | Path = PARAMS_FILE) -> Params:
+    import yaml
+
+    source = Path(path)
+    if not source.is_file():
+        raise ConfigError(f"{source} not found. Run `gitml compose` to write it from conf/.")
+    try:
+        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{source} is not valid YAML: {exc}. Run `gitml compose`.") from None
+    return parse_params(raw, origin=str(source))
+
+
+def _dotted(loc: tuple[int | str, ...]) -> str:
+    parts = [str(part) for part in loc]
+    # discriminated unions add the tag to the location (model.random_forest.max_depth); drop it
+    if len(parts) > 2 and parts[0] == "model" and parts[1] in MODEL_NAMES:
+        del parts[1]
+    if len(parts) > 3 and parts[:2] == ["data", "source"] and parts[2] in ("synthetic", "file"):
+        del parts[2]
+    return ".".join(parts) or "(top level)"
+
+
+def _reason(error: Any) -> str:
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] in ("missing", "extra_forbidden"):
+        return message
+    return f"{message} (got {error['input']!r})"

@@ -1,0 +1,227 @@
+"""The data contract: conf/data/<name>.yaml turned into a pandera schema, and its verdict.
+
+Validation is lazy (every failure at once). Categorical columns are checked as strings and
+only then turned into pandas categories, so an unexpected value is reported instead of being
+silently coerced to a missing value.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from gitml.config import ColumnSpec, DataParams, RowCheck
+from gitml.errors import DataError
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pandera.pandas as pa
+
+MAX_SAMPLES = 5
+TABLE_CHECKS = {
+    "column_in_dataframe": "column missing from the data",
+    "column_in_schema": "column not in the contract",
+}
+
+PANDAS_DTYPES = {
+    ("int", False): "int64",
+    ("int", True): "Int64",
+    ("float", False): "float64",
+    ("float", True): "float64",
+    ("bool", False): "bool",
+    ("bool", True): "boolean",
+    ("category", False): "str",
+    ("category", True): "str",
+    ("str", False): "str",
+    ("str", True): "str",
+    ("datetime", False): "datetime64[ns]",
+    ("datetime", True): "datetime64[ns]",
+}
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One failed check on one column (or on whole rows), with a few offending values."""
+
+    column: str
+    check: str
+    count: int
+    samples: list[Any]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    rows: int
+    nulls: dict[str, int]
+    failures: list[Failure] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    def as_report(self) -> dict[str, Any]:
+        return {
+            "passed": self.passed,
+            "rows": self.rows,
+            "columns": {name: {"nulls": count} for name, count in self.nulls.items()},
+            "failures": [vars(failure) for failure in self.failures],
+        }
+
+    def summary(self, contract_name: str) -> str:
+        """Failures grouped by column and check, for the terminal and the PR report."""
+        width = max((len(failure.column) for failure in self.failures), default=0)
+        lines = [
+            f"Data broke the contract conf/data/{contract_name}.yaml: "
+            f"{len(self.failures)} failed check(s) in {self.rows} rows."
+        ]
+        for failure in self.failures:
+            samples = ", ".join(repr(value) for value in failure.samples)
+            lines.append(
+                f"  {failure.column:<{width}}  {failure.check}: {failure.count} row(s), "
+                f"e.g. {samples}"
+            )
+        lines.append(
+            f"Fix the data, or the rule in conf/data/{contract_name}.yaml and run `gitml compose`."
+        )
+        return "\n".join(lines)
+
+
+def pandas_dtype(spec: ColumnSpec) -> str:
+    return PANDAS_DTYPES[(spec.dtype, spec.nullable)]
+
+
+def build_schema(data: DataParams) -> pa.DataFrameSchema:
+    import pandera.pandas as pa
+
+    columns = {name: _column(name, spec, data) for name, spec in data.columns.items()}
+    checks = [_row_check(check, list(data.columns)) for check in data.checks]
+    return pa.DataFrameSchema(columns, checks=checks, strict=True, coerce=True, name=data.name)
+
+
+def validate_frame(frame: pd.DataFrame, data: DataParams) -> tuple[pd.DataFrame | None, Verdict]:
+    """Check `frame` against the contract; return the typed frame (None on failure)."""
+    from pandera.errors import SchemaErrors
+
+    _require_target(frame, data)
+    try:
+        typed = build_schema(data).validate(frame, lazy=True)
+    except SchemaErrors as exc:
+        return None, Verdict(len(frame), _nulls(frame, data), _failures(exc.failure_cases))
+    failures = _target_failures(typed, data)
+    if failures:
+        return None, Verdict(len(frame), _nulls(frame, data), failures)
+    return to_model_dtypes(typed, data), Verdict(len(frame), _nulls(frame, data))
+
+
+def to_model_dtypes(frame: pd.DataFrame, data: DataParams) -> pd.DataFrame:
+    """Categorical columns become pandas categories (the declared values first, if any)."""
+    import pandas as pd
+
+    typed = frame.copy()
+    for name, spec in data.columns.items():
+        if spec.dtype == "category" and name in typed:
+            observed = sorted(typed[name].dropna().unique())
+            declared = [str(value) for value in spec.allowed or []]
+            categories = declared + [value for value in observed if value not in set(declared)]
+            typed[name] = pd.Categorical(typed[name], categories=categories)
+    return typed
+
+
+def _column(name: str, spec: ColumnSpec, data: DataParams) -> pa.Column:
+    import pandera.pandas as pa
+
+    checks = []
+    if spec.min is not None or spec.max is not None:
+        checks.append(_range_check(spec.min, spec.max))
+    if spec.allowed is not None:
+        allowed = (
+            [str(v) for v in spec.allowed] if spec.dtype in ("category", "str") else spec.allowed
+        )
+        checks.append(pa.Check.isin(allowed))
+    nullable = spec.nullable and name != data.target
+    return pa.Column(pandas_dtype(spec), checks, nullable=nullable, unique=spec.unique, coerce=True)
+
+
+def _range_check(low: float | None, high: float | None) -> pa.Check:
+    import pandera.pandas as pa
+
+    if low is not None and high is not None:
+        return pa.Check.in_range(low, high)
+    if low is not None:
+        return pa.Check.ge(low)
+    return pa.Check.le(high)
+
+
+def _row_check(check: RowCheck, columns: list[str]) -> pa.Check:
+    """Rows where a referenced column is null pass: nullability is the column rule's job."""
+    import pandera.pandas as pa
+
+    referenced = [c for c in columns if re.search(rf"(?<![\w.]){re.escape(c)}(?!\w)", check.expr)]
+
+    def holds(frame: pd.DataFrame) -> pd.Series:
+        import pandas as pd
+
+        try:
+            result = pd.Series(frame.eval(check.expr), index=frame.index)
+        except Exception as exc:
+            raise DataError(
+                f"Row check {check.name!r} has an invalid expression {check.expr!r}: {exc}. "
+                "Write a pandas expression over the contract's columns."
+            ) from exc
+        present = frame[referenced].notna().all(axis=1) if referenced else True
+        return result.astype(bool) | ~present
+
+    return pa.Check(holds, name=check.name, error=f"{check.name}: {check.expr}")
+
+
+def _require_target(frame: pd.DataFrame, data: DataParams) -> None:
+    if data.target not in frame.columns:
+        raise DataError(
+            f"Target column {data.target!r} is not in the data (columns: "
+            f"{', '.join(map(str, frame.columns))}). Set data.target in "
+            f"conf/data/{data.name}.yaml to one of them."
+        )
+    if frame.empty:
+        raise DataError(f"The dataset for {data.name!r} has no rows. Check data.source.path.")
+
+
+def _target_failures(frame: pd.DataFrame, data: DataParams) -> list[Failure]:
+    if data.task == "regression":
+        return []
+    classes = sorted(frame[data.target].dropna().unique().tolist(), key=str)
+    enough = 2 if data.task == "binary" else 3
+    if data.task == "binary" and len(classes) > 2:
+        return [Failure(data.target, f"binary target has {len(classes)} classes", 1, classes[:5])]
+    if len(classes) < enough:
+        check = f"{data.task} target needs at least {enough} classes, found {len(classes)}"
+        return [Failure(data.target, check, len(frame), classes)]
+    if data.positive_class is not None and data.positive_class not in classes:
+        check = f"positive_class {data.positive_class!r} is not a class of the target"
+        return [Failure(data.target, check, len(frame), classes)]
+    return []
+
+
+def _failures(cases: pd.DataFrame) -> list[Failure]:
+    failures = []
+    cases = cases.assign(column=cases["column"].fillna("(table)").astype(str))
+    table_level = cases["check"].isin(list(TABLE_CHECKS))
+    cases.loc[table_level, "column"] = "(table)"
+    cases.loc[table_level, "check"] = cases.loc[table_level, "check"].map(TABLE_CHECKS)
+    # row-level checks are reported once per column of the row; count each row once
+    row_level = (cases["schema_context"] == "DataFrameSchema") & ~table_level
+    cases.loc[row_level, "column"] = "(rows)"
+    for (column, check), group in cases.groupby(["column", "check"], sort=False):
+        if column == "(rows)":
+            rows = group.drop_duplicates("index")
+            count = len(rows)
+            samples = [f"row {index}" for index in rows["index"].head(MAX_SAMPLES)]
+        else:
+            count = len(group)
+            samples = group["failure_case"].drop_duplicates().head(MAX_SAMPLES).tolist()
+        failures.append(Failure(str(column), str(check), count, samples))
+    return sorted(failures, key=lambda failure: (failure.column, failure.check))
+
+
+def _nulls(frame: pd.DataFrame, data: DataParams) -> dict[str, int]:
+    return {name: int(frame[name].isna().sum()) for name in data.columns if name in frame}

@@ -1,0 +1,126 @@
+"""`gitml infer-contract`: draft conf/data/<name>.yaml from a table, for a person to review."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from gitml.config import DataParams
+from gitml.errors import ConfigError, DataError
+from gitml.io import read_table, write_with
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+MAX_CATEGORIES = 50
+MAX_CLASSES = 20
+
+
+def draft_contract(
+    frame: pd.DataFrame, name: str, target: str, source_path: str, task: str | None = None
+) -> dict[str, Any]:
+    """A data contract that `frame` passes: dtypes, nullability, ranges, allowed values."""
+    if target not in frame.columns:
+        raise DataError(
+            f"Target column {target!r} is not in {source_path} (columns: "
+            f"{', '.join(map(str, frame.columns))}). Pass --target with one of them."
+        )
+    if frame.empty:
+        raise DataError(f"{source_path} has no rows; cannot infer a contract from it.")
+    columns = {str(column): _column(frame[column]) for column in frame.columns}
+    ids = [c for c, spec in columns.items() if spec.get("unique") and c != target]
+    for column in ids:
+        columns[column]["feature"] = False  # one value per row: an identifier, not a signal
+    task = task or _task(frame[target], columns[target]["dtype"])
+    if task != "regression":
+        columns[target].pop("min", None)
+        columns[target].pop("max", None)
+    contract: dict[str, Any] = {"name": name, "task": task, "target": target}
+    if ids:
+        contract["id_column"] = ids[0]
+    contract["source"] = {"kind": "file", "path": source_path}
+    contract["columns"] = columns
+    contract["checks"] = []
+    DataParams.model_validate(contract)  # the draft must be a valid contract
+    return contract
+
+
+def render_contract(contract: dict[str, Any], rows: int) -> str:
+    header = (
+        f"# Data contract for {contract['name']!r}, drafted by `gitml infer-contract` from "
+        f"{rows} rows of {contract['source']['path']}.\n"
+        "# Review it: ranges and allowed values are what the sample held, so widen them where\n"
+        "# new data may legitimately go further; set nullable: false where a gap is a bug.\n"
+        "# Use it with `gitml compose data=<name>` or `dvc exp run -S data=<name>`.\n"
+    )
+    return header + yaml.safe_dump(contract, sort_keys=False, allow_unicode=True)
+
+
+def run(
+    path: str, target: str, name: str | None, task: str | None, output: str | None, force: bool
+) -> Path:
+    frame = read_table(path)
+    name = name or re.sub(r"\W+", "_", Path(path).stem).strip("_").lower() or "dataset"
+    destination = Path(output or f"conf/data/{name}.yaml")
+    if destination.exists() and not force:
+        raise ConfigError(
+            f"{destination} exists; pass --force to replace it or --output elsewhere."
+        )
+    contract = draft_contract(frame, name, target, path, task)
+    text = render_contract(contract, len(frame))
+    write_with(destination, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return destination
+
+
+def _column(series: pd.Series) -> dict[str, Any]:
+    values = series.dropna()
+    spec: dict[str, Any] = {"dtype": _dtype(series), "nullable": bool(series.isna().any())}
+    if spec["dtype"] in ("int", "float") and not values.empty:
+        spec["min"] = _plain(values.min())
+        spec["max"] = _plain(values.max())
+    elif spec["dtype"] == "category":
+        spec["allowed"] = sorted(str(value) for value in values.unique())
+    if spec["dtype"] in ("int", "str") and len(values) > 1 and values.is_unique:
+        spec["unique"] = True
+    if spec["dtype"] == "datetime":
+        spec["feature"] = False
+    return spec
+
+
+def _dtype(series: pd.Series) -> str:
+    import pandas as pd
+    from pandas.api import types
+
+    values = series.dropna()
+    if types.is_bool_dtype(series) or (len(values) and set(values.unique()) <= {True, False}):
+        return "bool"
+    if types.is_integer_dtype(series):
+        return "int"
+    if types.is_float_dtype(series):
+        integral = len(values) > 0 and bool((values == values.round()).all())
+        return "int" if integral and values.abs().max() < 2**53 else "float"
+    if types.is_datetime64_any_dtype(series):
+        return "datetime"
+    text = values.astype(str)
+    looks_like_date = len(text) > 0 and text.str.match(r"^\d{4}-\d{2}-\d{2}").all()
+    if looks_like_date and pd.to_datetime(text, errors="coerce", format="ISO8601").notna().all():
+        return "datetime"
+    distinct = text.nunique()
+    return "category" if distinct <= MAX_CATEGORIES and distinct < max(len(text) / 2, 2) else "str"
+
+
+def _task(target: pd.Series, dtype: str) -> str:
+    distinct = target.nunique(dropna=True)
+    if distinct == 2:
+        return "binary"
+    if dtype in ("category", "str", "bool") or (dtype == "int" and distinct <= MAX_CLASSES):
+        return "multiclass"
+    return "regression"
+
+
+def _plain(value: Any) -> int | float:
+    number = value.item() if hasattr(value, "item") else value
+    return int(number) if float(number).is_integer() else float(number)

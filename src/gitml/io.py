@@ -1,0 +1,114 @@
+"""File I/O shared by the stages: clear errors on read, atomic writes so a failure loses nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gitml.errors import DataError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+TABLE_SUFFIXES = (".csv", ".parquet", ".pq")
+
+
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path next to `path`; move it into place only if the block succeeds."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_with(path: str | Path, writer: Callable[[Path], object]) -> None:
+    """Write `path` atomically by calling `writer(temporary_path)`."""
+    with atomic_path(path) as tmp:
+        writer(tmp)
+
+
+def write_json(path: str | Path, payload: Any) -> None:
+    text = json.dumps(_finite(payload), indent=2, default=_json_default, allow_nan=False) + "\n"
+    write_with(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def read_json(path: str | Path) -> Any:
+    return json.loads(_existing(path).read_text(encoding="utf-8"))
+
+
+def write_parquet(path: str | Path, frame: pd.DataFrame) -> None:
+    write_with(path, lambda tmp: frame.to_parquet(tmp, index=True))
+
+
+def read_table(path: str | Path, hint: str = "") -> pd.DataFrame:
+    """Read a CSV or Parquet file; fail with one message naming the file and the fix."""
+    import pandas as pd
+
+    source = _existing(path, hint)
+    suffix = source.suffix.lower()
+    if suffix not in TABLE_SUFFIXES:
+        raise DataError(
+            f"Cannot read {source}: unsupported file type {suffix!r}. "
+            f"Use one of {', '.join(TABLE_SUFFIXES)}."
+        )
+    try:
+        if suffix == ".csv":
+            return pd.read_csv(source, low_memory=False)
+        return pd.read_parquet(source)
+    except Exception as exc:  # pandas/pyarrow raise many types for a corrupt file
+        raise DataError(
+            f"Cannot read {source} as {suffix[1:]}: {exc}. Check that the file is a valid "
+            f"{suffix[1:]} table."
+        ) from exc
+
+
+def file_sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _existing(path: str | Path, hint: str = "") -> Path:
+    source = Path(path)
+    if not source.is_file():
+        fix = hint or "Run the stage that produces it (`dvc repro`) or fix the path."
+        raise DataError(f"File not found: {source}. {fix}")
+    return source
+
+
+def _json_default(value: Any) -> Any:
+    # numpy scalars and arrays reach the reports; turn them into plain JSON values
+    if hasattr(value, "item") and callable(value.item) and getattr(value, "ndim", 1) == 0:
+        return value.item()
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"Cannot serialise {type(value).__name__} to JSON")
+
+
+def _finite(value: Any) -> Any:
+    """Replace NaN/inf with None: JSON has no such numbers and DVC's parsers reject them."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    if hasattr(value, "item") and getattr(value, "ndim", 1) == 0:
+        return _finite(value.item())
+    return value

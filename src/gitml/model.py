@@ -1,0 +1,101 @@
+"""The model artifact: estimator factory, the full Pipeline, and safe save/load (skops)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gitml.config import (
+    DataParams,
+    HistGradientBoostingParams,
+    LinearParams,
+    ModelParams,
+    RandomForestParams,
+)
+from gitml.errors import DataError
+from gitml.features import build_preprocessor, feature_kinds
+from gitml.io import write_with
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
+
+# Types a gitml model file may contain beyond skops' defaults. Loading refuses anything else,
+# so a tampered model file cannot smuggle in code to run.
+TRUSTED_TYPES = frozenset(
+    {
+        "functools.partial",
+        "gitml.features.to_float",
+        "gitml.features.to_object",
+        "numpy.dtype",
+        "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper",
+        "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+        "sklearn.tree._tree.Tree",
+        "sklearn.utils.validation.check_array",
+    }
+)
+
+
+def build_estimator(params: ModelParams, task: str, seed: int) -> Any:
+    """The estimator named by `params.name`, for a classification or regression task."""
+    from sklearn import ensemble, linear_model
+
+    classify = task != "regression"
+    match params:
+        case LinearParams():
+            if classify:
+                return linear_model.LogisticRegression(
+                    C=1.0 / params.l2, max_iter=params.max_iter, class_weight=params.class_weight
+                )
+            return linear_model.Ridge(alpha=params.l2)
+        case RandomForestParams():
+            forest = ensemble.RandomForestClassifier if classify else ensemble.RandomForestRegressor
+            options = params.model_dump(exclude={"name", "class_weight"})
+            if classify:
+                options["class_weight"] = params.class_weight
+            return forest(random_state=seed, **options)
+        case HistGradientBoostingParams():
+            boosting = (
+                ensemble.HistGradientBoostingClassifier
+                if classify
+                else ensemble.HistGradientBoostingRegressor
+            )
+            options = params.model_dump(exclude={"name", "class_weight"})
+            if classify:
+                options["class_weight"] = params.class_weight
+            return boosting(random_state=seed, **options)
+    raise AssertionError(f"unhandled model params {params!r}")  # pydantic restricts the names
+
+
+def build_pipeline(data: DataParams, params: ModelParams, seed: int) -> Pipeline:
+    """Preprocessing + estimator as one Pipeline over the raw feature columns."""
+    from sklearn.pipeline import Pipeline
+
+    native = isinstance(params, HistGradientBoostingParams)
+    preprocessor, categorical_indices = build_preprocessor(feature_kinds(data), native)
+    estimator = build_estimator(params, data.task, seed)
+    if native:
+        estimator.set_params(categorical_features=categorical_indices or None)
+    return Pipeline([("features", preprocessor), ("estimator", estimator)])
+
+
+def save_model(pipeline: Pipeline, path: str | Path) -> None:
+    import skops.io as sio
+
+    write_with(path, lambda tmp: sio.dump(pipeline, tmp))
+
+
+def load_model(path: str | Path) -> Pipeline:
+    """Load a skops model file, trusting only the types in TRUSTED_TYPES."""
+    import skops.io as sio
+
+    source = Path(path)
+    if not source.is_file():
+        raise DataError(f"Model file not found: {source}. Run `dvc repro` to train it.")
+    untrusted = set(sio.get_untrusted_types(file=source))
+    refused = sorted(untrusted - TRUSTED_TYPES)
+    if refused:
+        raise DataError(
+            f"Refusing to load {source}: it contains types gitml does not trust "
+            f"({', '.join(refused)}). Retrain it with `dvc repro` from a trusted commit."
+        )
+    return sio.load(source, trusted=sorted(untrusted))

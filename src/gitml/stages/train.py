@@ -1,0 +1,73 @@
+"""Stage `train`: train set → models/model.skops (one Pipeline) + models/model.json."""
+
+from __future__ import annotations
+
+import logging
+import platform
+import time
+from datetime import UTC, datetime
+from importlib import metadata
+from typing import TYPE_CHECKING, Any
+
+from gitml.config import DataParams, ModelParams, Params
+from gitml.features import feature_kinds
+from gitml.io import file_sha256, read_table, write_json
+from gitml.model import build_pipeline, save_model
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from sklearn.pipeline import Pipeline
+
+logger = logging.getLogger(__name__)
+
+VERSIONED = ("gitml", "scikit-learn", "pandas", "numpy", "pyarrow", "skops", "pandera")
+
+
+def fit_model(train: pd.DataFrame, data: DataParams, model: ModelParams, seed: int) -> Pipeline:
+    """Fit preprocessing + estimator on the contract's feature columns of `train`."""
+    pipeline = build_pipeline(data, model, seed)
+    return pipeline.fit(train[list(data.feature_columns)], train[data.target].to_numpy())
+
+
+def describe_model(
+    pipeline: Pipeline, params: Params, train_sha256: str, seconds: float
+) -> dict[str, Any]:
+    """The metadata that travels with the model: features, classes, params, lineage."""
+    data = params.data
+    classes = pipeline.classes_.tolist() if hasattr(pipeline, "classes_") else []
+    positive = data.positive_class if data.positive_class is not None else (classes or [None])[-1]
+    return {
+        "task": data.task,
+        "target": data.target,
+        "id_column": data.id_column,
+        "features": [
+            {"name": name, "dtype": data.columns[name].dtype, "kind": kind}
+            for name, kind in feature_kinds(data).items()
+        ],
+        "classes": classes,
+        "positive_class": positive if data.task == "binary" else None,
+        "model": params.model.model_dump(),
+        "seed": params.seed,
+        "train_data": {"path": params.paths.train, "sha256": train_sha256},
+        "training_seconds": round(seconds, 3),
+        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "versions": {"python": platform.python_version()}
+        | {name: metadata.version(name) for name in VERSIONED},
+    }
+
+
+def run(params: Params) -> None:
+    train = read_table(params.paths.train)
+    started = time.perf_counter()
+    pipeline = fit_model(train, params.data, params.model, params.seed)
+    seconds = time.perf_counter() - started
+    save_model(pipeline, params.paths.model)
+    meta = describe_model(pipeline, params, file_sha256(params.paths.train), seconds)
+    write_json(params.paths.model_meta, meta)
+    logger.info(
+        "train: %s on %d rows in %.1f s → %s",
+        params.model.name,
+        len(train),
+        seconds,
+        params.paths.model,
+    )

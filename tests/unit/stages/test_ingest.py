@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from gitml.config import FileSource, Params
+from gitml.errors import DataError
+from gitml.stages import ingest
+from tests.conftest import with_paths
+
+
+def test_synthetic_source_writes_the_raw_table(params: Params, tmp_path: Path) -> None:
+    ingest.run(with_paths(params, tmp_path))
+    raw = pd.read_parquet(tmp_path / params.paths.raw)
+    assert raw.shape == (2000, 16)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_file_source_reads_csv_and_parquet(tmp_path: Path, suffix: str) -> None:
+    frame = pd.DataFrame({"a": [1, 2], "b": ["x", "y"]})
+    path = tmp_path / f"table{suffix}"
+    frame.to_csv(path, index=False) if suffix == ".csv" else frame.to_parquet(path)
+    loaded = ingest.load_source(FileSource(kind="file", path=str(path)), seed=0)
+    pd.testing.assert_frame_equal(loaded, frame, check_dtype=False)
+
+
+def test_missing_and_unreadable_files_say_what_and_how(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match=r"File not found: .*nope\.csv\. Set data\.source\.path"):
+        ingest.load_source(FileSource(kind="file", path=str(tmp_path / "nope.csv")), seed=0)
+    bad = tmp_path / "bad.parquet"
+    bad.write_text("not parquet")
+    with pytest.raises(DataError, match=r"Cannot read .*bad\.parquet as parquet"):
+        ingest.load_source(FileSource(kind="file", path=str(bad)), seed=0)
+    xls = tmp_path / "book.xlsx"
+    xls.write_text("")
+    with pytest.raises(DataError, match=r"unsupported file type '\.xlsx'"):
+        ingest.load_source(FileSource(kind="file", path=str(xls)), seed=0)
+
+
+def test_an_empty_file_fails_and_keeps_the_previous_output(params: Params, tmp_path: Path) -> None:
+    ingest.run(with_paths(params, tmp_path))
+    before = (tmp_path / params.paths.raw).read_bytes()
+    empty = tmp_path / "empty.csv"
+    empty.write_text("a,b\n")
+    source = FileSource(kind="file", path=str(empty))
+    broken = with_paths(params, tmp_path).model_copy(
+        update={"data": params.data.model_copy(update={"source": source})}
+    )
+    with pytest.raises(DataError, match="has no rows"):
+        ingest.run(broken)
+    assert (tmp_path / params.paths.raw).read_bytes() == before

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gitml.config import Params, SplitParams
+from gitml.errors import DataError
+from gitml.stages.split import split_data
+
+
+@pytest.fixture
+def frame() -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    n = 1000
+    return pd.DataFrame(
+        {
+            "x": rng.normal(size=n),
+            "store": rng.integers(0, 40, n),
+            "day": rng.integers(0, 100, n),
+            "churned": (rng.random(n) < 0.2).astype(int),
+        }
+    ).rename_axis("row_id")
+
+
+def _split(strategy: str, **extra: object) -> SplitParams:
+    return SplitParams.model_validate({"strategy": strategy, "test_size": 0.25, **extra})
+
+
+def test_stratified_split_is_disjoint_complete_and_keeps_the_class_balance(
+    frame: pd.DataFrame, params: Params
+) -> None:
+    before = frame.copy()
+    train, test = split_data(frame, params.data, _split("auto"), seed=1)
+    assert set(train.index).isdisjoint(test.index)
+    assert len(train) + len(test) == len(frame)
+    assert len(test) == 250
+    assert abs(test["churned"].mean() - frame["churned"].mean()) < 0.005
+    pd.testing.assert_frame_equal(frame, before)
+
+
+def test_same_seed_same_split_other_seed_other_split(frame: pd.DataFrame, params: Params) -> None:
+    first = split_data(frame, params.data, _split("random"), seed=1)[1]
+    again = split_data(frame, params.data, _split("random"), seed=1)[1]
+    other = split_data(frame, params.data, _split("random"), seed=2)[1]
+    assert list(first.index) == list(again.index)
+    assert list(first.index) != list(other.index)
+
+
+def test_group_split_never_puts_a_group_on_both_sides(frame: pd.DataFrame, params: Params) -> None:
+    train, test = split_data(frame, params.data, _split("group", group_column="store"), seed=1)
+    assert set(train["store"]).isdisjoint(test["store"])
+    assert not test.empty
+
+
+def test_time_split_tests_on_the_latest_rows(frame: pd.DataFrame, params: Params) -> None:
+    train, test = split_data(frame, params.data, _split("time", time_column="day"), seed=1)
+    assert train["day"].max() < test["day"].min()
+    assert 0.2 < len(test) / len(frame) < 0.3
+
+
+def test_a_class_with_one_row_cannot_be_stratified(frame: pd.DataFrame, params: Params) -> None:
+    rare = frame.assign(churned=0)
+    rare.loc[0, "churned"] = 1
+    with pytest.raises(DataError, match=r"class\(es\) \[1\] have a single row.*strategy=random"):
+        split_data(rare, params.data, _split("stratified"), seed=1)

@@ -1,0 +1,155 @@
+"""Every kind of bad input: one clear message, a non-zero exit, no traceback, nothing lost."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from gitml import cli
+from gitml.errors import ConfigError, ContractError, DataError
+from gitml.synthetic import generate_churn
+from tests.conftest import ROOT
+
+STAGES = ["ingest", "validate", "split", "train", "evaluate"]
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project dir with conf/ and a CSV source, trained once through the CLI."""
+    shutil.copytree(ROOT / "conf", tmp_path / "conf")
+    monkeypatch.chdir(tmp_path)
+    generate_churn(800, 1).to_csv("customers.csv", index=False)
+    assert (
+        cli.main(["infer-contract", "customers.csv", "--target", "churned", "--name", "mine"]) == 0
+    )
+    assert cli.main(["compose", "data=mine"]) == 0
+    for stage in STAGES:
+        assert cli.main([stage]) == 0
+    return tmp_path
+
+
+def _outputs(root: Path) -> dict[str, bytes]:
+    files = [*root.glob("data/**/*.parquet"), *root.glob("models/*"), *root.glob("reports/*.json")]
+    return {str(path): path.read_bytes() for path in files}
+
+
+def _fails(argv: list[str], code: int, message: str, capsys: pytest.CaptureFixture[str]) -> str:
+    assert cli.main(argv) == code
+    err = capsys.readouterr().err
+    assert message in err, err
+    assert "Traceback" not in err
+    return err
+
+
+def test_infer_contract_drafts_a_usable_contract(project: Path) -> None:
+    contract = yaml.safe_load((project / "conf/data/mine.yaml").read_text())
+    assert contract["task"] == "binary"
+    assert contract["id_column"] == "customer_id"
+    assert contract["columns"]["contract"]["dtype"] == "category"
+    assert contract["columns"]["has_partner"] == {"dtype": "bool", "nullable": True}
+    assert (project / "reports/metrics.json").is_file()
+
+
+def test_missing_source_file(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    Path("customers.csv").unlink()
+    before = _outputs(project)
+    _fails(
+        ["ingest"],
+        DataError.exit_code,
+        "File not found: customers.csv. Set data.source.path",
+        capsys,
+    )
+    assert _outputs(project) == before
+
+
+def test_missing_target_column(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pd.read_csv("customers.csv").drop(columns=["churned"]).to_csv("customers.csv", index=False)
+    assert cli.main(["ingest"]) == 0
+    before = _outputs(project)
+    _fails(["validate"], DataError.exit_code, "Target column 'churned' is not in the data", capsys)
+    assert _outputs(project) == before
+
+
+def test_wrong_column_type(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    frame = pd.read_csv("customers.csv").astype({"tenure_months": object})
+    frame.loc[3, "tenure_months"] = "ten"
+    frame.to_csv("customers.csv", index=False)
+    assert cli.main(["ingest"]) == 0
+    validated = (project / "data/interim/validated.parquet").read_bytes()
+    err = _fails(
+        ["validate"], ContractError.exit_code, "Data broke the contract conf/data/mine.yaml", capsys
+    )
+    assert "tenure_months" in err
+    assert "'ten'" in err
+    assert (project / "data/interim/validated.parquet").read_bytes() == validated
+    assert yaml.safe_load((project / "reports/validation.json").read_text())["passed"] is False
+
+
+def test_empty_dataset(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pd.read_csv("customers.csv").head(0).to_csv("customers.csv", index=False)
+    before = _outputs(project)
+    _fails(["ingest"], DataError.exit_code, "has no rows", capsys)
+    assert _outputs(project) == before
+
+
+def test_target_with_one_class(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pd.read_csv("customers.csv").assign(churned=0).to_csv("customers.csv", index=False)
+    assert cli.main(["ingest"]) == 0
+    _fails(
+        ["validate"],
+        ContractError.exit_code,
+        "binary target needs at least 2 classes, found 1",
+        capsys,
+    )
+
+
+def test_unknown_model_name(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = Path("params.yaml").read_text()
+    _fails(
+        ["compose", "data=mine", "model=xgboost"],
+        ConfigError.exit_code,
+        "Could not find 'model/xgboost'",
+        capsys,
+    )
+    assert Path("params.yaml").read_text() == before
+
+
+def test_bad_config_value(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = _outputs(project)
+    params = yaml.safe_load(Path("params.yaml").read_text())
+    params["model"]["max_depht"] = 6
+    Path("params.yaml").write_text(yaml.safe_dump(params))
+    _fails(
+        ["train"], ConfigError.exit_code, "model.max_depht: Extra inputs are not permitted", capsys
+    )
+    assert _outputs(project) == before
+
+
+def test_debug_log_level_shows_the_traceback(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOG_LEVEL", "DEBUG")
+    Path("customers.csv").unlink()
+    assert cli.main(["ingest"]) == DataError.exit_code
+    assert "Traceback" in capsys.readouterr().err
+
+
+def test_infer_contract_refuses_to_overwrite(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _fails(
+        ["infer-contract", "customers.csv", "--target", "churned", "--name", "mine"],
+        ConfigError.exit_code,
+        "exists; pass --force",
+        capsys,
+    )
+    _fails(
+        ["infer-contract", "customers.csv", "--target", "nope", "--name", "other"],
+        DataError.exit_code,
+        "Target column 'nope' is not in customers.csv",
+        capsys,
+    )

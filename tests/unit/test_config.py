@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml
+
+from gitml.config import Params, load_params, parse_params
+from gitml.errors import ConfigError
+
+
+def _raw(params: Params) -> dict[str, Any]:
+    return params.model_dump()
+
+
+def test_composed_default_params_are_valid(params: Params) -> None:
+    assert params.data.task == "binary"
+    assert params.model.name == "hist_gradient_boosting"
+    assert "customer_id" not in params.data.feature_columns
+    assert "churned" not in params.data.feature_columns
+
+
+def test_a_typo_in_a_model_key_names_the_dotted_key(params: Params) -> None:
+    raw = _raw(params)
+    raw["model"]["max_depht"] = 6
+    with pytest.raises(ConfigError, match=r"model\.max_depht: Extra inputs are not permitted"):
+        parse_params(raw)
+
+
+def test_an_unknown_model_name_lists_the_known_ones(params: Params) -> None:
+    raw = _raw(params)
+    raw["model"] = {"name": "xgboost"}
+    with pytest.raises(ConfigError) as error:
+        parse_params(raw)
+    assert "xgboost" in str(error.value)
+    assert "random_forest" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value", "expected"),
+    [
+        ("split", "test_size", 1.5, r"split\.test_size: .*less than 1 \(got 1\.5\)"),
+        ("model", "max_iter", "many", r"model\.max_iter: .*integer \(got 'many'\)"),
+        ("data", "target", "nope", r"target 'nope' is not a column of the contract"),
+        ("split", "strategy", "group", r"strategy 'group' needs split.group_column"),
+    ],
+)
+def test_a_bad_value_names_key_and_value(
+    params: Params, section: str, key: str, value: object, expected: str
+) -> None:
+    raw = _raw(params)
+    raw[section][key] = value
+    with pytest.raises(ConfigError, match=expected):
+        parse_params(raw)
+
+
+def test_params_are_frozen(params: Params) -> None:
+    with pytest.raises(ValueError, match="frozen"):
+        params.seed = 1  # type: ignore[misc]
+
+
+def test_missing_params_file_says_how_to_create_it(tmp_path: Any) -> None:
+    with pytest.raises(ConfigError, match="gitml compose"):
+        load_params(tmp_path / "params.yaml")
+
+
+def test_params_file_round_trips(params: Params, tmp_path: Any) -> None:
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump(_raw(params)))
+    assert load_params(path) == params
