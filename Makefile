@@ -39,7 +39,7 @@ types: install ## mypy --strict on src/
 	$(RUN) mypy
 
 pytest: install ## the test suite (unit + integration)
-	$(RUN) pytest -n 2
+	$(RUN) pytest
 
 bench: install ## benchmarks; results in bench/results/ (BENCH_ROWS="10000 100000 1000000")
 	$(RUN) python bench/pipeline.py $(if $(BENCH_ROWS),--rows $(BENCH_ROWS))
