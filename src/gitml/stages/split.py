@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import math
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from gitml.config import DataParams, Params, SplitParams
 from gitml.errors import DataError
@@ -44,39 +47,57 @@ def run(params: Params) -> None:
 def _by_row(
     frame: pd.DataFrame, data: DataParams, stratify: pd.Series | None, size: float, seed: int
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    from sklearn.model_selection import train_test_split
-
-    if stratify is not None:
-        counts = stratify.value_counts()
-        rare = counts[counts < 2]
-        if not rare.empty:
+    # plain NumPy: importing scikit-learn would cost this stage a second of start-up
+    rng = np.random.default_rng(seed)
+    n_test = math.ceil(size * len(frame))
+    if stratify is None:
+        test_rows = rng.permutation(len(frame))[:n_test]
+    else:
+        labels, codes = np.unique(stratify.to_numpy(), return_inverse=True)
+        counts = np.bincount(codes)
+        if (counts < 2).any():
             raise DataError(
-                f"Cannot stratify on {data.target!r}: class(es) {rare.index.tolist()} have a "
-                "single row. Add rows, drop the class, or set split.strategy=random."
+                f"Cannot stratify on {data.target!r}: class(es) {labels[counts < 2].tolist()} "
+                "have a single row. Add rows, drop the class, or set split.strategy=random."
             )
-    try:
-        train, test = train_test_split(frame, test_size=size, random_state=seed, stratify=stratify)
-    except ValueError as exc:
-        raise DataError(f"Cannot split {len(frame)} rows with test_size={size}: {exc}") from exc
-    return train, test
+        quotas = _largest_remainder(counts * size, n_test)
+        quotas = np.clip(quotas, 1, counts - 1)  # every class on both sides
+        test_rows = np.concatenate(
+            [rng.permutation(np.flatnonzero(codes == c))[:k] for c, k in enumerate(quotas)]
+        )
+    return _take(frame, test_rows)
 
 
 def _by_group(
     frame: pd.DataFrame, column: str, size: float, seed: int
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    from sklearn.model_selection import GroupShuffleSplit
-
     groups = frame[column]
     if groups.isna().any():
         raise DataError(
             f"split.group_column {column!r} has {int(groups.isna().sum())} missing values; "
             "every row needs a group. Fill them or mark the column nullable: false."
         )
-    if groups.nunique() < 2:
+    names = groups.unique()
+    if len(names) < 2:
         raise DataError(f"split.group_column {column!r} has fewer than 2 groups; cannot split.")
-    splitter = GroupShuffleSplit(n_splits=1, test_size=size, random_state=seed)
-    train_rows, test_rows = next(splitter.split(frame, groups=groups))
-    return frame.iloc[train_rows], frame.iloc[test_rows]
+    rng = np.random.default_rng(seed)
+    n_test = min(max(math.ceil(size * len(names)), 1), len(names) - 1)
+    test_groups = rng.permutation(names)[:n_test]
+    return _take(frame, np.flatnonzero(groups.isin(test_groups).to_numpy()))
+
+
+def _take(frame: pd.DataFrame, test_rows: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+    in_test = np.zeros(len(frame), dtype=bool)
+    in_test[test_rows] = True
+    return frame[~in_test], frame[in_test]
+
+
+def _largest_remainder(shares: np.ndarray, total: int) -> np.ndarray:
+    """Integers proportional to `shares` that add up to `total`."""
+    floors: np.ndarray = np.floor(shares).astype(int)
+    order = np.argsort(-(shares - floors), kind="stable")
+    floors[order[: total - floors.sum()]] += 1
+    return floors
 
 
 def _by_time(frame: pd.DataFrame, column: str, size: float) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -64,3 +64,14 @@ def test_a_class_with_one_row_cannot_be_stratified(frame: pd.DataFrame, params: 
     rare.loc[0, "churned"] = 1
     with pytest.raises(DataError, match=r"class\(es\) \[1\] have a single row.*strategy=random"):
         split_data(rare, params.data, _split("stratified"), seed=1)
+
+
+@pytest.mark.parametrize(("rows", "size"), [(999, 0.2), (37, 0.3), (10, 0.5)])
+def test_stratified_test_set_has_exactly_the_requested_share(
+    frame: pd.DataFrame, params: Params, rows: int, size: float
+) -> None:
+    subset = frame.head(rows)
+    split = SplitParams.model_validate({"strategy": "stratified", "test_size": size})
+    train, test = split_data(subset, params.data, split, seed=0)
+    assert len(test) == -(-rows * size // 1)  # ceil, as scikit-learn does
+    assert set(test["churned"]) == set(train["churned"]) == set(subset["churned"])
