@@ -108,7 +108,7 @@ def bench_size(rows: int) -> dict[str, object]:
 
 def table(results: list[dict[str, object]]) -> str:
     lines = [
-        "| rows | dvc repro s | script s | pipeline − script s | ratio | no-op s | peak RSS MB | "
+        "| rows | dvc repro s | script s | pipeline - script s | ratio | no-op s | peak RSS MB | "
         + " | ".join(f"{s} s" for s in STAGES)
         + " |",
         "|" + "---|" * (7 + len(STAGES)),
@@ -117,8 +117,9 @@ def table(results: list[dict[str, object]]) -> str:
         stages = r["stages"]
         assert isinstance(stages, dict)
         lines.append(
-            f"| {r['rows']:,} | {r['pipeline_seconds']} | {r['script_seconds']} | {r['fixed_cost_seconds']} | "
-            f"{r['ratio']} | {r['noop_repro_seconds']} | {r['pipeline_peak_rss_mb']} | "
+            f"| {r['rows']:,} | {r['pipeline_seconds']} | {r['script_seconds']} | "
+            f"{r['fixed_cost_seconds']} | {r['ratio']} | {r['noop_repro_seconds']} | "
+            f"{r['pipeline_peak_rss_mb']} | "
             + " | ".join(str(stages[s]["seconds"]) for s in STAGES)
             + " |"
         )
