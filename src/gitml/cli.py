@@ -82,6 +82,36 @@ def _infer_contract(args: argparse.Namespace) -> None:
     )
 
 
+def _report(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from gitml.config import load_params
+    from gitml.report.build import build_report, write_report
+
+    params = load_params(args.params)
+    report = build_report(Path.cwd(), args.baseline, params)
+    write_report(report, Path(args.output_dir))
+    logger.info(
+        "report: %s against %s → %s/report.md (%d characters; full: report-full.md)",
+        report.verdict.status.upper(),
+        args.baseline,
+        args.output_dir,
+        len(report.comment),
+    )
+
+
+def _gate(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from gitml.config import load_params
+    from gitml.report.build import gate
+
+    verdict = gate(Path.cwd(), Path(args.summary), load_params(args.params))
+    for note in verdict.notes:
+        logger.info("%s", note)
+    logger.info("The gate passes (%s).", verdict.status)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gitml", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -115,6 +145,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     infer.add_argument("--output", help="where to write (default: conf/data/<name>.yaml)")
     infer.add_argument("--force", action="store_true", help="replace an existing file")
+
+    report = add("report", _report, "compare the pipeline outputs with a baseline ref: report.md")
+    report.add_argument("--baseline", default="main", help="git ref (default: %(default)s)")
+    report.add_argument("--output-dir", default="reports", help="default: %(default)s")
+
+    gate = add("gate", _gate, "fail (exit 5) when the report's verdict fails, with every reason")
+    gate.add_argument(
+        "--summary", default="reports/report.json", help="the report's JSON (default: %(default)s)"
+    )
     return parser
 
 

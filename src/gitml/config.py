@@ -169,6 +169,64 @@ class EvaluateParams(Strict):
     confusion_max_rows: int = Field(default=20000, ge=10)
 
 
+# --- report and gate ---------------------------------------------------------------------
+
+
+class DriftThresholds(Strict):
+    """A column has drifted when any statistic exceeds its threshold (see report/drift.py)."""
+
+    psi: float = Field(default=0.2, gt=0)
+    js: float = Field(default=0.1, gt=0, le=1)
+    ks: float = Field(default=0.1, gt=0, le=1)
+    wasserstein: float = Field(default=0.1, gt=0)
+    max_rows: int = Field(default=200_000, ge=100)  # rows sampled per side
+
+
+class ReportParams(Strict):
+    resamples: int = Field(default=1000, ge=100, le=100_000)
+    confidence: float = Field(default=0.95, gt=0.5, lt=1)
+    drift: DriftThresholds = DriftThresholds()
+    max_table_rows: int = Field(default=20, ge=3)
+    top_features: int = Field(default=10, ge=1)
+    top_slices: int = Field(default=8, ge=1)
+    max_chars: int = Field(default=60_000, ge=5_000, le=65_536)  # GitHub's comment limit
+
+
+class GateRule(Strict):
+    """`min` (higher-is-better metrics) or `max` (lower-is-better) is an absolute bound;
+    `tolerance` is how much worse than the baseline the branch may be (95% confidence)."""
+
+    min: float | None = None
+    max: float | None = None
+    tolerance: float | None = Field(default=None, ge=0)
+
+
+class GateParams(Strict):
+    contract: bool = True  # fail when the data breaks its contract
+    rules: dict[Task, dict[str, GateRule]] = {}
+
+    @model_validator(mode="after")
+    def _rules_name_metrics_of_their_task(self) -> GateParams:
+        from gitml.metrics import HEADLINE, LOWER_IS_BETTER
+
+        for task, rules in self.rules.items():
+            for metric, rule in rules.items():
+                where = f"rules.{task}.{metric}"
+                if metric not in HEADLINE[task]:
+                    raise ValueError(
+                        f"{where}: {metric!r} is not a {task} metric "
+                        f"(choose from {', '.join(HEADLINE[task])})"
+                    )
+                lower = metric in LOWER_IS_BETTER
+                if (rule.min is not None and lower) or (rule.max is not None and not lower):
+                    bound, other = ("min", "max") if lower else ("max", "min")
+                    raise ValueError(
+                        f"{where}: {metric} is {'lower' if lower else 'higher'}-is-better, "
+                        f"so its bound is `{other}`, not `{bound}`"
+                    )
+        return self
+
+
 # --- paths and the whole file -------------------------------------------------------------
 
 
@@ -194,6 +252,8 @@ class Params(Strict):
     split: SplitParams
     model: ModelParams
     evaluate: EvaluateParams
+    report: ReportParams
+    gate: GateParams
 
     @model_validator(mode="after")
     def _split_columns_exist(self) -> Params:

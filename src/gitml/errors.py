@@ -23,3 +23,9 @@ class ContractError(GitmlError):
     """Data broke its contract (conf/data/<name>.yaml); the message summarises every failure."""
 
     exit_code = 4
+
+
+class GateFailed(GitmlError):  # noqa: N818 -- the name STYLE.md gives it: a verdict, not a bug
+    """The merge gate found reasons to fail the pull request; the message lists every one."""
+
+    exit_code = 5

@@ -1,0 +1,1 @@
+"""The pull-request loop: compare a branch with its baseline, report it, gate it."""

@@ -1,0 +1,247 @@
+"""`gitml report` and `gitml gate`: compare the work tree with a baseline ref, judge it once.
+
+The report writes three files: `report.md` (the PR comment, kept under GitHub's size limit),
+`report-full.md` (nothing cut: the workflow artifact) and `report.json` (the verdict's
+inputs, which `gitml gate` re-judges so the check and the comment always agree).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from gitml.config import Params
+from gitml.errors import GateFailed, GitmlError
+from gitml.io import read_json, write_json
+from gitml.report import sections
+from gitml.report.baseline import Artifacts, baseline_artifacts, branch_artifacts
+from gitml.report.bootstrap import MetricDelta
+from gitml.report.compare import ModelComparison, compare_models
+from gitml.report.data_diff import DataDiff, diff_data
+from gitml.report.gate import Verdict, judge
+from gitml.report.markdown import ARTIFACT_NOTE, Section, render
+
+logger = logging.getLogger(__name__)
+
+REPORT, FULL_REPORT, SUMMARY = "report.md", "report-full.md", "report.json"
+FOOTER = (
+    "\n<sub>gitml · gate rules: `conf/gate/` · bootstrap and drift thresholds: `conf/report/` · "
+    f"{ARTIFACT_NOTE}</sub>\n"
+)
+LIBRARIES = ("python", "scikit-learn", "pandas", "numpy", "pyarrow", "skops", "pandera")
+
+
+@dataclass(frozen=True)
+class Report:
+    comment: str
+    full: str
+    summary: dict[str, Any]
+    verdict: Verdict
+
+
+def build_report(root: Path, ref: str, params: Params) -> Report:
+    """Compare the work tree's pipeline outputs with those of `ref`."""
+    branch = branch_artifacts(root)
+    stale = pipeline_changes(root)
+    with baseline_artifacts(root, ref) as baseline:
+        data = diff_data(branch, baseline, params)
+        contract_ok = data.validation is None or bool(data.validation.get("passed"))
+        model = None
+        if contract_ok and not stale:
+            model = compare_models(branch, baseline, params.report, params.evaluate, params.seed)
+        summary = _summary(params, branch, baseline, ref, data, model, stale)
+        summary["fingerprint"] = fingerprint(root, params)
+        verdict = judge_summary(summary, params)
+        summary["verdict"] = asdict(verdict)
+        title = sections.verdict(verdict, _headline(branch, baseline, ref, model, params))
+        documents = []
+        for limit, max_chars in (
+            (None, None),
+            (params.report.max_table_rows, params.report.max_chars),
+        ):
+            parts = _sections(params, branch, baseline, ref, data, model, limit)
+            documents.append(render(title, parts, FOOTER, max_chars))
+    full, comment = documents
+    return Report(comment, full, summary, verdict)
+
+
+def write_report(report: Report, directory: Path) -> None:
+    from gitml.io import atomic_path
+
+    for name, text in ((REPORT, report.comment), (FULL_REPORT, report.full)):
+        with atomic_path(directory / name) as path:
+            path.write_text(text, encoding="utf-8")
+    write_json(directory / SUMMARY, report.summary)
+
+
+def gate(root: Path, summary_path: Path, params: Params) -> Verdict:
+    """Re-judge a report's summary with the current rules; raise GateFailed with every reason."""
+    if not summary_path.is_file():
+        raise GitmlError(f"{summary_path} not found. Run `gitml report` (or `make report`) first.")
+    summary = read_json(summary_path)
+    if summary.get("fingerprint") != fingerprint(root, params):
+        raise GitmlError(
+            f"{summary_path} is older than params.yaml, dvc.lock or the validation report. "
+            "Run `gitml report` again, then `gitml gate`."
+        )
+    verdict = judge_summary(summary, params)
+    if verdict.status == "fail":
+        reasons = "\n".join(f"  - {reason}" for reason in verdict.reasons)
+        raise GateFailed(f"The gate fails ({len(verdict.reasons)} reason(s)):\n{reasons}")
+    return verdict
+
+
+def judge_summary(summary: dict[str, Any], params: Params) -> Verdict:
+    return judge(
+        summary["task"],
+        [MetricDelta(**metric) for metric in summary["metrics"]],
+        params.gate,
+        params.report.confidence,
+        summary["contract"],
+        summary["stale"],
+        summary["identical"],
+        summary["baseline"]["ref"] if summary["baseline"] else "the baseline",
+    )
+
+
+def pipeline_changes(root: Path) -> list[str]:
+    """Stages whose outputs do not match dvc.lock (what `dvc status` lists)."""
+    from dvc.repo import Repo
+
+    with Repo(str(root)) as repo:
+        return sorted(str(name).rsplit(":", 1)[-1] for name in repo.status())
+
+
+def fingerprint(root: Path, params: Params) -> str:
+    digest = hashlib.sha256()
+    for relative in ("params.yaml", "dvc.lock", params.paths.validation_report):
+        path = root / relative
+        digest.update(path.read_bytes() if path.is_file() else b"-")
+    return digest.hexdigest()
+
+
+def _summary(
+    params: Params,
+    branch: Artifacts,
+    baseline: Artifacts | None,
+    ref: str,
+    data: DataDiff,
+    model: ModelComparison | None,
+    stale: list[str],
+) -> dict[str, Any]:
+    return {
+        "task": params.data.task,
+        "baseline": {"ref": ref, "commit": baseline.commit, "source": baseline.source}
+        if baseline
+        else None,
+        "branch": {"commit": branch.commit, "dirty": branch.dirty},
+        "contract": data.validation,
+        "stale": stale,
+        "pairing": model.pairing if model else None,
+        "identical": bool(model and model.identical),
+        "metrics": [asdict(metric) for metric in model.metrics] if model else [],
+        "drifted_columns": [d.column for d in data.drift if d.is_drifted],
+    }
+
+
+def _sections(
+    params: Params,
+    branch: Artifacts,
+    baseline: Artifacts | None,
+    ref: str,
+    data: DataDiff,
+    model: ModelComparison | None,
+    limit: int | None,
+) -> list[Section]:
+    """Every section in reading order; `limit` cuts long tables (None: nothing is cut)."""
+    settings = params.report
+    contract_broken = data.validation is not None and not data.validation.get("passed")
+    parts = []
+    if model is not None:
+        metrics = sections.metrics(model, params.gate, ref, settings.confidence)
+        parts.append(Section("Metrics", metrics, priority=1))
+    params_text = sections.params_diff(
+        baseline.params if baseline else {}, branch.params, ref, limit
+    )
+    parts.append(Section("What the PR changed in params.yaml", params_text, priority=2))
+    if model is not None and not model.identical:
+        importance = {
+            name: read_json(side.files["importance"])
+            for name, side in (("branch", branch), ("baseline", baseline))
+            if side is not None and "importance" in side.files
+        }
+        plots = sections.plots(model, importance, settings.top_features, ref)
+        parts.append(Section("Plots", plots, priority=4))
+        confusion = sections.confusion(model, limit=12)
+        if confusion:
+            parts.append(Section("Confusion matrix", confusion, priority=5, collapsed=True))
+    drifted = any(d.is_drifted for d in data.drift)
+    parts.append(
+        Section(
+            "Data: validation, rows and drift",
+            sections.data(data, ref, limit),
+            priority=3,
+            collapsed=not (contract_broken or drifted),
+        )
+    )
+    if model is not None and model.slices:
+        parts.append(Section("Slices that moved most", sections.slices(model.slices, ref), 6, True))
+    parts.append(Section("Lineage", sections.lineage(_lineage(branch, baseline), ref), 7, True))
+    return parts
+
+
+def _headline(
+    branch: Artifacts,
+    baseline: Artifacts | None,
+    ref: str,
+    model: ModelComparison | None,
+    params: Params,
+) -> str:
+    mine = f"`{branch.commit[:8] or 'work tree'}`" + (
+        " + uncommitted changes" if branch.dirty else ""
+    )
+    if baseline is None:
+        return f"Branch {mine}. No baseline: `{ref}` has no pipeline run (dvc.lock) yet."
+    text = f"Branch {mine} against `{ref}` (`{baseline.commit[:8]}`, {baseline.source})"
+    if model is not None and model.pairing in ("same rows", "rescored"):
+        text += (
+            f" · {model.rows:,} test rows, paired bootstrap of {params.report.resamples:,} "
+            f"resamples (seed {params.seed})"
+        )
+    return text + "."
+
+
+def _lineage(branch: Artifacts, baseline: Artifacts | None) -> list[list[str]]:
+    sides = [side for side in (baseline, branch) if side is not None]
+    metas = [
+        read_json(side.files["model_meta"]) if "model_meta" in side.files else {} for side in sides
+    ]
+    columns: list[list[str]] = []
+    for side, meta in zip(sides, metas, strict=True):
+        model_file = side.files.get("model")
+        columns.append(
+            [
+                f"`{side.commit[:8]}`" + (" (dirty)" if side.dirty else ""),
+                side.source,
+                str(meta.get("model", {}).get("name", "—")),
+                f"`{meta['train_data']['sha256'][:12]}`" if "train_data" in meta else "—",
+                f"{model_file.stat().st_size / 1e6:.2f} MB" if model_file else "—",
+                f"{meta['training_seconds']:.1f} s" if "training_seconds" in meta else "—",
+                *(str(meta.get("versions", {}).get(lib, "—")) for lib in LIBRARIES),
+            ]
+        )
+    if baseline is None:
+        columns.insert(0, ["—"] * len(columns[0]))
+    names = [
+        "commit",
+        "artifacts from",
+        "model",
+        "training data sha256",
+        "model size",
+        "training time",
+        *LIBRARIES,
+    ]
+    return [[name, *values] for name, *values in zip(names, *columns, strict=True)]

@@ -1,0 +1,233 @@
+"""Both models on the same test rows: paired metric deltas, moved slices, chart inputs."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from gitml.io import read_json
+from gitml.metrics import LOWER_IS_BETTER, SLICE_METRICS, compute_metrics
+from gitml.report.bootstrap import MetricDelta, paired_bootstrap, scorer
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from gitml.config import EvaluateParams, ReportParams
+    from gitml.report.baseline import Artifacts
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One model's outputs on the compared rows."""
+
+    truth: np.ndarray
+    predicted: np.ndarray
+    proba: np.ndarray | None
+
+
+@dataclass(frozen=True)
+class ModelComparison:
+    task: str
+    classes: list[Any]
+    positive: Any
+    rows: int
+    pairing: str  # "same rows" | "rescored" | "unpaired" | "no baseline"
+    note: str
+    metrics: list[MetricDelta]
+    identical: bool = False
+    slices: list[dict[str, Any]] = field(default_factory=list)
+    branch: Scored | None = None
+    baseline: Scored | None = None
+
+
+def compare_models(
+    branch: Artifacts,
+    baseline: Artifacts | None,
+    settings: ReportParams,
+    evaluate: EvaluateParams,
+    seed: int,
+) -> ModelComparison:
+    """Score both models on the branch's test rows and bootstrap every headline delta."""
+    import pandas as pd
+
+    meta = read_json(_need(branch, "model_meta"))
+    table = pd.read_parquet(_need(branch, "predictions"))
+    task, classes, positive = meta["task"], meta["classes"], meta["positive_class"]
+    mine = _scored(table, meta)
+    base_table, pairing, note = _baseline_table(branch, baseline, table, meta)
+    if base_table is None:
+        recorded = baseline.files.get("metrics") if baseline else None
+        theirs_metrics = read_json(recorded) if recorded else {}
+        return ModelComparison(
+            task,
+            classes,
+            positive,
+            len(table),
+            pairing,
+            note,
+            _unpaired(task, mine, classes, positive, theirs_metrics),
+            branch=mine,
+        )
+    theirs = _scored(base_table, meta)
+    metrics = paired_bootstrap(
+        scorer(task, theirs.truth, theirs.predicted, theirs.proba, classes, positive),
+        scorer(task, mine.truth, mine.predicted, mine.proba, classes, positive),
+        len(table),
+        settings.resamples,
+        settings.confidence,
+        seed,
+    )
+    identical = _same_outputs(mine, theirs)
+    test = pd.read_parquet(_need(branch, "test"))
+    slices = [] if identical else moved_slices(test, table, mine, theirs, meta, evaluate)
+    return ModelComparison(
+        task,
+        classes,
+        positive,
+        len(table),
+        pairing,
+        note,
+        metrics,
+        identical,
+        slices[: settings.top_slices],
+        mine,
+        theirs,
+    )
+
+
+def moved_slices(
+    test: pd.DataFrame,
+    table: pd.DataFrame,
+    mine: Scored,
+    theirs: Scored,
+    meta: dict[str, Any],
+    settings: EvaluateParams,
+) -> list[dict[str, Any]]:
+    """The slice metric of both models per frequent categorical value, largest move first."""
+    metric = SLICE_METRICS[meta["task"]][0]
+    features = test.loc[table["row_id"].to_numpy()]
+    slices = []
+    for feature in meta["features"]:
+        if feature["kind"] == "numeric" or feature["name"] not in features:
+            continue
+        values = features[feature["name"]].astype(object).fillna("(missing)").astype(str)
+        counts = values.value_counts()
+        for value, rows in counts.iloc[: settings.slice_max_categories].items():
+            if rows < settings.slice_min_rows:
+                break
+            mask = (values == value).to_numpy()
+            base, new = (_score(side, mask, meta, metric) for side in (theirs, mine))
+            slices.append(
+                {
+                    "feature": feature["name"],
+                    "value": str(value),
+                    "rows": int(rows),
+                    "metric": metric,
+                    "baseline": base,
+                    "branch": new,
+                    "delta": new - base,
+                }
+            )
+    movement = [abs(s["delta"]) if np.isfinite(s["delta"]) else -1.0 for s in slices]
+    return [slices[i] for i in np.argsort(movement, kind="stable")[::-1]]
+
+
+def _baseline_table(
+    branch: Artifacts, baseline: Artifacts | None, table: pd.DataFrame, meta: dict[str, Any]
+) -> tuple[pd.DataFrame | None, str, str]:
+    """The baseline model's prediction table on the branch's test rows, and how we got it."""
+    import pandas as pd
+
+    if baseline is None:
+        return None, "no baseline", "No baseline run to compare with."
+    rows = f"{len(table):,} test rows"
+    test_md5 = branch.out_md5("test")
+    same_test = test_md5 is not None and test_md5 == baseline.out_md5("test")
+    if same_test and "predictions" in baseline.files:
+        theirs = pd.read_parquet(baseline.files["predictions"])
+        aligned = theirs.set_index("row_id").reindex(table["row_id"]).reset_index()
+        if len(theirs) == len(table) and aligned["truth"].notna().all():
+            return aligned, "same rows", f"Both models scored on the same {rows}."
+    if "model" not in baseline.files or "model_meta" not in baseline.files:
+        return None, "unpaired", "The baseline model is unavailable; metrics are not paired."
+    try:
+        from gitml.model import load_model
+        from gitml.stages.evaluate import predict_table
+
+        base_meta = read_json(baseline.files["model_meta"])
+        if base_meta["classes"] != meta["classes"] or base_meta["target"] != meta["target"]:
+            return None, "unpaired", "The target or its classes changed; metrics are not paired."
+        test = pd.read_parquet(_need(branch, "test")).loc[table["row_id"].to_numpy()]
+        theirs = predict_table(load_model(baseline.files["model"]), test, base_meta)
+        theirs["row_id"] = table["row_id"].to_numpy()
+    except Exception as exc:  # a model from other code may not score this data; say why
+        logger.warning("could not score the baseline model on the branch's test rows: %s", exc)
+        return None, "unpaired", f"The baseline model could not score the branch's rows ({exc})."
+    return (
+        theirs,
+        "rescored",
+        (
+            f"Data or split changed: the baseline model was re-scored on the branch's {rows}, so "
+            "its numbers differ from those recorded on the baseline's own test set."
+        ),
+    )
+
+
+def _scored(table: pd.DataFrame, meta: dict[str, Any]) -> Scored:
+    proba = None
+    if meta["task"] != "regression":
+        proba = table[[f"proba_{c}" for c in meta["classes"]]].to_numpy(dtype=float)
+    return Scored(table["truth"].to_numpy(), table["prediction"].to_numpy(), proba)
+
+
+def _score(side: Scored, mask: np.ndarray, meta: dict[str, Any], metric: str) -> float:
+    proba = side.proba[mask] if side.proba is not None else None
+    return compute_metrics(
+        meta["task"],
+        side.truth[mask],
+        side.predicted[mask],
+        proba,
+        meta["classes"],
+        meta["positive_class"],
+        names=(metric,),
+    )[metric]
+
+
+def _same_outputs(mine: Scored, theirs: Scored) -> bool:
+    if not np.array_equal(mine.predicted, theirs.predicted):
+        return False
+    if mine.proba is None or theirs.proba is None:
+        return True
+    return bool(np.array_equal(mine.proba, theirs.proba))
+
+
+def _unpaired(
+    task: str, mine: Scored, classes: list[Any], positive: Any, recorded: dict[str, Any]
+) -> list[MetricDelta]:
+    """Branch metrics beside the baseline's recorded ones, with no interval."""
+    values = compute_metrics(task, mine.truth, mine.predicted, mine.proba, classes, positive)
+    nan = float("nan")
+    deltas = []
+    for name, value in values.items():
+        before = recorded.get(name)
+        before = float(before) if isinstance(before, int | float) else nan
+        deltas.append(
+            MetricDelta(name, before, value, value - before, nan, nan, name in LOWER_IS_BETTER)
+        )
+    return deltas
+
+
+def _need(side: Artifacts, key: str) -> Any:
+    from gitml.errors import GitmlError
+
+    if key not in side.files:
+        raise GitmlError(
+            f"The {side.label} has no {key} file ({side.params.get('paths', {}).get(key)}). "
+            "Run `dvc repro` first."
+        )
+    return side.files[key]

@@ -1,0 +1,85 @@
+"""What changed in the data between the baseline and the branch: rows, drift, validation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from gitml.io import read_json
+from gitml.report.drift import ColumnDrift, column_drift
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from gitml.config import Params
+    from gitml.report.baseline import Artifacts
+
+
+@dataclass(frozen=True)
+class DataDiff:
+    validation: dict[str, Any] | None  # the branch's reports/validation.json
+    baseline_validation: dict[str, Any] | None
+    branch_rows: int | None = None
+    baseline_rows: int | None = None
+    added: int | None = None  # rows in the branch's data and not in the baseline's
+    removed: int | None = None
+    same_data: bool = False
+    drift: list[ColumnDrift] = field(default_factory=list)
+
+
+def diff_data(branch: Artifacts, baseline: Artifacts | None, params: Params) -> DataDiff:
+    """Validation of the branch, and rows and drift against the baseline's validated data."""
+    import pandas as pd
+
+    validation = _json(branch, "validation_report")
+    base_validation = _json(baseline, "validation_report") if baseline else None
+    # on a broken contract there is no validated file: compare the raw data instead
+    mine_path = branch.path("validated") if validation and validation.get("passed") else None
+    mine_path = mine_path or branch.path("raw")
+    theirs_path = baseline.path("validated") if baseline else None
+    if baseline is None or mine_path is None or theirs_path is None:
+        return DataDiff(validation, base_validation)
+    validated_md5 = branch.out_md5("validated")
+    if validated_md5 and validated_md5 == baseline.out_md5("validated"):
+        rows = int(validation["rows"]) if validation else None
+        return DataDiff(validation, base_validation, rows, rows, 0, 0, same_data=True)
+    mine, theirs = pd.read_parquet(mine_path), pd.read_parquet(theirs_path)
+    added, removed = row_changes(theirs, mine, params.data.id_column)
+    drift = column_drift(theirs, mine, params.data.columns, params.report.drift, params.seed)
+    return DataDiff(
+        validation, base_validation, len(mine), len(theirs), added, removed, False, drift
+    )
+
+
+def row_changes(
+    before: pd.DataFrame, after: pd.DataFrame, id_column: str | None
+) -> tuple[int, int]:
+    """(added, removed): by id when the contract names one, else by the rows' content."""
+    import pandas as pd
+
+    if id_column and id_column in before and id_column in after:
+        old_ids, new_ids = set(before[id_column].astype(str)), set(after[id_column].astype(str))
+        return len(new_ids - old_ids), len(old_ids - new_ids)
+    common = [column for column in after.columns if column in before.columns]
+    old_counts = _counts(pd.util.hash_pandas_object(_plain(before[common]), index=False))
+    new_counts = _counts(pd.util.hash_pandas_object(_plain(after[common]), index=False))
+    keys = old_counts.index.union(new_counts.index)
+    old, new = old_counts.reindex(keys, fill_value=0), new_counts.reindex(keys, fill_value=0)
+    difference = (new - old).to_numpy()
+    return int(np.clip(difference, 0, None).sum()), int(np.clip(-difference, 0, None).sum())
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """Same content, same hash: raw strings and validated categoricals hash alike."""
+    return frame.astype({c: object for c in frame.columns if frame[c].dtype == "category"})
+
+
+def _counts(hashes: pd.Series) -> pd.Series:
+    return hashes.value_counts()
+
+
+def _json(side: Artifacts | None, key: str) -> dict[str, Any] | None:
+    path = side.path(key) if side else None
+    return read_json(path) if path else None

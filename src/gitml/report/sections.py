@@ -1,0 +1,282 @@
+"""The report's sections, most important first; each returns markdown for one part."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import numpy as np
+
+from gitml.config import GateParams
+from gitml.report import charts
+from gitml.report.bootstrap import MetricDelta
+from gitml.report.charts import Series
+from gitml.report.compare import ModelComparison, Scored
+from gitml.report.data_diff import DataDiff
+from gitml.report.gate import Verdict
+from gitml.report.markdown import table
+
+ICONS = {"pass": "✅", "fail": "❌", "no change": "⚪"}
+
+
+def verdict(result: Verdict, summary: str) -> str:
+    lines = [f"## {ICONS[result.status]} gitml report: {result.status.upper()}", "", summary, ""]
+    lines += [f"- ❌ {reason}" for reason in result.reasons]
+    lines += [f"- {'▲' if 'better' in note else '▼'} {note}" for note in result.notes]
+    return "\n".join(lines) + "\n"
+
+
+def metrics(result: ModelComparison, gate: GateParams, baseline: str, confidence: float) -> str:
+    rules = gate.rules.get(result.task, {})  # type: ignore[call-overload]
+    level = f"{confidence:.0%} CI"
+    rows = []
+    for metric in result.metrics:
+        rule = rules.get(metric.name)
+        guard = "" if rule is None else _rule_text(rule.min, rule.max, rule.tolerance)
+        interval = (
+            f"{_signed(metric.low)} to {_signed(metric.high)}" if math.isfinite(metric.low) else "—"
+        )
+        rows.append(
+            [
+                f"**{metric.name}**" if rule else metric.name,
+                _value(metric.baseline),
+                _value(metric.branch),
+                _signed(metric.delta),
+                interval,
+                _direction(metric),
+                guard,
+            ]
+        )
+    header = ["metric", baseline, "branch", "change", level, "", "gate"]
+    direction = "▲ significantly better · ▼ significantly worse · ≈ no significant change"
+    return f"{table(header, rows)}\n{result.note} {direction}. **Bold**: gated metrics.\n"
+
+
+def params_diff(old: dict[str, Any], new: dict[str, Any], baseline: str, limit: int | None) -> str:
+    before, after = _flatten(old), _flatten(new)
+    keys = sorted(set(before) | set(after))
+    rows = [
+        [f"`{key}`", before.get(key, "(absent)"), after.get(key, "(absent)")]
+        for key in keys
+        if before.get(key) != after.get(key)
+    ]
+    if not rows:
+        return "No parameter changed.\n"
+    return table(["parameter", baseline, "branch"], rows, limit, "parameters", align=":--")
+
+
+def plots(
+    result: ModelComparison, importance: dict[str, list[dict[str, Any]]], top: int, baseline: str
+) -> str:
+    parts = []
+    if result.task == "binary":
+        parts += _binary_curves(result, baseline)
+    if result.task == "regression":
+        parts.append(_predicted_vs_actual(result, baseline))
+    parts.append(_importance(importance, top, baseline))
+    return "\n".join(part for part in parts if part) or "No plot applies to this task.\n"
+
+
+def _sides(result: ModelComparison, baseline: str) -> list[tuple[Scored, str, str, str]]:
+    """(outputs, name, colour, caption key) of each model present, baseline first."""
+    pairs = [
+        (result.baseline, baseline, charts.BASELINE_COLOUR, charts.BASELINE_KEY),
+        (result.branch, "branch", charts.BRANCH_COLOUR, charts.BRANCH_KEY),
+    ]
+    present = []
+    for side, name, colour, key in pairs:
+        if side is not None:
+            present.append((side, name, colour, key))
+    return present
+
+
+def _binary_curves(result: ModelComparison, baseline: str) -> list[str]:
+    mine = result.branch
+    if mine is None or mine.proba is None:
+        return []
+    is_positive = mine.truth == result.positive
+    if is_positive.all() or not is_positive.any():
+        return []  # curves are undefined on a test set with one class
+    column = result.classes.index(result.positive)
+    roc, pr = [], []
+    for side, name, colour, key in _sides(result, baseline):
+        score = side.proba[:, column] if side.proba is not None else side.predicted
+        roc.append(Series(name, charts.roc_points(is_positive, score), colour, key))
+        pr.append(Series(name, charts.precision_points(is_positive, score), colour, key))
+    return [
+        charts.xychart(
+            "ROC curve", "false positive rate", (0, 1), "true positive rate", (0, 1), roc
+        ),
+        charts.xychart("Precision-recall curve", "recall", (0, 1), "precision", (0, 1), pr),
+    ]
+
+
+def _predicted_vs_actual(result: ModelComparison, baseline: str) -> str:
+    if result.branch is None:
+        return ""
+    sides = _sides(result, baseline)
+    truth = result.branch.truth.astype(float)
+    labels, means = charts.binned_means(truth, [s[0].predicted.astype(float) for s in sides])
+    series = [Series("actual (ideal)", means[0], charts.IDEAL_COLOUR, charts.IDEAL_KEY)]
+    for (_, name, colour, key), values in zip(sides, means[1:], strict=True):
+        series.append(Series(name, values, colour, key))
+    low = float(min(np.min(m) for m in means))
+    high = float(max(np.max(m) for m in means))
+    return charts.xychart(
+        "Predicted vs actual: mean per decile of the actual value",
+        "actual (decile mean)",
+        labels,
+        "mean",
+        (low, high),
+        series,
+    )
+
+
+def _importance(importance: dict[str, list[dict[str, Any]]], top: int, baseline: str) -> str:
+    mine = importance.get("branch", [])[:top]
+    if not mine:
+        return ""
+    names = [row["feature"] for row in mine]
+    values = [max(float(row["importance"]), 0.0) for row in mine]
+    bars = [Series("branch", values, charts.BRANCH_COLOUR, charts.BRANCH_KEY, kind="bar")]
+    chart = charts.xychart(
+        "Top feature importances (branch)",
+        "feature",
+        names,
+        "score drop when shuffled",
+        (0, max(values) * 1.1 or 1.0),
+        bars,
+        horizontal=True,
+    )
+    theirs = {row["feature"]: float(row["importance"]) for row in importance.get("baseline", [])}
+    rows = [
+        [row["feature"], _value(theirs.get(row["feature"], math.nan)), _value(row["importance"])]
+        for row in mine
+    ]
+    return chart + "\n" + table(["feature", baseline, "branch"], rows)
+
+
+def confusion(result: ModelComparison, limit: int) -> str:
+    mine, theirs = result.branch, result.baseline
+    if result.task == "regression" or mine is None:
+        return ""
+    labels = list(result.classes)[:limit]
+    rows = []
+    for actual in labels:
+        row: list[object] = [f"**{actual}**"]
+        for guess in labels:
+            count = int(np.sum((mine.truth == actual) & (mine.predicted == guess)))
+            cell = f"{count:,}"
+            if theirs is not None:
+                change = count - int(np.sum((theirs.truth == actual) & (theirs.predicted == guess)))
+                cell += f" ({change:+,})" if change else ""
+            row.append(cell)
+        rows.append(row)
+    note = " (change against the baseline in brackets)" if theirs is not None else ""
+    cut = (
+        f" Showing {limit} of {len(result.classes)} classes." if len(result.classes) > limit else ""
+    )
+    header = ["actual \\ predicted", *[str(label) for label in labels]]
+    return f"{table(header, rows)}\nBranch counts on the test rows{note}.{cut}\n"
+
+
+def data(diff: DataDiff, baseline: str, limit: int | None) -> str:
+    parts = [_validation(diff.validation)]
+    if diff.baseline_rows is not None:
+        if diff.same_data:
+            parts.append(f"Same validated data as {baseline} ({diff.branch_rows:,} rows).\n")
+        else:
+            parts.append(
+                f"Rows: {diff.baseline_rows:,} on {baseline} → {diff.branch_rows:,} on the branch "
+                f"(**+{diff.added:,}** added, **-{diff.removed:,}** removed).\n"
+            )
+    if diff.drift:
+        rows = [
+            [
+                d.column,
+                d.kind,
+                *(_stat(d.stats.get(k)) for k in ("psi", "js", "ks", "wasserstein")),
+                "⚠️ " + ", ".join(d.drifted) if d.drifted else "—",
+            ]
+            for d in diff.drift
+        ]
+        header = ["column", "kind", "PSI", "JS", "KS", "Wasserstein/sd", "drifted"]
+        drifted = sum(d.is_drifted for d in diff.drift)
+        parts.append(
+            f"Drift against {baseline}'s data: **{drifted} of {len(diff.drift)} columns** "
+            "over a threshold.\n\n" + table(header, rows, limit, "columns")
+        )
+    return "\n".join(parts)
+
+
+def slices(moved: list[dict[str, Any]], baseline: str) -> str:
+    if not moved:
+        return "No slice moved (or no categorical feature has a slice of the minimum size).\n"
+    rows = [
+        [
+            f"{s['feature']} = {s['value']}",
+            f"{s['rows']:,}",
+            s["metric"],
+            _value(s["baseline"]),
+            _value(s["branch"]),
+            _signed(s["delta"]),
+        ]
+        for s in moved
+    ]
+    header = ["slice", "rows", "metric", baseline, "branch", "change"]
+    return table(header, rows) + "\nPoint estimates on the same rows; small slices are noisy.\n"
+
+
+def lineage(rows: list[list[str]], baseline: str) -> str:
+    return table(["", baseline, "branch"], rows, align=":--")
+
+
+def _validation(report: dict[str, Any] | None) -> str:
+    if report is None:
+        return "No validation report (reports/validation.json) on the branch.\n"
+    if report.get("passed"):
+        nulls = sum(int(c.get("nulls", 0)) for c in report.get("columns", {}).values())
+        return f"✅ Contract passed: {report['rows']:,} rows, {nulls:,} missing values in all.\n"
+    rows = [
+        [f["column"], f["check"], f"{f['count']:,}", ", ".join(map(str, f.get("samples", [])[:5]))]
+        for f in report.get("failures", [])
+    ]
+    header = ["column", "check", "failures", "sample values"]
+    return f"❌ **Contract broken** ({report['rows']:,} rows):\n\n" + table(header, rows, None)
+
+
+def _direction(metric: MetricDelta) -> str:
+    _, low, high = metric.improvement
+    if not math.isfinite(low):
+        return ""
+    return "▲" if low > 0 else "▼" if high < 0 else "≈"
+
+
+def _rule_text(low: float | None, high: float | None, tolerance: float | None) -> str:
+    parts = ([f"≥ {low:g}"] if low is not None else []) + (
+        [f"≤ {high:g}"] if high is not None else []
+    )
+    return ", ".join(parts + ([f"tolerance {tolerance:g}"] if tolerance is not None else []))
+
+
+def _value(value: float) -> str:
+    return f"{value:.4f}" if math.isfinite(value) else "—"
+
+
+def _signed(value: float) -> str:
+    return f"{value:+.4f}" if math.isfinite(value) else "—"
+
+
+def _stat(value: float | None) -> str:
+    return f"{value:.3f}" if value is not None and math.isfinite(value) else ""
+
+
+def _flatten(tree: Any, prefix: str = "") -> dict[str, str]:
+    """Dotted keys → `value` (lists stay whole: a contract's allowed values are one param)."""
+    if isinstance(tree, dict) and tree:
+        flat: dict[str, str] = {}
+        for key, value in tree.items():
+            flat |= _flatten(value, f"{prefix}{key}.")
+        return flat
+    return {prefix.rstrip("."): f"`{json.dumps(tree, default=str)}`"}
