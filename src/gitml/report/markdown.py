@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 ARTIFACT_NOTE = "the full report is in the workflow artifact `gitml-report`"
+_CUT = f"_Cut to fit one comment: {ARTIFACT_NOTE}._\n"
 
 
 @dataclass(frozen=True)
@@ -33,19 +34,23 @@ def table(
 
 
 def render(title: str, sections: Sequence[Section], footer: str, max_chars: int | None) -> str:
-    """The whole document; over `max_chars`, the least important sections are cut with a note."""
+    """The whole document. Over `max_chars`, sections are cut (replaced by a note): the least
+    important one whose cut alone is enough, else the least important, until it fits."""
     kept = list(sections)
-    order = sorted(range(len(kept)), key=lambda i: -kept[i].priority)
     text = _join(title, kept, footer)
-    for index in order:
-        if max_chars is None or len(text) <= max_chars:
-            break
+    while max_chars is not None and len(text) > max_chars:
+        uncut = sorted(
+            (i for i, s in enumerate(kept) if not s.body.startswith(_CUT)),
+            key=lambda i: -kept[i].priority,
+        )
+        if not uncut:  # only the title and footer are left
+            return text[: max_chars - 200] + f"\n\n_Report truncated: {ARTIFACT_NOTE}._\n"
+        excess = len(text) - max_chars
+        enough = [i for i in uncut if len(kept[i].body) - len(_CUT) > excess]
+        index = enough[0] if enough else uncut[0]
         section = kept[index]
-        cut = f"_Cut to fit one comment: {ARTIFACT_NOTE}._\n"
-        kept[index] = Section(section.title, cut, section.priority)
+        kept[index] = Section(section.title, _CUT, section.priority, section.collapsed)
         text = _join(title, kept, footer)
-    if max_chars is not None and len(text) > max_chars:  # only the title and footer are left
-        text = text[: max_chars - 200] + f"\n\n_Report truncated: {ARTIFACT_NOTE}._\n"
     return text
 
 

@@ -1,0 +1,96 @@
+import math
+
+import pytest
+
+from gitml.config import GateParams, GateRule
+from gitml.report.bootstrap import MetricDelta
+from gitml.report.gate import judge
+
+
+def delta(name: str, base: float, branch: float, low: float, high: float) -> MetricDelta:
+    return MetricDelta(name, base, branch, branch - base, low, high, name == "log_loss")
+
+
+RULES = GateParams(
+    rules={
+        "binary": {
+            "roc_auc": GateRule(min=0.75, tolerance=0.01),
+            "log_loss": GateRule(max=0.6, tolerance=0.02),
+        }
+    }
+)
+ROC_ONLY = GateParams(rules={"binary": {"roc_auc": GateRule(min=0.75, tolerance=0.01)}})
+
+
+def test_a_significant_improvement_passes_with_a_note() -> None:
+    verdict = judge("binary", [delta("roc_auc", 0.80, 0.82, 0.01, 0.03)], ROC_ONLY, 0.95)
+
+    assert verdict.status == "pass"
+    assert verdict.reasons == []
+    assert "significantly better" in verdict.notes[0]
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "status"),
+    [
+        (-0.030, -0.012, "fail"),  # worse beyond tolerance with confidence
+        (-0.030, 0.004, "pass"),  # could be noise
+        (-0.009, -0.004, "pass"),  # significantly worse, but within tolerance
+    ],
+)
+def test_tolerance_applies_to_the_whole_interval(low: float, high: float, status: str) -> None:
+    verdict = judge(
+        "binary", [delta("roc_auc", 0.86, 0.84, low, high)], ROC_ONLY, 0.95, baseline="main"
+    )
+
+    assert verdict.status == status
+    if status == "fail":
+        assert verdict.reasons == [
+            "roc_auc is worse than main by 0.0200 (95% CI of the change -0.0300 to -0.0120), "
+            "beyond its tolerance 0.01."
+        ]
+
+
+def test_every_reason_is_collected_and_lower_is_better_is_oriented() -> None:
+    metrics = [
+        delta("roc_auc", 0.80, 0.70, -0.12, -0.08),
+        delta("log_loss", 0.40, 0.65, 0.20, 0.30),  # up is worse for a loss
+    ]
+
+    verdict = judge("binary", metrics, RULES, 0.95)
+
+    assert verdict.status == "fail"
+    assert len(verdict.reasons) == 4  # two bounds, two regressions
+    assert "roc_auc is 0.7000, below its minimum 0.75." in verdict.reasons
+    assert "log_loss is 0.6500, above its maximum 0.6." in verdict.reasons
+
+
+def test_a_broken_contract_fails_before_any_metric() -> None:
+    contract = {
+        "passed": False,
+        "failures": [{"column": "age", "check": "in_range(0, 120)", "count": 3, "samples": []}],
+    }
+
+    verdict = judge("binary", [], RULES, 0.95, contract=contract, stale=["validate", "train"])
+
+    assert verdict.status == "fail"
+    assert verdict.reasons == [
+        "The data breaks its contract: 1 failed check(s) (age: in_range(0, 120))."
+    ]
+
+
+def test_identical_outputs_are_no_change_and_undefined_gated_metrics_fail() -> None:
+    same = [delta("roc_auc", 0.8, 0.8, 0.0, 0.0), delta("log_loss", 0.4, 0.4, 0.0, 0.0)]
+    assert judge("binary", same, RULES, 0.95, identical=True).status == "no change"
+
+    undefined = [delta("roc_auc", math.nan, math.nan, math.nan, math.nan)]
+    verdict = judge("binary", undefined, ROC_ONLY, 0.95)
+    assert verdict.status == "fail"
+    assert "roc_auc is undefined" in verdict.reasons[0]
+
+
+def test_rules_must_name_a_metric_of_their_task_with_the_right_bound() -> None:
+    with pytest.raises(ValueError, match=r"rules.binary.rmse: 'rmse' is not a binary metric"):
+        GateParams.model_validate({"rules": {"binary": {"rmse": {"tolerance": 1}}}})
+    with pytest.raises(ValueError, match=r"log_loss is lower-is-better, so its bound is `max`"):
+        GateParams.model_validate({"rules": {"binary": {"log_loss": {"min": 0.1}}}})
