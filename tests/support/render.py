@@ -36,6 +36,7 @@ PENDING = "PENDING"
 
 _FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})[ \t]*mermaid[ \t]*$")
 _SERIES = re.compile(r"^\s*(line|bar)\b", re.MULTILINE)
+_SERIES_VALUES = re.compile(r"^\s*(?:line|bar)\b[^\[\n]*\[([^\]\n]*)\]", re.MULTILINE)
 _PALETTE = re.compile(r"""plotColorPalette["']?\s*:\s*["']([^"']*)["']""")
 _PLOT_COLOUR = re.compile(
     r'<g class="line-plot-(\d+)"><path\b[^>]*?\bstroke="([^"]+)"'
@@ -314,8 +315,12 @@ def _problem(block: str, result: Rendered) -> str | None:
 
 
 def _xychart_problem(block: str, svg: str) -> str | None:
-    """A palette that did not apply (e.g. a malformed init directive, which mermaid ignores
-    silently), or a plotted point outside the chart (a value outside the axis range)."""
+    """What mermaid draws wrong without an error: series of different lengths, a palette that
+    did not apply (a malformed init directive is ignored silently), a point off the chart."""
+    lengths = {len(values.split(",")) for values in _SERIES_VALUES.findall(block)}
+    if len(lengths) > 1:
+        # mermaid stretches every series over the whole x-axis, so this draws a wrong chart.
+        return f"xychart series have different lengths {sorted(lengths)}: x positions differ"
     plots = [
         (int(line_index or bar_index), (line_colour or bar_colour).lower())
         for line_index, line_colour, bar_index, bar_colour in _PLOT_COLOUR.findall(svg)

@@ -77,6 +77,7 @@ def rendered() -> dict[str, str | None]:
         "unknown": "not a diagram",
         "sci": "xychart-beta\n  line [1e-3, 2]",
         "count": "xychart-beta\n  x-axis [a, b, c]\n  bar [1, 2]",
+        "unequal": "xychart-beta\n  line [0, 0.5, 1]\n  line [0, 1]",
         "off_axis": "xychart-beta\n  y-axis 0 --> 1\n  line [0.2, 5]",
         "bad_directive": PALETTE[:-3] + "%%\nxychart-beta\n  line [1, 2]",
     }
@@ -107,6 +108,11 @@ def test_scientific_notation_is_a_parse_error(rendered: dict[str, str | None]) -
 def test_category_count_mismatch_is_caught(rendered: dict[str, str | None]) -> None:
     # mermaid renders this without complaint, but with NaN coordinates.
     assert "NaN" in (rendered["count"] or "")
+
+
+def test_series_of_different_lengths_are_caught(rendered: dict[str, str | None]) -> None:
+    # mermaid accepts this and spreads each series over the full x-axis: a wrong chart.
+    assert "different lengths [2, 3]" in (rendered["unequal"] or "")
 
 
 def test_value_off_the_axis_is_caught(rendered: dict[str, str | None]) -> None:
