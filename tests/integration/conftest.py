@@ -59,9 +59,8 @@ def ran_stages(output: str) -> list[str]:
     return [line.split("'")[1] for line in output.splitlines() if line.startswith("Running stage")]
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Project:
-    root = tmp_path / "project"
+def new_project(root: Path) -> Project:
+    """A git repo on `main` holding a copy of this project's pipeline, conf and code."""
     for name in PROJECT_FILES:
         source, target = ROOT / name, root / name
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -74,3 +73,8 @@ def project(tmp_path: Path) -> Project:
     created.run("git", "config", "user.email", "ci@example.invalid")
     created.run("git", "config", "user.name", "gitml tests")
     return created
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    return new_project(tmp_path / "project")

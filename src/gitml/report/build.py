@@ -108,11 +108,22 @@ def judge_summary(summary: dict[str, Any], params: Params) -> Verdict:
 
 
 def pipeline_changes(root: Path) -> list[str]:
-    """Stages whose outputs do not match dvc.lock (what `dvc status` lists)."""
+    """Stages whose work-tree files or params differ from dvc.lock (as `dvc status` reports,
+    except outputs that are merely missing from the cache: the work tree still has them)."""
     from dvc.repo import Repo
 
     with Repo(str(root)) as repo:
-        return sorted(str(name).rsplit(":", 1)[-1] for name in repo.status())
+        status = repo.status()
+    stale = []
+    for name, changes in status.items():
+        for change in changes:
+            if isinstance(change, dict):
+                states = [s for group in change.values() for s in dict(group).values()]
+                if all(state == "not in cache" for state in states):
+                    continue
+            stale.append(str(name).rsplit(":", 1)[-1])
+            break
+    return sorted(stale)
 
 
 def fingerprint(root: Path, params: Params) -> str:

@@ -96,6 +96,9 @@ def _quote(text: str) -> str:
 
 
 def _number(value: float, digits: int = 4) -> str:
+    """Positional notation with `digits` significant digits: xychart cannot parse an exponent
+    (1e-05), NaN or inf."""
     if not np.isfinite(value):
-        return "0"
-    return f"{value:.{digits}g}"
+        raise ValueError(f"xychart cannot plot {value}")
+    text = np.format_float_positional(value, precision=digits, fractional=False, trim="-")
+    return "0" if text == "-0" else text

@@ -1,0 +1,154 @@
+"""The pull-request loop end to end: branches of a real project reported against main."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.integration.conftest import Project, new_project
+from tests.support.render import report_problems, require_renderer
+
+pytestmark = pytest.mark.slow
+
+ROWS = "data.source.n_rows=4000"
+WEAK = ("model.max_iter=3", "model.max_depth=2")  # main's model: deliberately weak
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """Commit A on main: a weak model, reproduced and committed with its dvc.lock."""
+    project = new_project(tmp_path_factory.mktemp("pr") / "project")
+    project.gitml("compose", ROWS, *WEAK)
+    project.dvc("repro")
+    project.commit("A: weak model on main")
+    return project
+
+
+def open_branch(project: Project, name: str, *overrides: str) -> None:
+    project.run("git", "checkout", "-q", "-B", name, "main")
+    project.dvc("checkout", "--force", "-q")
+    if overrides:
+        project.gitml("compose", ROWS, *overrides)
+
+
+def report(project: Project) -> tuple[str, dict]:
+    """Run `gitml report`; check that the comment renders on GitHub (charts and tables)."""
+    require_renderer()
+    project.gitml("report", "--baseline", "main")
+    text = (project.root / "reports/report.md").read_text()
+    assert report_problems(text) == []
+    assert len(text) <= 65_536
+    return text, json.loads((project.root / "reports/report.json").read_text())
+
+
+def metric(summary: dict, name: str) -> dict:
+    return next(m for m in summary["metrics"] if m["name"] == name)
+
+
+def test_a_better_model_shows_positive_deltas_and_passes(repo: Project) -> None:
+    open_branch(repo, "better", "model.max_iter=200")
+    repo.dvc("repro")
+    repo.commit("B: a stronger model")
+
+    text, summary = report(repo)
+
+    auc = metric(summary, "roc_auc")
+    assert auc["delta"] > 0
+    assert auc["low"] > 0
+    assert "## ✅ gitml report: PASS" in text
+    assert "roc_auc +" in text  # the verdict names the significant improvement
+    assert "| `model.max_iter` | `3` | `200` |" in text
+    assert "Both models scored on the same 800 test rows" in text
+    assert "```mermaid" in text
+    assert "ROC curve" in text
+    assert repo.gitml("gate").returncode == 0
+
+
+def test_a_clearly_worse_model_fails_the_gate_naming_the_metric(repo: Project) -> None:
+    # the two most predictive columns are no longer features
+    open_branch(
+        repo,
+        "worse",
+        *WEAK,
+        "+data.columns.tenure_months.feature=false",
+        "+data.columns.contract.feature=false",
+    )
+    repo.dvc("repro")
+    repo.commit("C: drop the strongest features")
+
+    text, summary = report(repo)
+    gate = repo.gitml("gate", check=False)
+
+    assert summary["verdict"]["status"] == "fail"
+    assert "## ❌ gitml report: FAIL" in text
+    assert gate.returncode == 5
+    assert "The gate fails" in gate.stderr
+    assert "roc_auc is worse than main by" in gate.stderr
+    # the report shows the same reasons the gate prints
+    for reason in summary["verdict"]["reasons"]:
+        assert reason in text
+        assert reason in gate.stderr
+
+
+def test_a_comment_only_change_reports_no_change(repo: Project) -> None:
+    open_branch(repo, "comment")
+    model_conf = repo.root / "conf/model/hist_gradient_boosting.yaml"
+    model_conf.write_text(model_conf.read_text() + "# tuned later\n")
+    repo.gitml("compose", ROWS, *WEAK, "--check")  # params.yaml is unchanged
+    ran = repo.dvc("repro")
+    repo.commit("D: a comment")
+
+    text, summary = report(repo)
+
+    assert "Running stage" not in ran.stdout
+    assert "## ⚪ gitml report: NO CHANGE" in text
+    assert summary["identical"] is True
+    assert all(m["delta"] == 0 for m in summary["metrics"])
+    assert repo.gitml("gate").returncode == 0
+
+
+def test_a_broken_contract_fails_with_the_validation_summary(repo: Project) -> None:
+    open_branch(repo, "broken", *WEAK, "data.columns.tenure_months.max=10")
+    assert repo.dvc("repro", check=False).returncode != 0
+    repo.commit("E: a contract the data breaks")
+
+    text, _ = report(repo)
+    gate = repo.gitml("gate", check=False)
+
+    assert "## ❌ gitml report: FAIL" in text
+    assert "The data breaks its contract" in text
+    assert "❌ **Contract broken**" in text
+    assert "| tenure_months | in_range(0.0, 10.0) |" in text
+    assert "### Metrics" not in text  # no model ran on data that broke its contract
+    assert gate.returncode == 5
+    assert "tenure_months: in_range(0.0, 10.0)" in gate.stderr
+
+
+def test_a_stale_report_is_refused_by_the_gate(repo: Project) -> None:
+    open_branch(repo, "stale", "model.max_iter=200")
+    repo.dvc("repro")
+    report(repo)
+    repo.gitml("compose", ROWS, "model.max_iter=150")  # changed after the report
+
+    gate = repo.gitml("gate", check=False)
+
+    assert gate.returncode != 0
+    assert "Run `gitml report` again" in gate.stderr
+
+
+def test_a_baseline_missing_from_the_cache_is_reproduced_in_a_worktree(repo: Project) -> None:
+    # runs last in this module: it empties the DVC cache
+    open_branch(repo, "nocache", "model.max_iter=200")
+    repo.dvc("repro")
+    shutil.rmtree(repo.root / ".dvc/cache")
+
+    text, summary = report(repo)
+
+    assert summary["baseline"]["source"].startswith("reproduced in a temporary worktree")
+    assert metric(summary, "roc_auc")["low"] > 0
+    assert "✅ gitml report: PASS" in text
+    assert repo.run("git", "worktree", "list").stdout.count("\n") == 1  # cleaned up
+    assert not list(Path(repo.root).glob("gitml-baseline-*"))

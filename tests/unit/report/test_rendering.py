@@ -1,0 +1,65 @@
+"""Every chart and table the report can produce renders: real mermaid in headless Chromium."""
+
+import numpy as np
+import pytest
+
+from gitml.config import GateParams
+from gitml.report import sections
+from gitml.report.bootstrap import paired_bootstrap, scorer
+from gitml.report.compare import ModelComparison, Scored
+from gitml.report.markdown import Section, render
+from tests.support.render import report_problems, require_renderer
+
+
+def comparison(task: str, seed: int = 0) -> ModelComparison:
+    rng = np.random.default_rng(seed)
+    n = 400
+    if task == "regression":
+        truth = rng.normal(1e-5, 3e-5, n)  # tiny values: python would print 1e-05
+        sides = [Scored(truth, truth + rng.normal(0, s, n), None) for s in (2e-5, 1e-5)]
+        classes, positive = [], None
+    else:
+        classes, positive = ["stay", "leave"], "leave"
+        truth = np.where(rng.random(n) < 0.3, "leave", "stay")
+        sides = []
+        for signal in (1.0, 2.0):
+            p = 1 / (1 + np.exp(-(signal * (truth == "leave") + rng.normal(size=n) - 1)))
+            predicted = np.where(p >= 0.5, "leave", "stay")
+            sides.append(Scored(truth, predicted, np.column_stack([1 - p, p])))
+    scorers = [scorer(task, s.truth, s.predicted, s.proba, classes, positive) for s in sides]
+    metrics = paired_bootstrap(*scorers, n, resamples=100)
+    return ModelComparison(
+        task, classes, positive, n, "same rows", "note", metrics, baseline=sides[0], branch=sides[1]
+    )
+
+
+GATE = GateParams.model_validate(
+    {"rules": {"binary": {"roc_auc": {"min": 0.5, "tolerance": 0.01}}}}
+)
+IMPORTANCE = {
+    "branch": [
+        {"feature": 'odd "quoted" <name>', "importance": 0.2},
+        {"feature": "ünïcode, comma", "importance": 3e-6},
+        {"feature": "negative", "importance": -0.01},
+    ],
+    "baseline": [{"feature": "negative", "importance": 0.01}],
+}
+
+
+@pytest.mark.parametrize("task", ["binary", "regression"])
+def test_plots_and_tables_render(task: str) -> None:
+    require_renderer()
+    result = comparison(task)
+    text = render(
+        "## title\n",
+        [
+            Section("Metrics", sections.metrics(result, GATE, "main", 0.95), 1),
+            Section("Plots", sections.plots(result, IMPORTANCE, 10, "main"), 2),
+            Section("Confusion", sections.confusion(result, 12) or "none\n", 3, collapsed=True),
+        ],
+        "footer\n",
+        None,
+    )
+
+    assert text.count("```mermaid") == (3 if task == "binary" else 2)
+    assert report_problems(text) == []
