@@ -169,6 +169,26 @@ class EvaluateParams(Strict):
     confusion_max_rows: int = Field(default=20000, ge=10)
 
 
+# --- serve -------------------------------------------------------------------------------
+
+
+class ServeParams(Strict):
+    """The prediction service: request size and adaptive batching (rows per model call)."""
+
+    max_records: int = Field(default=1000, ge=1, le=100_000)
+    max_batch_size: int = Field(default=2000, ge=1)
+    max_latency_ms: int = Field(default=100, ge=1)
+
+    @model_validator(mode="after")
+    def _batch_holds_a_request(self) -> ServeParams:
+        if self.max_batch_size < self.max_records:
+            raise ValueError(
+                f"max_batch_size ({self.max_batch_size}) is smaller than max_records "
+                f"({self.max_records}): one full request would not fit in a batch"
+            )
+        return self
+
+
 # --- paths and the whole file -------------------------------------------------------------
 
 
@@ -194,6 +214,7 @@ class Params(Strict):
     split: SplitParams
     model: ModelParams
     evaluate: EvaluateParams
+    serve: ServeParams = ServeParams()
 
     @model_validator(mode="after")
     def _split_columns_exist(self) -> Params:

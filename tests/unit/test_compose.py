@@ -40,7 +40,15 @@ def test_overrides_select_groups_and_set_values() -> None:
 def test_output_is_stable_and_in_composition_order() -> None:
     first, second = compose_text(CONF), compose_text(CONF)
     assert first == second
-    assert list(yaml.safe_load(first)) == ["seed", "data", "paths", "model", "split", "evaluate"]
+    assert list(yaml.safe_load(first)) == [
+        "seed",
+        "data",
+        "paths",
+        "model",
+        "split",
+        "evaluate",
+        "serve",
+    ]
 
 
 @pytest.mark.parametrize(
