@@ -82,6 +82,29 @@ def _infer_contract(args: argparse.Namespace) -> None:
     )
 
 
+def _package(args: argparse.Namespace) -> None:
+    from gitml.config import load_params
+    from gitml.package import run
+
+    packaged = run(load_params(args.params), args.output)
+    print(packaged.bento_tag)  # stdout: for scripts and CI (`bentoml containerize "$tag"`)
+
+
+def _serve(args: argparse.Namespace) -> None:
+    from gitml.config import load_params
+    from gitml.package import run
+    from gitml.serving import serve_bento
+
+    serve_bento(run(load_params(args.params), None).bento_tag, args.host, args.port)
+
+
+def _predict(args: argparse.Namespace) -> None:
+    from gitml.config import load_params
+    from gitml.predict import run
+
+    run(load_params(args.params), args.input, args.output, args.rejects, args.chunk_rows)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gitml", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -115,6 +138,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     infer.add_argument("--output", help="where to write (default: conf/data/<name>.yaml)")
     infer.add_argument("--force", action="store_true", help="replace an existing file")
+
+    package = add("package", _package, "import the model into BentoML's store and build the Bento")
+    package.add_argument("--output", help="also export the Bento to this archive path")
+    serve = add("serve", _serve, "package (if needed) and serve the Bento locally")
+    serve.add_argument("--host", default="127.0.0.1", help="(default: %(default)s)")
+    serve.add_argument("--port", type=int, default=3000, help="(default: %(default)s)")
+    predict = add("predict", _predict, "batch-score a CSV/Parquet file with the trained model")
+    predict.add_argument("--input", required=True, help="CSV or Parquet file to score")
+    predict.add_argument("--output", required=True, help="Parquet file for the predictions")
+    predict.add_argument(
+        "--rejects", help="write rows that break the contract here and go on (default: fail)"
+    )
+    predict.add_argument(
+        "--chunk-rows", type=int, default=100_000, help="rows per chunk (default: %(default)s)"
+    )
     return parser
 
 
