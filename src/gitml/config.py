@@ -177,7 +177,7 @@ class ServeParams(Strict):
 
     max_records: int = Field(default=1000, ge=1, le=100_000)
     max_batch_size: int = Field(default=2000, ge=1)
-    max_latency_ms: int = Field(default=100, ge=1)
+    max_latency_ms: int = Field(default=10_000, ge=1)
 
     @model_validator(mode="after")
     def _batch_holds_a_request(self) -> ServeParams:

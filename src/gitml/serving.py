@@ -94,8 +94,7 @@ def install_rejection_filter() -> None:
 
 
 def serve_bento(bento_tag: str, host: str, port: int) -> None:
-    """Run `bentoml serve` on the Bento in the foreground until interrupted."""
-    import subprocess
+    """Replace this process with `bentoml serve` on the Bento, so signals reach the server."""
     import sys
 
     import bentoml
@@ -107,4 +106,5 @@ def serve_bento(bento_tag: str, host: str, port: int) -> None:
     spec = Path(bentoml.get(bento_tag).path) / "src" / "gitml" / SPEC_FILE
     env = os.environ | {"BENTOML_DO_NOT_TRACK": "True", SPEC_ENV: str(spec)}
     logging.getLogger(__name__).info("serve: %s on http://%s:%d", bento_tag, host, port)
-    subprocess.run(command, env=env, check=False)
+    logging.shutdown()
+    os.execve(sys.executable, command, env)
