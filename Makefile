@@ -5,12 +5,14 @@ SHELL := /bin/bash
 # No telemetry, no update checks, anywhere gitml runs.
 export DVC_NO_ANALYTICS := 1
 export DVC_NO_UPDATE_CHECK := 1
+export BENTOML_DO_NOT_TRACK := True
 
 # uv from PATH, else as a Python module (installed on first use by `make install`).
 UV := $(or $(shell command -v uv 2>/dev/null),python3 -m uv)
 RUN := $(UV) run --no-sync
 
 .PHONY: help install run params test lint types pytest bench clean
+.PHONY: reproduce data-push package serve image deploy-image deploy-pr
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -43,6 +45,50 @@ pytest: install ## the test suite (unit + integration)
 
 bench: install ## benchmarks; results in bench/results/ (BENCH_ROWS="10000 100000 1000000")
 	$(RUN) python bench/pipeline.py $(if $(BENCH_ROWS),--rows $(BENCH_ROWS))
+
+# --- ship loop (README "Ship"); the workflows call these --------------------------------------
+
+reproduce: install ## CI: pull the pipeline's outputs from the DVC remote if there is one, else run it
+	$(RUN) gitml compose --check
+	@if [ -n "$$($(RUN) dvc remote list)" ]; then $(RUN) dvc repro --pull; else $(RUN) dvc repro; fi
+
+data-push: install ## push DVC outputs to the remote, if one is configured
+	@if [ -n "$$($(RUN) dvc remote list)" ]; then $(RUN) dvc push; \
+		else echo "No DVC remote configured: nothing to push."; fi
+
+package: install ## model into BentoML's store + Bento gitml:<commit> (BENTO_ARCHIVE=/abs/x.bento exports)
+	$(RUN) gitml package $(if $(BENTO_ARCHIVE),--output "$(BENTO_ARCHIVE)")
+
+serve: install ## serve the packaged model on http://127.0.0.1:3000 (packages it first)
+	$(RUN) gitml serve
+
+image: install ## containerize the Bento (BENTO_ARCHIVE or a fresh package), push it as IMAGE=<name:tag>
+	@test -n "$(IMAGE)" || { echo "Set IMAGE, e.g. IMAGE=ghcr.io/<owner>/gitml:v1.2.3" >&2; exit 2; }
+	image="$$(echo '$(IMAGE)' | tr '[:upper:]' '[:lower:]')"; \
+	if [ -n "$(BENTO_ARCHIVE)" ] && [ -f "$(BENTO_ARCHIVE)" ]; then \
+		tag="$$($(RUN) python -c 'import bentoml, sys; print(bentoml.import_bento(sys.argv[1]).tag)' "$(BENTO_ARCHIVE)")"; \
+	else tag="$$($(RUN) gitml package)"; fi; \
+	$(RUN) bentoml containerize "$$tag" --image-tag "$$image" && docker push "$$image" && \
+	mkdir -p dist && docker inspect --format '{{index .RepoDigests 0}}' "$$image" > dist/image.txt
+	@echo "pushed $$(cat dist/image.txt)"
+	@if [ -n "$$GITHUB_OUTPUT" ]; then echo "image=$$(cat dist/image.txt)" >> "$$GITHUB_OUTPUT"; fi
+
+deploy-image: ## pin deploy/overlays/<ENV> to the image in dist/image.txt (or IMAGE=<name@sha256:...>)
+	@case "$(ENV)" in staging|production) ;; *) echo "Set ENV=staging or ENV=production" >&2; exit 2;; esac
+	@image="$(or $(IMAGE),$$(cat dist/image.txt))"; \
+		case "$$image" in *@sha256:*) ;; *) echo "Deploy by digest: got '$$image'" >&2; exit 2;; esac; \
+		cd deploy/overlays/$(ENV) && kustomize edit set image "gitml=$$image" && echo "$(ENV) → $$image"
+
+deploy-pr: deploy-image ## CI: open a PR pinning the overlay (GitOps; needs GH_TOKEN, VERSION names it)
+	@branch="deploy/$(ENV)-$(or $(VERSION),$$(date -u +%Y%m%d%H%M%S))"; \
+	image="$$(grep -E 'newName|digest' deploy/overlays/$(ENV)/kustomization.yaml | awk '{print $$2}' | paste -sd@)"; \
+	git switch -c "$$branch" && git add "deploy/overlays/$(ENV)/kustomization.yaml" && \
+	git -c user.name="github-actions[bot]" \
+		-c user.email="41898282+github-actions[bot]@users.noreply.github.com" \
+		commit -m "Deploy $(ENV) $(VERSION): $$image" && \
+	gh auth setup-git && git push origin "$$branch" && \
+	gh pr create --base main --head "$$branch" --title "Deploy $(ENV) $(VERSION)" \
+		--body "Pins deploy/overlays/$(ENV) to $$image. Merging changes the cluster's desired state; revert to roll back."
 
 clean: ## remove pipeline outputs from the work tree (the DVC cache keeps them)
 	rm -rf data/raw data/interim data/processed models reports/plots reports/predictions.parquet
