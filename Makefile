@@ -5,6 +5,7 @@ SHELL := /bin/bash
 # No telemetry, no update checks, anywhere gitml runs.
 export DVC_NO_ANALYTICS := 1
 export DVC_NO_UPDATE_CHECK := 1
+export BENTOML_DO_NOT_TRACK := True
 
 # uv from PATH, else as a Python module (installed on first use by `make install`).
 UV := $(or $(shell command -v uv 2>/dev/null),python3 -m uv)
@@ -12,7 +13,9 @@ RUN := $(UV) run --no-sync
 
 BASELINE ?= main
 
-.PHONY: help install run params test lint types pytest bench clean pipeline report pr-report gate render-deps
+.PHONY: help install run params test lint types pytest bench clean render-deps
+.PHONY: report pr-report gate
+.PHONY: reproduce data-push package serve image deploy-image deploy-pr
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -28,18 +31,13 @@ run: install ## compose params.yaml from conf/, reproduce the pipeline, show the
 	@$(RUN) dvc metrics show
 	@echo "Metrics: reports/metrics.json   plots: reports/plots/   model: models/model.skops"
 
-pipeline: install ## CI: dvc pull --run-cache when a remote is readable, then dvc repro
-	@if [ -n "$$($(RUN) dvc remote list)" ]; then \
-		$(RUN) dvc pull --run-cache || echo "DVC remote not readable: reproducing instead"; fi
-	$(RUN) dvc repro
-
 report: install ## the PR comment, locally: repro, compare with BASELINE (main), then the gate
-	-@$(MAKE) --no-print-directory pipeline
+	-@$(MAKE) --no-print-directory reproduce
 	$(RUN) gitml report --baseline $(BASELINE)
 	@echo "Report: reports/report.md (the comment)  reports/report-full.md (the artifact)"
 	$(RUN) gitml gate
 
-pr-report: install ## CI: the report only, after `make pipeline` (BASELINE=origin/main)
+pr-report: install ## CI: the report only, after `make reproduce` (BASELINE=origin/main)
 	$(RUN) gitml report --baseline $(BASELINE)
 
 gate: install ## exit non-zero, with every reason, when the report's verdict fails
@@ -65,6 +63,51 @@ bench: install ## benchmarks; results in bench/results/ (BENCH_ROWS="10000 10000
 
 render-deps: ## the pinned mermaid that tests render the report's charts with (npm ci)
 	npm ci --prefix tests/support/mermaid --no-audit --no-fund --loglevel=error
+# --- ship loop (README "Ship"); the workflows call these --------------------------------------
+
+reproduce: install ## CI: params check, dvc pull --run-cache when a remote is readable, dvc repro
+	$(RUN) gitml compose --check
+	@if [ -n "$$($(RUN) dvc remote list)" ]; then \
+		$(RUN) dvc pull --run-cache || echo "DVC remote not readable: reproducing instead"; fi
+	$(RUN) dvc repro
+
+data-push: install ## push DVC outputs to the remote, if one is configured
+	@if [ -n "$$($(RUN) dvc remote list)" ]; then $(RUN) dvc push; \
+		else echo "No DVC remote configured: nothing to push."; fi
+
+package: install ## model into BentoML's store + Bento gitml:<commit> (BENTO_ARCHIVE=/abs/x.bento exports)
+	$(RUN) gitml package $(if $(BENTO_ARCHIVE),--output "$(BENTO_ARCHIVE)")
+
+serve: install ## serve the packaged model on http://127.0.0.1:3000 (packages it first)
+	$(RUN) gitml serve
+
+image: install ## containerize the Bento (BENTO_ARCHIVE or a fresh package), push it as IMAGE=<name:tag>
+	@test -n "$(IMAGE)" || { echo "Set IMAGE, e.g. IMAGE=ghcr.io/<owner>/gitml:v1.2.3" >&2; exit 2; }
+	image="$$(echo '$(IMAGE)' | tr '[:upper:]' '[:lower:]')"; \
+	if [ -n "$(BENTO_ARCHIVE)" ] && [ -f "$(BENTO_ARCHIVE)" ]; then \
+		tag="$$($(RUN) python -c 'import bentoml, sys; print(bentoml.import_bento(sys.argv[1]).tag)' "$(BENTO_ARCHIVE)")"; \
+	else tag="$$($(RUN) gitml package)"; fi; \
+	$(RUN) bentoml containerize "$$tag" --image-tag "$$image" && docker push "$$image" && \
+	mkdir -p dist && docker inspect --format '{{index .RepoDigests 0}}' "$$image" > dist/image.txt
+	@echo "pushed $$(cat dist/image.txt)"
+	@if [ -n "$$GITHUB_OUTPUT" ]; then echo "image=$$(cat dist/image.txt)" >> "$$GITHUB_OUTPUT"; fi
+
+deploy-image: ## pin deploy/overlays/<ENV> to the image in dist/image.txt (or IMAGE=<name@sha256:...>)
+	@case "$(ENV)" in staging|production) ;; *) echo "Set ENV=staging or ENV=production" >&2; exit 2;; esac
+	@image="$(or $(IMAGE),$$(cat dist/image.txt))"; \
+		case "$$image" in *@sha256:*) ;; *) echo "Deploy by digest: got '$$image'" >&2; exit 2;; esac; \
+		cd deploy/overlays/$(ENV) && kustomize edit set image "gitml=$$image" && echo "$(ENV) → $$image"
+
+deploy-pr: deploy-image ## CI: open a PR pinning the overlay (GitOps; needs GH_TOKEN, VERSION names it)
+	@branch="deploy/$(ENV)-$(or $(VERSION),$$(date -u +%Y%m%d%H%M%S))"; \
+	image="$$(grep -E 'newName|digest' deploy/overlays/$(ENV)/kustomization.yaml | awk '{print $$2}' | paste -sd@)"; \
+	git switch -c "$$branch" && git add "deploy/overlays/$(ENV)/kustomization.yaml" && \
+	git -c user.name="github-actions[bot]" \
+		-c user.email="41898282+github-actions[bot]@users.noreply.github.com" \
+		commit -m "Deploy $(ENV) $(VERSION): $$image" && \
+	gh auth setup-git && git push origin "$$branch" && \
+	gh pr create --base main --head "$$branch" --title "Deploy $(ENV) $(VERSION)" \
+		--body "Pins deploy/overlays/$(ENV) to $$image. Merging changes the cluster's desired state; revert to roll back."
 
 clean: ## remove pipeline outputs from the work tree (the DVC cache keeps them)
 	rm -rf data/raw data/interim data/processed models reports/plots reports/predictions.parquet

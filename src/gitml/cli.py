@@ -112,6 +112,29 @@ def _gate(args: argparse.Namespace) -> None:
     logger.info("The gate passes (%s).", verdict.status)
 
 
+def _package(args: argparse.Namespace) -> None:
+    from gitml.config import load_params
+    from gitml.package import run
+
+    packaged = run(load_params(args.params), args.output)
+    print(packaged.bento_tag)  # stdout: for scripts and CI (`bentoml containerize "$tag"`)
+
+
+def _serve(args: argparse.Namespace) -> None:
+    from gitml.config import load_params
+    from gitml.package import run
+    from gitml.serving import serve_bento
+
+    serve_bento(run(load_params(args.params), None).bento_tag, args.host, args.port)
+
+
+def _predict(args: argparse.Namespace) -> None:
+    from gitml.config import load_params
+    from gitml.predict import run
+
+    run(load_params(args.params), args.input, args.output, args.rejects, args.chunk_rows)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gitml", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -153,6 +176,21 @@ def _parser() -> argparse.ArgumentParser:
     gate = add("gate", _gate, "fail (exit 5) when the report's verdict fails, with every reason")
     gate.add_argument(
         "--summary", default="reports/report.json", help="the report's JSON (default: %(default)s)"
+    )
+
+    package = add("package", _package, "import the model into BentoML's store and build the Bento")
+    package.add_argument("--output", help="also export the Bento to this archive path")
+    serve = add("serve", _serve, "package (if needed) and serve the Bento locally")
+    serve.add_argument("--host", default="127.0.0.1", help="(default: %(default)s)")
+    serve.add_argument("--port", type=int, default=3000, help="(default: %(default)s)")
+    predict = add("predict", _predict, "batch-score a CSV/Parquet file with the trained model")
+    predict.add_argument("--input", required=True, help="CSV or Parquet file to score")
+    predict.add_argument("--output", required=True, help="Parquet file for the predictions")
+    predict.add_argument(
+        "--rejects", help="write rows that break the contract here and go on (default: fail)"
+    )
+    predict.add_argument(
+        "--chunk-rows", type=int, default=100_000, help="rows per chunk (default: %(default)s)"
     )
     return parser
 

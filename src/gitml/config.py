@@ -227,6 +227,26 @@ class GateParams(Strict):
         return self
 
 
+# --- serve -------------------------------------------------------------------------------
+
+
+class ServeParams(Strict):
+    """The prediction service: request size and adaptive batching (rows per model call)."""
+
+    max_records: int = Field(default=1000, ge=1, le=100_000)
+    max_batch_size: int = Field(default=2000, ge=1)
+    max_latency_ms: int = Field(default=10_000, ge=1)
+
+    @model_validator(mode="after")
+    def _batch_holds_a_request(self) -> ServeParams:
+        if self.max_batch_size < self.max_records:
+            raise ValueError(
+                f"max_batch_size ({self.max_batch_size}) is smaller than max_records "
+                f"({self.max_records}): one full request would not fit in a batch"
+            )
+        return self
+
+
 # --- paths and the whole file -------------------------------------------------------------
 
 
@@ -254,6 +274,7 @@ class Params(Strict):
     evaluate: EvaluateParams
     report: ReportParams
     gate: GateParams
+    serve: ServeParams = ServeParams()
 
     @model_validator(mode="after")
     def _split_columns_exist(self) -> Params:

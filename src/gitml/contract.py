@@ -99,6 +99,28 @@ def build_schema(data: DataParams) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(columns, checks=checks, strict=True, coerce=True, name=data.name)
 
 
+def build_feature_schema(data: DataParams) -> pa.DataFrameSchema:
+    """The contract's rules for the feature columns alone: what scoring a row needs.
+
+    Other columns (id, target, extras) may be present and are ignored; numbers must also be
+    finite, as the service requires. Row checks are training-data quality rules and are not
+    applied to rows being scored.
+    """
+    import numpy as np
+    import pandera.pandas as pa
+
+    columns = {}
+    for name, spec in data.feature_columns.items():
+        column = _column(name, spec, data)
+        if spec.dtype == "float":
+            finite = pa.Check(
+                lambda s: np.isfinite(s) | s.isna(), element_wise=False, name="finite"
+            )
+            column = column.set_checks([*column.checks, finite])
+        columns[name] = column
+    return pa.DataFrameSchema(columns, strict=False, coerce=True, name=f"{data.name} features")
+
+
 def validate_frame(frame: pd.DataFrame, data: DataParams) -> tuple[pd.DataFrame | None, Verdict]:
     """Check `frame` against the contract; return the typed frame (None on failure)."""
     from pandera.errors import SchemaErrors

@@ -49,6 +49,7 @@ def test_output_is_stable_and_in_composition_order() -> None:
         "evaluate",
         "report",
         "gate",
+        "serve",
     ]
 
 

@@ -1,0 +1,198 @@
+"""`gitml predict`: batch scoring of a CSV/Parquet file with the trained model, in chunks.
+
+Each chunk is checked against the contract's feature rules (the same rules the service
+applies), scored with the same Pipeline as `evaluate`, and appended to the output Parquet
+file, so memory stays flat whatever the file size. A row that breaks the contract is never
+silently dropped: it fails the run, or, with a rejects file, is written there with its row
+number, column and reason.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gitml.config import DataParams, Params
+from gitml.contract import build_feature_schema, to_model_dtypes
+from gitml.errors import ConfigError, ContractError, DataError
+from gitml.io import atomic_path, read_json
+from gitml.model import load_model
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow.parquet as pq
+    from sklearn.pipeline import Pipeline
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_COLUMNS = ["row", "column", "reason", "value"]
+MAX_SHOWN = 10
+
+
+def check_rows(chunk: pd.DataFrame, data: DataParams) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split a chunk into rows fit to score (typed as in training) and problems.
+
+    `chunk`'s index is the 1-based row number in the file. Problems have one row per failed
+    check: row number, column, reason, value.
+    """
+    import pandas as pd
+    from pandera.errors import SchemaErrors
+
+    schema = build_feature_schema(data)
+    missing = [name for name in data.feature_columns if name not in chunk.columns]
+    if missing:
+        raise DataError(
+            f"The input lacks feature column(s) {', '.join(missing)} of the contract "
+            f"conf/data/{data.name}.yaml (columns: {', '.join(map(str, chunk.columns))})."
+        )
+    try:
+        return to_model_dtypes(schema.validate(chunk, lazy=True), data), _no_problems()
+    except SchemaErrors as exc:
+        cases = exc.failure_cases.dropna(subset=["index"])
+        problems = pd.DataFrame(
+            {
+                "row": cases["index"].astype("int64").to_numpy(),
+                "column": cases["column"].astype(str).to_numpy(),
+                "reason": cases["check"].astype(str).to_numpy(),
+                "value": cases["failure_case"].astype(str).to_numpy(),
+            }
+        ).sort_values(["row", "column"], kind="stable", ignore_index=True)
+    good = chunk[~chunk.index.isin(problems["row"])]
+    typed = schema.validate(good, lazy=True) if len(good) else good
+    return to_model_dtypes(typed, data), problems
+
+
+def score_rows(
+    pipeline: Pipeline, typed: pd.DataFrame, data: DataParams, classes: list[Any]
+) -> pd.DataFrame:
+    """Row number, id (if the contract has one and the file holds it), prediction, probas."""
+    import pandas as pd
+
+    features = typed[list(data.feature_columns)]
+    table = pd.DataFrame({"row": typed.index.to_numpy(dtype="int64")})
+    if data.id_column and data.id_column in typed:
+        table[data.id_column] = typed[data.id_column].to_numpy()
+    if not len(typed):
+        return table
+    table["prediction"] = pipeline.predict(features)
+    if data.task != "regression":
+        proba = pipeline.predict_proba(features)
+        for index, label in enumerate(classes):
+            table[f"proba_{label}"] = proba[:, index]
+    return table
+
+
+def read_chunks(path: str | Path, rows: int) -> Iterator[pd.DataFrame]:
+    """Chunks of at most `rows` rows, indexed by 1-based row number in the file."""
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    source = Path(path)
+    if not source.is_file():
+        raise DataError(f"Input file not found: {source}. Pass --input a CSV or Parquet file.")
+    suffix = source.suffix.lower()
+    start = 1
+    try:
+        if suffix == ".csv":
+            chunks: Iterator[pd.DataFrame] = pd.read_csv(source, chunksize=rows)
+        elif suffix in (".parquet", ".pq"):
+            batches = pq.ParquetFile(source).iter_batches(batch_size=rows)
+            chunks = (batch.to_pandas() for batch in batches)
+        else:
+            raise DataError(
+                f"Cannot read {source}: unsupported file type {suffix!r}. Use .csv or .parquet."
+            )
+        for chunk in chunks:
+            chunk.index = pd.RangeIndex(start, start + len(chunk))
+            start += len(chunk)
+            yield chunk
+    except (ValueError, OSError) as exc:  # pandas and pyarrow parse errors
+        raise DataError(f"Cannot read {source}: {exc}. Check that it is a valid table.") from exc
+
+
+def run(
+    params: Params,
+    input_path: str,
+    output: str,
+    rejects: str | None = None,
+    chunk_rows: int = 100_000,
+) -> tuple[int, int]:
+    """Score `input_path` into `output`; return (rows scored, rows rejected)."""
+    if chunk_rows < 1:
+        raise ConfigError(f"--chunk-rows must be at least 1 (got {chunk_rows}).")
+    for flag, path in (("--output", output), ("--rejects", rejects)):
+        if path is not None and not path.endswith((".parquet", ".pq")):
+            raise ConfigError(f"{flag} {path} must be a .parquet file; rename it.")
+    data = params.data
+    pipeline, meta = load_model(params.paths.model), read_json(params.paths.model_meta)
+    scored = rejected = 0
+    with ExitStack() as stack:
+        out_path = stack.enter_context(atomic_path(output))
+        bad_path = stack.enter_context(atomic_path(rejects)) if rejects else None
+        writers: dict[str, pq.ParquetWriter] = {}
+        for chunk in read_chunks(input_path, chunk_rows):
+            typed, problems = check_rows(chunk, data)
+            if len(problems) and bad_path is None:
+                raise ContractError(_failure_message(problems, input_path, data.name))
+            if len(problems) and bad_path is not None:
+                _append(writers, "rejects", bad_path, problems, stack)
+                rejected += problems["row"].nunique()
+            _append(
+                writers,
+                "output",
+                out_path,
+                score_rows(pipeline, typed, data, meta["classes"]),
+                stack,
+            )
+            scored += len(typed)
+        if bad_path is not None and "rejects" not in writers:
+            _append(writers, "rejects", bad_path, _no_problems(), stack)
+        if "output" not in writers:
+            raise DataError(f"{input_path} has no rows to score.")
+    logger.info("predict: %d rows scored → %s, %d rejected", scored, output, rejected)
+    if rejected:
+        logger.warning("predict: %d row(s) broke the contract → %s", rejected, rejects)
+    return scored, rejected
+
+
+def _append(
+    writers: dict[str, pq.ParquetWriter],
+    key: str,
+    path: Path,
+    frame: pd.DataFrame,
+    stack: ExitStack,
+) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if key not in writers:
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        writers[key] = pq.ParquetWriter(path, table.schema)
+        stack.callback(writers[key].close)
+    writer = writers[key]
+    writer.write_table(pa.Table.from_pandas(frame, schema=writer.schema, preserve_index=False))
+
+
+def _no_problems() -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame(
+        {"row": pd.Series(dtype="int64")} | {c: pd.Series(dtype=str) for c in PROBLEM_COLUMNS[1:]}
+    )
+
+
+def _failure_message(problems: pd.DataFrame, path: str, name: str) -> str:
+    rows = problems["row"].nunique()
+    shown = "\n".join(
+        f"  row {p.row}, {p.column}: {p.reason} (value {p.value})"
+        for p in problems.head(MAX_SHOWN).itertuples()
+    )
+    more = f"\n  ... and {len(problems) - MAX_SHOWN} more" if len(problems) > MAX_SHOWN else ""
+    return (
+        f"{rows} row(s) of {path} break the contract conf/data/{name}.yaml (row 1 is the first "
+        f"data row):\n{shown}{more}\nFix those rows, or pass --rejects <file> to score the "
+        "others and write these there."
+    )

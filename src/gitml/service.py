@@ -1,0 +1,66 @@
+"""The BentoML service: POST /predict and GET /info; BentoML adds /livez, /readyz, /metrics.
+
+This module is the Bento's entry point (`gitml.service:Gitml`) and nothing else imports it.
+BentoML needs the request type when the class is defined, so, unlike the rest of gitml, it
+reads the serving spec written by `gitml package` at import.
+"""
+
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import bentoml
+from pydantic import Field
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from gitml.model import load_model
+from gitml.serving import (
+    MODEL_FILE,
+    install_rejection_filter,
+    read_spec,
+    score,
+    spec_params,
+    spec_path,
+)
+from gitml.serving_schema import Prediction, record_model
+
+SPEC = read_spec(spec_path())
+DATA, SERVE = spec_params(SPEC)
+Record = record_model(DATA)
+Records = Annotated[list[Record], Field(min_length=1, max_length=SERVE.max_records)]  # type: ignore[valid-type]
+
+
+async def _info(_: Request) -> JSONResponse:
+    return JSONResponse(SPEC["info"])
+
+
+info_app = Starlette(routes=[Route("/info", _info, methods=["GET"])])
+
+
+@bentoml.asgi_app(info_app, path="/")
+@bentoml.service(name="gitml", traffic={"timeout": 30})
+class Gitml:
+    """Predicts with the model that `train` produced, validating requests by the contract."""
+
+    model_ref = bentoml.models.BentoModel(SPEC["model_tag"])
+
+    def __init__(self) -> None:
+        # Batches are small: one OpenMP thread per model call beats a team of threads spinning
+        # against each other (and against neighbours) on a small box; sklearn reads this when
+        # it loads its OpenMP runtime, which happens in load_model below.
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
+        install_rejection_filter()
+        self.pipeline = load_model(Path(self.model_ref.path) / MODEL_FILE)
+        self.classes: list[Any] = SPEC["info"]["classes"]
+
+    @bentoml.api(  # type: ignore[untyped-decorator]  # BentoML's decorator is untyped
+        batchable=True,
+        max_batch_size=SERVE.max_batch_size,
+        max_latency_ms=SERVE.max_latency_ms,
+    )
+    def predict(self, records: Records) -> list[Prediction]:
+        """Per record: the prediction and, for classification, class probabilities."""
+        return score(self.pipeline, records, DATA, self.classes)

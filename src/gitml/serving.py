@@ -1,0 +1,110 @@
+"""What the service needs besides BentoML: its spec file, model scoring, and quiet rejections."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gitml.config import DataParams, ServeParams
+from gitml.errors import ConfigError
+from gitml.serving_schema import Prediction, predictions, records_frame
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from pydantic import BaseModel
+    from sklearn.pipeline import Pipeline
+
+SPEC_ENV = "GITML_SERVING_SPEC"
+SPEC_FILE = "serving.json"
+MODEL_FILE = "model.skops"
+# BentoML logs every failed request with a traceback on this logger
+BENTOML_HTTP_LOGGER = "bentoml._internal.server.http_app"
+
+
+def spec_path() -> Path:
+    """Where the serving spec is: $GITML_SERVING_SPEC, else next to this module (in a Bento)."""
+    return Path(os.environ.get(SPEC_ENV) or Path(__file__).with_name(SPEC_FILE))
+
+
+def read_spec(path: Path) -> dict[str, Any]:
+    """The serving spec written by `gitml package`: model tag, contract, serve params, info."""
+    if not path.is_file():
+        raise ConfigError(
+            f"Serving spec not found: {path}. Run `gitml package` (it writes the spec into the "
+            f"Bento), or set {SPEC_ENV} to a spec file."
+        )
+    spec: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return spec
+
+
+def spec_params(spec: dict[str, Any]) -> tuple[DataParams, ServeParams]:
+    """The data contract and serve params stored in the spec, validated as in params.yaml."""
+    return DataParams.model_validate(spec["data"]), ServeParams.model_validate(spec["serve"])
+
+
+def score(
+    pipeline: Pipeline, records: Sequence[BaseModel], data: DataParams, classes: list[Any]
+) -> list[Prediction]:
+    """Predictions (and class probabilities) for validated records, in request order."""
+    frame = records_frame(records, data)
+    labels = pipeline.predict(frame)
+    proba = None if data.task == "regression" else pipeline.predict_proba(frame)
+    return predictions(labels, proba, classes)
+
+
+class RejectionFilter(logging.Filter):
+    """Turn BentoML's traceback for a rejected request into one line naming field and reason.
+
+    Validation happens while the request is parsed, so such a request never reached the model:
+    a traceback would only bury the one fact an operator needs.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from pydantic import ValidationError
+
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, ValidationError):
+            path, method = record.args if isinstance(record.args, tuple) else ("?", "?")
+            record.msg, record.args = "Rejected %s %s: %s", (method, path, rejection(error))
+            record.exc_info, record.exc_text = None, None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+def rejection(error: Any) -> str:
+    """A validation error as one line: `records.0.contract: Input should be ...; ...`."""
+    problems = [
+        f"{'.'.join(str(part) for part in item['loc']) or '(body)'}: {item['msg']}"
+        for item in error.errors(include_input=False)
+    ]
+    shown = "; ".join(problems[:5])
+    more = f" (+{len(problems) - 5} more)" if len(problems) > 5 else ""
+    return f"{error.error_count()} problem(s): {shown}{more}"
+
+
+def install_rejection_filter() -> None:
+    """Idempotently add RejectionFilter to BentoML's request-error logger."""
+    logger = logging.getLogger(BENTOML_HTTP_LOGGER)
+    if not any(isinstance(existing, RejectionFilter) for existing in logger.filters):
+        logger.addFilter(RejectionFilter())
+
+
+def serve_bento(bento_tag: str, host: str, port: int) -> None:
+    """Replace this process with `bentoml serve` on the Bento, so signals reach the server."""
+    import sys
+
+    import bentoml
+
+    command = [sys.executable, "-m", "bentoml", "serve", bento_tag, "--host", host]
+    command += ["--port", str(port)]
+    # an installed gitml (e.g. editable, in development) shadows the Bento's copy on import,
+    # so point the service at the Bento's own spec explicitly
+    spec = Path(bentoml.get(bento_tag).path) / "src" / "gitml" / SPEC_FILE
+    env = os.environ | {"BENTOML_DO_NOT_TRACK": "True", SPEC_ENV: str(spec)}
+    logging.getLogger(__name__).info("serve: %s on http://%s:%d", bento_tag, host, port)
+    logging.shutdown()
+    os.execve(sys.executable, command, env)

@@ -1,0 +1,116 @@
+"""The service's request and response models, generated from the data contract.
+
+A record model has one field per feature column of conf/data/<name>.yaml, so a contract
+change changes the API with no hand edits. Every rule that can reject a row (type, range,
+allowed values, nullability, unknown fields, non-finite numbers) lives in the model, so a
+bad request is refused while its JSON is parsed, before it can join a batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
+
+from gitml.config import ColumnSpec, DataParams, Scalar
+from gitml.contract import pandas_dtype, to_model_dtypes
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+PYTHON_TYPES: dict[str, type] = {"int": int, "float": float, "bool": bool, "str": str}
+RECORD_CONFIG = ConfigDict(
+    strict=True, extra="forbid", frozen=True, allow_inf_nan=False, populate_by_name=False
+)
+
+
+class Prediction(BaseModel):
+    """The model's answer for one record."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    prediction: bool | int | float | str
+    probabilities: dict[str, float] | None = Field(
+        default=None, description="class label → probability (classification only)"
+    )
+
+
+def record_model(data: DataParams) -> type[BaseModel]:
+    """A strict pydantic model of one input record: the contract's feature columns.
+
+    Fields are named by position and aliased to the column name, so any column name
+    (spaces, keywords, `model_config`) works as a JSON key. Nullable columns may be left out
+    (they are then missing values); every other column is required.
+    """
+    fields: dict[str, Any] = {}
+    for index, (name, spec) in enumerate(data.feature_columns.items()):
+        annotation = field_type(spec)
+        if spec.nullable:
+            fields[f"f{index}"] = (annotation | None, Field(default=None, alias=name))
+        else:
+            fields[f"f{index}"] = (annotation, Field(alias=name))
+    title = f"{_camel(data.name)}Record"
+    model: type[BaseModel] = create_model(title, __config__=RECORD_CONFIG, **fields)
+    return model
+
+
+def field_type(spec: ColumnSpec) -> Any:
+    """The annotation for one column: its type, range and allowed values."""
+    if spec.dtype in ("category", "str"):
+        if spec.allowed:
+            return Literal[tuple(str(value) for value in spec.allowed)]
+        return str
+    base = PYTHON_TYPES[spec.dtype]
+    constraints: list[Any] = []
+    if spec.dtype in ("int", "float"):
+        constraints.append(Field(ge=spec.min, le=spec.max))
+    if spec.dtype == "float":
+        constraints.append(Field(allow_inf_nan=False))
+    if spec.allowed:
+        constraints.append(AfterValidator(_one_of(spec.allowed)))
+    return Annotated[base, *constraints] if constraints else base
+
+
+def records_frame(records: Sequence[BaseModel], data: DataParams) -> pd.DataFrame:
+    """Validated records as a DataFrame with the dtypes the model was trained on."""
+    import pandas as pd
+
+    features = data.feature_columns
+    names = list(features)
+    rows = [tuple(record.__dict__.values()) for record in records]
+    frame = pd.DataFrame.from_records(rows, columns=names)
+    frame = frame.astype(
+        {name: pandas_dtype(spec) for name, spec in features.items() if spec.dtype != "category"}
+    )
+    return to_model_dtypes(frame, data)
+
+
+def predictions(
+    labels: np.ndarray, proba: np.ndarray | None, classes: Sequence[Scalar]
+) -> list[Prediction]:
+    """One Prediction per row from the model's labels and (classification) probabilities."""
+    keys = [str(label) for label in classes]
+    values = labels.tolist()
+    if proba is None:
+        return [Prediction(prediction=value) for value in values]
+    return [
+        Prediction(prediction=value, probabilities=dict(zip(keys, row, strict=True)))
+        for value, row in zip(values, proba.tolist(), strict=True)
+    ]
+
+
+def _one_of(allowed: list[Scalar]) -> Any:
+    permitted = set(allowed)
+
+    def check(value: Any) -> Any:
+        if value not in permitted:
+            raise ValueError(f"must be one of {sorted(permitted, key=str)}")
+        return value
+
+    return check
+
+
+def _camel(name: str) -> str:
+    return "".join(part.capitalize() for part in name.replace("-", "_").split("_") if part)

@@ -1,0 +1,254 @@
+"""The packaged Bento served on 127.0.0.1: same predictions as in-process, 4xx for bad input.
+
+One model is trained and one server started for the module; BentoML's home is a temporary
+directory, so nothing touches the user's model store.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from gitml.config import Params
+from gitml.model import load_model
+from gitml.stages import evaluate, ingest, split, train, validate
+from tests.conftest import with_paths
+
+pytestmark = pytest.mark.slow
+
+
+@dataclass
+class Served:
+    url: str
+    params: Params
+    root: Path
+    env: dict[str, str]
+    test: pd.DataFrame
+    expected: np.ndarray  # in-process predict_proba of `test` rows
+
+
+def records(frame: pd.DataFrame, params: Params) -> list[dict[str, Any]]:
+    """Feature columns as JSON records with plain Python values and null for missing."""
+    columns = {
+        name: [None if pd.isna(value) else value for value in frame[name].tolist()]
+        for name in params.data.feature_columns
+    }
+    return [dict(zip(columns, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def served(
+    compose_params: Callable[..., Params], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Served]:
+    root = tmp_path_factory.mktemp("served")
+    params = with_paths(compose_params("data.source.n_rows=2000"), root)
+    for stage in (ingest, validate, split, train, evaluate):
+        stage.run(params)
+    (root / "params.yaml").write_text(yaml.safe_dump(params.model_dump(mode="json")))
+    env = os.environ | {
+        "BENTOML_HOME": str(root / "bentoml"),
+        "BENTOML_DO_NOT_TRACK": "True",
+        "LOG_LEVEL": "INFO",
+    }
+    gitml = [sys.executable, "-m", "gitml"]
+    subprocess.run([*gitml, "package"], cwd=root, env=env, check=True, capture_output=True)
+    port = _free_port()
+    log = (root / "server.log").open("w")
+    server = subprocess.Popen(
+        [*gitml, "serve", "--port", str(port)],
+        cwd=root,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: stopped whole in the finalizer
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if server.poll() is not None:
+                raise AssertionError((root / "server.log").read_text())
+            try:
+                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.3)
+        else:
+            raise AssertionError(f"server not ready:\n{(root / 'server.log').read_text()}")
+        test = pd.read_parquet(params.paths.test).head(300)
+        pipeline = load_model(params.paths.model)
+        expected = pipeline.predict_proba(test[list(params.data.feature_columns)])
+        yield Served(url, params, root, env, test, expected)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+        log.close()
+
+
+def _predict(served: Served, body: Any) -> httpx.Response:
+    content = body if isinstance(body, str | bytes) else json.dumps(body)
+    headers = {"content-type": "application/json"}
+    return httpx.post(f"{served.url}/predict", content=content, headers=headers, timeout=30)
+
+
+def _good(served: Served, start: int, count: int) -> list[dict[str, Any]]:
+    return records(served.test.iloc[start : start + count], served.params)
+
+
+def test_predictions_equal_in_process_predictions(served: Served) -> None:
+    response = _predict(served, {"records": _good(served, 0, 300)})
+    assert response.status_code == 200, response.text
+    answers = response.json()
+    proba = np.array([[a["probabilities"]["0"], a["probabilities"]["1"]] for a in answers])
+    np.testing.assert_allclose(proba, served.expected, rtol=0, atol=1e-12)
+    assert [a["prediction"] for a in answers] == served.expected.argmax(axis=1).tolist()
+
+
+def _bad_requests(served: Served) -> dict[str, tuple[Any, str]]:
+    good = _good(served, 0, 1)[0]
+    without = {k: v for k, v in good.items() if k != "monthly_charges"}
+    return {
+        "missing field": ({"records": [without]}, "monthly_charges"),
+        "wrong type": ({"records": [good | {"tenure_months": "ten"}]}, "tenure_months"),
+        "unknown category": ({"records": [good | {"contract": "lifetime"}]}, "contract"),
+        "out of range": ({"records": [good | {"tenure_months": 999}]}, "tenure_months"),
+        "NaN": (
+            '{"records": [' + json.dumps(good | {"noise_normal": "X"}).replace('"X"', "NaN") + "]}",
+            "finite",
+        ),
+        "empty list": ({"records": []}, "at least 1 item"),
+        "too many records": (
+            {"records": [good] * (served.params.serve.max_records + 1)},
+            "at most",
+        ),
+        "extra field": ({"records": [good | {"colour": "red"}]}, "colour"),
+        "invalid JSON": ('{"records": [', "Invalid JSON"),
+        "no records key": ({"rows": [good]}, "records"),
+    }
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "missing field",
+        "wrong type",
+        "unknown category",
+        "out of range",
+        "NaN",
+        "empty list",
+        "too many records",
+        "extra field",
+        "invalid JSON",
+        "no records key",
+    ],
+)
+def test_bad_request_gets_a_4xx_naming_the_problem(served: Served, kind: str) -> None:
+    body, named = _bad_requests(served)[kind]
+    response = _predict(served, body)
+    assert 400 <= response.status_code < 500, response.text
+    assert named in response.text
+
+
+def test_server_logs_one_line_per_rejection_not_a_traceback(served: Served) -> None:
+    _predict(served, {"records": [_good(served, 0, 1)[0] | {"contract": "lifetime"}]})
+    time.sleep(0.5)
+    log = (served.root / "server.log").read_text()
+    assert "Rejected POST /predict: 1 problem(s): records.0.contract" in log
+    assert "Traceback" not in log
+
+
+def test_burst_of_good_and_bad_requests_answers_every_good_one(served: Served) -> None:
+    bad = list(_bad_requests(served).values())
+
+    def call(index: int) -> tuple[int, httpx.Response]:
+        if index % 3 == 2:
+            return index, _predict(served, bad[index % len(bad)][0])
+        return index, _predict(served, {"records": _good(served, index, 1 + index % 5)})
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        results = list(pool.map(call, range(90)))
+    for index, response in results:
+        if index % 3 == 2:
+            assert 400 <= response.status_code < 500, response.text
+            continue
+        assert response.status_code == 200, response.text
+        got = [a["probabilities"]["1"] for a in response.json()]
+        np.testing.assert_allclose(
+            got, served.expected[index : index + 1 + index % 5, 1], atol=1e-12
+        )
+
+
+def test_health_metrics_and_info(served: Served) -> None:
+    assert httpx.get(f"{served.url}/readyz").status_code == 200
+    assert httpx.get(f"{served.url}/livez").status_code == 200
+    metrics = httpx.get(f"{served.url}/metrics")
+    assert metrics.status_code == 200
+    assert "bentoml_service_request" in metrics.text
+    info = httpx.get(f"{served.url}/info").json()
+    assert info["task"] == "binary"
+    assert info["classes"] == [0, 1]
+    assert len(info["model_sha256"]) == 64
+    assert info["model_version"].startswith("dirty-")  # the temp dir is not a git work tree
+    assert set(info["metrics"]) >= {"roc_auc", "accuracy"}
+
+
+def test_batch_predict_equals_the_service(served: Served) -> None:
+    source, output = served.root / "rows.csv", served.root / "scored.parquet"
+    served.test.to_csv(source, index=False)
+    command = [sys.executable, "-m", "gitml", "predict", "--input", str(source)]
+    subprocess.run([*command, "--output", str(output)], cwd=served.root, env=served.env, check=True)
+    scored = pd.read_parquet(output)
+    answers = _predict(served, {"records": _good(served, 0, 300)}).json()
+    np.testing.assert_allclose(
+        scored["proba_1"], [a["probabilities"]["1"] for a in answers], rtol=0, atol=1e-12
+    )
+    assert scored["prediction"].tolist() == [a["prediction"] for a in answers]
+
+
+def test_openapi_fuzzing_finds_no_server_error(served: Served) -> None:
+    import schemathesis
+    from hypothesis import HealthCheck, given, settings
+
+    schema = schemathesis.openapi.from_url(f"{served.url}/docs.json").include(path="/predict")
+    operation = schema["/predict"]["POST"]
+    failures: list[str] = []
+    statuses: list[int] = []
+
+    @given(case=operation.as_strategy())
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+    def fuzz(case: Any) -> None:
+        response = case.call(base_url=served.url, timeout=30)
+        statuses.append(response.status_code)
+        if response.status_code >= 500:
+            failures.append(f"{response.status_code} for {case.body!r}: {response.text}")
+
+    fuzz()
+    assert not failures, failures[:3]
+    assert len(statuses) >= 30  # the fuzzer really ran
+    assert {200, 400} <= set(statuses)  # and reached both valid and invalid bodies

@@ -1,0 +1,153 @@
+"""Batch scoring: same predictions as evaluate, bad rows reported or set aside, never dropped."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gitml import cli
+from gitml.config import Params
+from gitml.errors import ConfigError, ContractError, DataError
+from gitml.predict import check_rows, run
+from gitml.stages import evaluate, ingest, split, train, validate
+from tests.conftest import with_paths
+
+
+@pytest.fixture(scope="module")
+def trained(
+    compose_params: Callable[..., Params], tmp_path_factory: pytest.TempPathFactory
+) -> Params:
+    root = tmp_path_factory.mktemp("predict")
+    params = with_paths(compose_params("data.source.n_rows=1000", "model=linear"), root)
+    for stage in (ingest, validate, split, train, evaluate):
+        stage.run(params)
+    return params
+
+
+@pytest.fixture
+def test_csv(trained: Params, tmp_path: Path) -> Path:
+    path = tmp_path / "test.csv"
+    pd.read_parquet(trained.paths.test).to_csv(path, index=False)
+    return path
+
+
+def _broken(source: Path, target: Path) -> Path:
+    frame = pd.read_csv(source).astype(object)
+    frame.loc[3, "contract"] = "lifetime"  # file row 4
+    frame.loc[5, "tenure_months"] = "abc"  # file row 6
+    frame.loc[7, "monthly_charges"] = np.inf  # file row 8
+    frame.to_csv(target, index=False)
+    return target
+
+
+def test_scores_equal_evaluate_across_chunks(
+    trained: Params, test_csv: Path, tmp_path: Path
+) -> None:
+    output = tmp_path / "scored.parquet"
+    assert run(trained, str(test_csv), str(output), chunk_rows=37) == (200, 0)
+    scored = pd.read_parquet(output)
+    expected = pd.read_parquet(trained.paths.predictions)
+    assert scored["row"].tolist() == list(range(1, 201))
+    assert (scored["customer_id"].to_numpy() == expected["customer_id"].to_numpy()).all()
+    assert (scored["prediction"].to_numpy() == expected["prediction"].to_numpy()).all()
+    np.testing.assert_allclose(scored["proba_1"], expected["proba_1"], rtol=0, atol=1e-12)
+
+
+def test_parquet_input_gives_the_same_scores(trained: Params, tmp_path: Path) -> None:
+    from_parquet = tmp_path / "a.parquet"
+    run(trained, trained.paths.test, str(from_parquet), chunk_rows=64)
+    expected = pd.read_parquet(trained.paths.predictions)
+    np.testing.assert_allclose(pd.read_parquet(from_parquet)["proba_1"], expected["proba_1"])
+
+
+def test_bad_rows_fail_the_run_naming_row_column_reason(
+    trained: Params, test_csv: Path, tmp_path: Path
+) -> None:
+    output = tmp_path / "scored.parquet"
+    with pytest.raises(ContractError) as caught:
+        run(trained, str(_broken(test_csv, tmp_path / "bad.csv")), str(output), chunk_rows=50)
+    message = str(caught.value)
+    assert "3 row(s)" in message
+    assert "row 4, contract: isin" in message
+    assert "(value lifetime)" in message
+    assert "row 6, tenure_months" in message
+    assert "row 8, monthly_charges" in message
+    assert "--rejects" in message
+    assert not output.exists()  # nothing half-written
+
+
+def test_bad_rows_go_to_the_rejects_file(trained: Params, test_csv: Path, tmp_path: Path) -> None:
+    output, rejects = tmp_path / "scored.parquet", tmp_path / "rejects.parquet"
+    bad = _broken(test_csv, tmp_path / "bad.csv")
+    assert run(trained, str(bad), str(output), str(rejects), chunk_rows=50) == (197, 3)
+    problems = pd.read_parquet(rejects)
+    assert sorted(set(problems["row"])) == [4, 6, 8]
+    assert set(problems["column"]) == {"contract", "tenure_months", "monthly_charges"}
+    scored = pd.read_parquet(output)
+    # every input row is accounted for: scored or rejected, none silently dropped
+    assert sorted([*scored["row"], 4, 6, 8]) == list(range(1, 201))
+
+
+def test_clean_run_with_rejects_writes_an_empty_rejects_file(
+    trained: Params, test_csv: Path, tmp_path: Path
+) -> None:
+    rejects = tmp_path / "rejects.parquet"
+    run(trained, str(test_csv), str(tmp_path / "out.parquet"), str(rejects))
+    assert len(pd.read_parquet(rejects)) == 0
+
+
+def test_check_rows_types_like_training(trained: Params) -> None:
+    chunk = pd.read_parquet(trained.paths.test).head(5)
+    chunk.index = pd.RangeIndex(1, 6)
+    typed, problems = check_rows(chunk, trained.data)
+    assert problems.empty
+    assert str(typed["contract"].dtype) == "category"
+    assert typed.index.tolist() == [1, 2, 3, 4, 5]
+
+
+@pytest.mark.parametrize(
+    ("source", "output", "chunk_rows", "error", "text"),
+    [
+        ("test.csv", "out.csv", 100, ConfigError, "must be a .parquet file"),
+        ("test.csv", "out.parquet", 0, ConfigError, "--chunk-rows must be at least 1"),
+        ("missing.csv", "out.parquet", 100, DataError, "Input file not found"),
+        ("table.json", "out.parquet", 100, DataError, "unsupported file type"),
+    ],
+)
+def test_bad_arguments_get_one_clear_message(
+    trained: Params,
+    test_csv: Path,
+    source: str,
+    output: str,
+    chunk_rows: int,
+    error: type[Exception],
+    text: str,
+) -> None:
+    folder = test_csv.parent
+    (folder / "table.json").write_text("{}")
+    with pytest.raises(error, match=text):
+        run(trained, str(folder / source), str(folder / output), chunk_rows=chunk_rows)
+
+
+def test_missing_feature_column_is_a_data_error(trained: Params, tmp_path: Path) -> None:
+    frame = pd.read_parquet(trained.paths.test).drop(columns=["region"])
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    with pytest.raises(DataError, match="lacks feature column"):
+        run(trained, str(tmp_path / "t.csv"), str(tmp_path / "o.parquet"))
+
+
+def test_cli_exit_code_and_message(
+    trained: Params, test_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import yaml
+
+    params_file = tmp_path / "params.yaml"
+    params_file.write_text(yaml.safe_dump(trained.model_dump(mode="json")))
+    bad = _broken(test_csv, tmp_path / "bad.csv")
+    argv = ["predict", "--params", str(params_file), "--input", str(bad)]
+    assert cli.main([*argv, "--output", str(tmp_path / "o.parquet")]) == ContractError.exit_code
+    assert "row 4, contract" in capsys.readouterr().err
