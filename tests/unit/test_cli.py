@@ -153,3 +153,23 @@ def test_infer_contract_refuses_to_overwrite(
         "Target column 'nope' is not in customers.csv",
         capsys,
     )
+
+
+def test_report_against_an_unknown_ref(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(ROOT)
+
+    assert cli.main(["report", "--baseline", "no-such-ref-for-gitml-tests"]) == 2
+
+    error = capsys.readouterr().err
+    assert "Baseline ref 'no-such-ref-for-gitml-tests' not found" in error
+    assert "--baseline" in error
+
+
+def test_gate_without_a_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    summary = tmp_path / "report.json"
+
+    assert cli.main(["gate", "--params", str(ROOT / "params.yaml"), "--summary", str(summary)]) == 1
+
+    assert "Run `gitml report` (or `make report`) first." in capsys.readouterr().err

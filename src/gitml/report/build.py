@@ -45,8 +45,8 @@ class Report:
 def build_report(root: Path, ref: str, params: Params) -> Report:
     """Compare the work tree's pipeline outputs with those of `ref`."""
     branch = branch_artifacts(root)
-    stale = pipeline_changes(root)
-    with baseline_artifacts(root, ref) as baseline:
+    with baseline_artifacts(root, ref) as baseline:  # resolves the ref first: fails fast
+        stale = pipeline_changes(root)
         data = diff_data(branch, baseline, params)
         contract_ok = data.validation is None or bool(data.validation.get("passed"))
         model = None
