@@ -63,8 +63,8 @@ def row_changes(
         old_ids, new_ids = set(before[id_column].astype(str)), set(after[id_column].astype(str))
         return len(new_ids - old_ids), len(old_ids - new_ids)
     common = [column for column in after.columns if column in before.columns]
-    old_counts = _counts(pd.util.hash_pandas_object(_plain(before[common]), index=False))
-    new_counts = _counts(pd.util.hash_pandas_object(_plain(after[common]), index=False))
+    old_counts = pd.util.hash_pandas_object(_plain(before[common]), index=False).value_counts()
+    new_counts = pd.util.hash_pandas_object(_plain(after[common]), index=False).value_counts()
     keys = old_counts.index.union(new_counts.index)
     old, new = old_counts.reindex(keys, fill_value=0), new_counts.reindex(keys, fill_value=0)
     difference = (new - old).to_numpy()
@@ -74,10 +74,6 @@ def row_changes(
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     """Same content, same hash: raw strings and validated categoricals hash alike."""
     return frame.astype({c: object for c in frame.columns if frame[c].dtype == "category"})
-
-
-def _counts(hashes: pd.Series) -> pd.Series:
-    return hashes.value_counts()
 
 
 def _json(side: Artifacts | None, key: str) -> dict[str, Any] | None:
