@@ -15,6 +15,8 @@ from gitml.config import ColumnSpec, DataParams, RowCheck
 from gitml.errors import DataError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     import pandas as pd
     import pandera.pandas as pa
 
@@ -143,11 +145,17 @@ def to_model_dtypes(frame: pd.DataFrame, data: DataParams) -> pd.DataFrame:
     typed = frame.copy()
     for name, spec in data.columns.items():
         if spec.dtype == "category" and name in typed:
-            observed = sorted(typed[name].dropna().unique())
-            declared = [str(value) for value in spec.allowed or []]
-            categories = declared + [value for value in observed if value not in set(declared)]
-            typed[name] = pd.Categorical(typed[name], categories=categories)
+            typed[name] = pd.Categorical(
+                typed[name], categories=category_order(spec, typed[name].dropna().unique())
+            )
     return typed
+
+
+def category_order(spec: ColumnSpec, observed: Iterable[Any]) -> list[str]:
+    """A categorical column's categories: the declared values first, then others seen, sorted."""
+    declared = [str(value) for value in spec.allowed or []]
+    known = set(declared)
+    return declared + sorted({value for value in observed if value not in known})
 
 
 def _column(name: str, spec: ColumnSpec, data: DataParams) -> pa.Column:

@@ -50,10 +50,14 @@ def score(
     pipeline: Pipeline, records: Sequence[BaseModel], data: DataParams, classes: list[Any]
 ) -> list[Prediction]:
     """Predictions (and class probabilities) for validated records, in request order."""
+    import numpy as np
+
     frame = records_frame(records, data)
-    labels = pipeline.predict(frame)
-    proba = None if data.task == "regression" else pipeline.predict_proba(frame)
-    return predictions(labels, proba, classes)
+    if data.task == "regression":
+        return predictions(pipeline.predict(frame), None, classes)
+    # one pass through the pipeline: every gitml classifier predicts the most probable class
+    proba = pipeline.predict_proba(frame)
+    return predictions(np.asarray(pipeline.classes_)[proba.argmax(axis=1)], proba, classes)
 
 
 class RejectionFilter(logging.Filter):
