@@ -5,7 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from gitml.errors import ConfigError
 
@@ -236,6 +243,15 @@ class ServeParams(Strict):
     max_records: int = Field(default=1000, ge=1, le=100_000)
     max_batch_size: int = Field(default=2000, ge=1)
     max_latency_ms: int = Field(default=10_000, ge=1)
+    # worker processes, each with its own model copy and batching queue
+    workers: int | str = "cpu_count"
+
+    @field_validator("workers")
+    @classmethod
+    def _workers(cls, value: int | str) -> int | str:
+        if value != "cpu_count" and (isinstance(value, str) or value < 1):
+            raise ValueError("must be a whole number ≥ 1 or 'cpu_count'")
+        return value
 
     @model_validator(mode="after")
     def _batch_holds_a_request(self) -> ServeParams:

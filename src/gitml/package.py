@@ -31,6 +31,7 @@ SERVICE = "gitml.service:Gitml"
 # What the Bento's container installs: the serving code's imports, at the locked versions
 RUNTIME_PACKAGES = (
     "bentoml",
+    "httptools",
     "numpy",
     "pandas",
     "pandera",
@@ -39,6 +40,7 @@ RUNTIME_PACKAGES = (
     "pyyaml",
     "scikit-learn",
     "skops",
+    "uvloop",
 )
 
 

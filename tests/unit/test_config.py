@@ -43,6 +43,8 @@ def test_an_unknown_model_name_lists_the_known_ones(params: Params) -> None:
         ("model", "max_iter", "many", r"model\.max_iter: .*integer \(got 'many'\)"),
         ("data", "target", "nope", r"target 'nope' is not a column of the contract"),
         ("split", "strategy", "group", r"strategy 'group' needs split.group_column"),
+        ("serve", "workers", 0, r"serve\.workers: .*≥ 1 or 'cpu_count' \(got 0\)"),
+        ("serve", "workers", "all", r"serve\.workers: .*≥ 1 or 'cpu_count' \(got 'all'\)"),
     ],
 )
 def test_a_bad_value_names_key_and_value(
