@@ -231,24 +231,31 @@ def test_batch_predict_equals_the_service(served: Served) -> None:
     assert scored["prediction"].tolist() == [a["prediction"] for a in answers]
 
 
-def test_openapi_fuzzing_finds_no_server_error(served: Served) -> None:
+@pytest.mark.parametrize("mode", ["positive", "negative"])
+def test_openapi_fuzzing_serves_every_valid_body_and_refuses_every_invalid_one(
+    served: Served, mode: str
+) -> None:
     import schemathesis
     from hypothesis import HealthCheck, given, settings
+    from schemathesis.core import NotSet
 
     schema = schemathesis.openapi.from_url(f"{served.url}/docs.json").include(path="/predict")
     operation = schema["/predict"]["POST"]
-    failures: list[str] = []
+    wrong: list[str] = []
     statuses: list[int] = []
 
-    @given(case=operation.as_strategy())
-    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(case=operation.as_strategy(schemathesis.GenerationMode(mode)))
+    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
     def fuzz(case: Any) -> None:
         response = case.call(base_url=served.url, timeout=30)
         statuses.append(response.status_code)
-        if response.status_code >= 500:
-            failures.append(f"{response.status_code} for {case.body!r}: {response.text}")
+        status = response.status_code
+        # BentoML's document leaves the body optional; a request without one is invalid
+        valid = mode == "positive" and not isinstance(case.body, NotSet)
+        expected = status == 200 if valid else 400 <= status < 500
+        if not expected:
+            wrong.append(f"{response.status_code} for {case.body!r}: {response.text[:300]}")
 
     fuzz()
-    assert not failures, failures[:3]
-    assert len(statuses) >= 30  # the fuzzer really ran
-    assert {200, 400} <= set(statuses)  # and reached both valid and invalid bodies
+    assert len(statuses) >= 20  # the fuzzer really ran
+    assert not wrong, wrong[:3]
