@@ -58,9 +58,10 @@ types: install ## mypy --strict on src/
 pytest: install ## the test suite (unit + integration)
 	$(RUN) pytest
 
-bench: install ## benchmarks in bench/results/ (BENCH_ROWS="1e4 1e5 1e6", REPORT_ROWS="5e4 1e6" as ints)
+bench: install ## benchmarks in bench/results/ (BENCH_ROWS, REPORT_ROWS as ints; serving needs wrk)
 	$(RUN) python bench/pipeline.py $(if $(BENCH_ROWS),--rows $(BENCH_ROWS))
 	$(RUN) python bench/report.py $(if $(REPORT_ROWS),--rows $(REPORT_ROWS))
+	$(RUN) python bench/serving.py
 
 render-deps: ## the pinned mermaid that tests render the report's charts with (npm ci)
 	npm ci --prefix tests/support/mermaid --no-audit --no-fund --loglevel=error
