@@ -118,10 +118,7 @@ def feature_importance(
 
     Every (feature, repeat) permutation of the sample is stacked into one frame and scored
     with a single model call: the per-call overhead of a Pipeline dwarfs its per-row cost.
-    The frame is built one column at a time, by taking each column's rows in block order.
     """
-    import pandas as pd
-
     names = [feature["name"] for feature in meta["features"]]
     sample = test.sample(min(len(test), settings.importance_max_rows), random_state=seed)
     features, truth = sample[names].reset_index(drop=True), sample[meta["target"]].to_numpy()
@@ -129,14 +126,14 @@ def feature_importance(
     rng = np.random.default_rng(seed)
     # block 0 is the sample as is; block 1 + i * repeats + r permutes feature i (repeat r)
     unpermuted = np.tile(np.arange(n), (1 + len(names) * repeats, 1))
-    columns = {}
+    orders = {}
     for i, name in enumerate(names):
         order = unpermuted.copy()
         for r in range(repeats):
             order[1 + i * repeats + r] = rng.permutation(n)
-        columns[name] = features[name].take(order.ravel()).reset_index(drop=True)
-    stacked = pd.DataFrame(columns)
-    outputs = np.split(model_output(pipeline, stacked, meta["task"]), len(unpermuted))
+        orders[name] = order.ravel()
+    stacked = _stacked_output(pipeline, features, orders, meta["task"])
+    outputs = np.split(stacked, len(unpermuted))
     score = primary_score(meta["task"], meta["classes"], meta["positive_class"])
     baseline = score(truth, outputs[0])
     drops = np.array([baseline - score(truth, output) for output in outputs[1:]])
@@ -148,8 +145,33 @@ def feature_importance(
     return sorted(rows, key=lambda row: -row["importance"])
 
 
-def model_output(pipeline: Pipeline, features: pd.DataFrame, task: str) -> np.ndarray:
-    """Class probabilities for classification, predictions for regression."""
+def _stacked_output(
+    pipeline: Pipeline, features: pd.DataFrame, orders: dict[str, np.ndarray], task: str
+) -> np.ndarray:
+    """Model output on a frame whose column `name` holds the rows `orders[name]` of features.
+
+    When preprocessing turns each feature into one model input column (histogram gradient
+    boosting's ordinal codes), the sample is encoded once and its encoded columns are taken
+    in order instead: preprocessing works row by row, so the model sees the same numbers.
+    """
+    import pandas as pd
+
+    encode, model = pipeline[:-1], pipeline[-1]
+    encoded_names = list(encode.get_feature_names_out())
+    if sorted(encoded_names) == sorted(orders):
+        encoded = np.asarray(encode.transform(features))
+        stacked = np.column_stack(
+            [encoded[orders[name], j] for j, name in enumerate(encoded_names)]
+        )
+        return model_output(model, stacked, task)
+    frame = {
+        name: features[name].take(order).reset_index(drop=True) for name, order in orders.items()
+    }
+    return model_output(pipeline, pd.DataFrame(frame), task)
+
+
+def model_output(pipeline: Any, features: pd.DataFrame | np.ndarray, task: str) -> np.ndarray:
+    """Class probabilities for classification, predictions for regression (any fitted model)."""
     output = (
         pipeline.predict(features) if task == "regression" else pipeline.predict_proba(features)
     )

@@ -157,3 +157,29 @@ def test_importance_samples_at_most_the_configured_rows(evaluated: Params) -> No
     assert first == evaluate.feature_importance(pipeline, test, meta, capped, seed=7)
     # the whole test set when it is smaller than the cap
     assert read_json(evaluated.paths.importance)[0]["rows"] == len(test)
+
+
+@pytest.mark.parametrize("model", ["hist_gradient_boosting", "linear"])
+def test_permuted_rows_score_as_if_the_pipeline_saw_the_permuted_frame(
+    compose_params: Callable[..., Params], model: str
+) -> None:
+    import pandas as pd
+
+    from gitml.contract import validate_frame
+    from gitml.stages.train import fit_model
+    from gitml.synthetic import generate_churn
+
+    params = compose_params(f"model={model}")
+    typed, _ = validate_frame(generate_churn(600, 4), params.data)
+    assert typed is not None
+    pipeline = fit_model(typed, params.data, params.model, params.seed)
+    features = typed[list(params.data.feature_columns)].reset_index(drop=True)
+    rng = np.random.default_rng(0)
+    orders = {name: rng.integers(0, len(features), 900) for name in features.columns}
+    # when: permuted through the encoded sample (boosting) or the frame itself (linear)
+    output = evaluate._stacked_output(pipeline, features, orders, "binary")
+    # then: exactly what the whole pipeline gives on the frame of permuted columns
+    frame = pd.DataFrame(
+        {name: features[name].take(order).reset_index(drop=True) for name, order in orders.items()}
+    )
+    np.testing.assert_array_equal(output, pipeline.predict_proba(frame))
