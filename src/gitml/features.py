@@ -54,7 +54,8 @@ def build_preprocessor(
     Rare categories are grouped into one when a feature has too many, unless
     `most_categories` (the most distinct values of any categorical feature, when known)
     shows that none does: the grouping counts every value in Python, which costs seconds
-    on a million rows, and below the limit it changes nothing.
+    on a million rows, and below the limit it changes nothing. Without grouping, the native
+    path takes its codes from `CategoryCodes`: the same numbers, computed by pandas.
     """
     from sklearn.compose import ColumnTransformer
     from sklearn.impute import SimpleImputer
@@ -79,11 +80,18 @@ def build_preprocessor(
         return None if most_categories is not None and most_categories + 1 < limit else limit
 
     if native_categorical:
-        encode = OrdinalEncoder(
-            handle_unknown="use_encoded_value",
-            unknown_value=np.nan,
-            encoded_missing_value=np.nan,
-            max_categories=grouping(MAX_NATIVE_CATEGORIES),
+        from gitml.encoding import CategoryCodes
+
+        limit = grouping(MAX_NATIVE_CATEGORIES)
+        encode = (
+            CategoryCodes()
+            if limit is None
+            else OrdinalEncoder(
+                handle_unknown="use_encoded_value",
+                unknown_value=np.nan,
+                encoded_missing_value=np.nan,
+                max_categories=limit,
+            )
         )
         steps = [("numeric", as_float(), numeric), ("boolean", as_float(), boolean)]
     else:

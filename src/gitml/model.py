@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 TRUSTED_TYPES = frozenset(
     {
         "functools.partial",
+        "gitml.encoding.CategoryCodes",
         "gitml.features.to_float",
         "gitml.features.to_object",
         "numpy.dtype",
