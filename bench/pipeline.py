@@ -1,7 +1,7 @@
 """Pipeline benchmark: overhead vs a plain script, scaling per stage, and the no-op repro.
 
-Every figure is measured in this run on this machine, in a fresh temporary git repo per size
-and data source; ratios compare against the plain script measured alongside. Two sources:
+Every figure is the median of `--repeat` runs on this machine, in a fresh temporary git repo
+per size and data source; ratios compare against the plain script measured alongside. Two sources:
 `synthetic` (ingest generates the data) and `file` (the same data written once, untimed, to a
 DVC-tracked Parquet file that ingest reads, as when a team brings its own data). Run with
 `make bench`.
@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -103,33 +104,51 @@ def project(rows: int, source: str) -> Path:
     return root
 
 
-def bench_size(rows: int, source: str) -> dict[str, object]:
+def bench_size(rows: int, source: str, repeat: int) -> dict[str, object]:
+    """Median timings of `repeat` runs (the first from a fresh clone, then `--force`)."""
     root = project(rows, source)
+    script = [sys.executable, str(ROOT / "bench/baseline_script.py"), "data/raw/dataset.parquet"]
+    runs: list[dict[str, float]] = []
     try:
-        repro, repro_rss = measure([sys.executable, "-m", "dvc", "repro"], root)
-        script, script_rss = measure(
-            [sys.executable, str(ROOT / "bench/baseline_script.py"), "data/raw/dataset.parquet"],
-            root,
-        )
-        noop, _ = measure([sys.executable, "-m", "dvc", "repro"], root)
-        stages = {}
-        for stage in STAGES:  # again, one by one, for the per-stage profile
-            seconds, rss = measure([sys.executable, "-m", "gitml", stage], root)
-            stages[stage] = {"seconds": round(seconds, 2), "peak_rss_mb": round(rss)}
+        for attempt in range(repeat):
+            run = {}
+            force = ["--force"] if attempt else []
+            run["repro"], run["repro_rss"] = measure(
+                [sys.executable, "-m", "dvc", "repro", *force], root
+            )
+            run["script"], run["script_rss"] = measure(script, root)
+            run["noop"], _ = measure([sys.executable, "-m", "dvc", "repro"], root)
+            for stage in STAGES:  # again, one by one, for the per-stage profile
+                run[stage], run[f"{stage}_rss"] = measure(
+                    [sys.executable, "-m", "gitml", stage], root
+                )
+            runs.append(run)
         metrics = json.loads((root / "reports/metrics.json").read_text())
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+    def median(key: str) -> float:
+        return round(statistics.median(run[key] for run in runs), 2)
+
+    def peak(key: str) -> int:
+        return round(max(run[key] for run in runs))
+
+    repro, baseline = median("repro"), median("script")
     return {
         "rows": rows,
         "source": source,
-        "pipeline_seconds": round(repro, 2),
-        "pipeline_peak_rss_mb": round(repro_rss),
-        "script_seconds": round(script, 2),
-        "script_peak_rss_mb": round(script_rss),
-        "fixed_cost_seconds": round(repro - script, 2),
-        "ratio": round(repro / script, 2),
-        "noop_repro_seconds": round(noop, 2),
-        "stages": stages,
+        "runs": repeat,
+        "pipeline_seconds": repro,
+        "pipeline_peak_rss_mb": peak("repro_rss"),
+        "script_seconds": baseline,
+        "script_peak_rss_mb": peak("script_rss"),
+        "fixed_cost_seconds": round(repro - baseline, 2),
+        "ratio": round(repro / baseline, 2),
+        "noop_repro_seconds": median("noop"),
+        "stages": {
+            stage: {"seconds": median(stage), "peak_rss_mb": peak(f"{stage}_rss")}
+            for stage in STAGES
+        },
         "roc_auc": round(metrics["roc_auc"], 4),
     }
 
@@ -157,12 +176,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--source", choices=SOURCES, nargs="+", default=list(SOURCES))
+    parser.add_argument("--repeat", type=int, default=3, help="runs per size (medians reported)")
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep the results of other sizes/sources from the last run (one size at a time)",
+    )
     args = parser.parse_args()
     results = []
     for rows in args.rows:
         for source in args.source:
             print(f"benchmarking {rows:,} rows, {source} ...", file=sys.stderr, flush=True)
-            results.append(bench_size(rows, source))
+            results.append(bench_size(rows, source, args.repeat))
+    if args.merge and (RESULTS / "pipeline.json").is_file():
+        measured = {(r["rows"], r["source"]) for r in results}
+        kept = json.loads((RESULTS / "pipeline.json").read_text())
+        for result in kept:
+            result.setdefault("source", "synthetic")  # results from before the file source
+        results += [r for r in kept if (r["rows"], r["source"]) not in measured]
+    results.sort(key=lambda r: (r["rows"], SOURCES.index(str(r["source"]))))
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "pipeline.json").write_text(json.dumps(results, indent=2) + "\n")
     (RESULTS / "pipeline.md").write_text(table(results) + "\n")
