@@ -129,7 +129,9 @@ def validate_frame(frame: pd.DataFrame, data: DataParams) -> tuple[pd.DataFrame 
 
     _require_target(frame, data)
     try:
-        typed = build_schema(data).validate(frame, lazy=True)
+        # a shallow copy validated in place: pandera's own copy would duplicate every column,
+        # while copy-on-write keeps `frame` as it was when a coerced column replaces one
+        typed = build_schema(data).validate(frame.copy(deep=False), lazy=True, inplace=True)
     except SchemaErrors as exc:
         return None, Verdict(len(frame), _nulls(frame, data), _failures(exc.failure_cases))
     failures = _target_failures(typed, data)
@@ -140,14 +142,19 @@ def validate_frame(frame: pd.DataFrame, data: DataParams) -> tuple[pd.DataFrame 
 
 def to_model_dtypes(frame: pd.DataFrame, data: DataParams) -> pd.DataFrame:
     """Categorical columns become pandas categories (the declared values first, if any)."""
+    import numpy as np
     import pandas as pd
 
-    typed = frame.copy()
+    typed = frame.copy(deep=False)  # copy-on-write: replacing columns leaves `frame` as it was
     for name, spec in data.columns.items():
         if spec.dtype == "category" and name in typed:
-            typed[name] = pd.Categorical(
-                typed[name], categories=category_order(spec, typed[name].dropna().unique())
-            )
+            # codes from the few distinct values: matching every row against the categories
+            # costs several times more on large data
+            codes, uniques = pd.factorize(typed[name])  # missing → -1
+            categories = category_order(spec, uniques)
+            position = {value: index for index, value in enumerate(categories)}
+            recode = np.array([position[value] for value in uniques] + [-1])  # -1 stays -1
+            typed[name] = pd.Categorical.from_codes(recode[codes], categories=pd.Index(categories))
     return typed
 
 

@@ -42,7 +42,7 @@ def to_object(frame: pd.DataFrame) -> np.ndarray:
 
 
 def build_preprocessor(
-    kinds: dict[str, FeatureKind], native_categorical: bool
+    kinds: dict[str, FeatureKind], native_categorical: bool, most_categories: int | None = None
 ) -> tuple[ColumnTransformer, list[int]]:
     """Column transformer for `kinds`, and the output indices of categorical features.
 
@@ -50,6 +50,12 @@ def build_preprocessor(
     and left for the estimator to split on natively, and missing values stay NaN; this is
     several times faster than one-hot on large data. Otherwise numerics are imputed and
     scaled, booleans imputed, and categories one-hot encoded with unknown values ignored.
+
+    Rare categories are grouped into one when a feature has too many, unless
+    `most_categories` (the most distinct values of any categorical feature, when known)
+    shows that none does: the grouping counts every value in Python, which costs seconds
+    on a million rows, and below the limit it changes nothing. Without grouping, the native
+    path takes its codes from `CategoryCodes`: the same numbers, computed by pandas.
     """
     from sklearn.compose import ColumnTransformer
     from sklearn.impute import SimpleImputer
@@ -68,19 +74,31 @@ def build_preprocessor(
     def as_float() -> FunctionTransformer:
         return FunctionTransformer(to_float, feature_names_out="one-to-one")
 
+    def grouping(limit: int) -> int | None:
+        # an encoder groups nothing while every feature has fewer values than `limit`; +1 for
+        # the missing value, which the one-hot path turns into a category of its own
+        return None if most_categories is not None and most_categories + 1 < limit else limit
+
     if native_categorical:
-        encode = OrdinalEncoder(
-            handle_unknown="use_encoded_value",
-            unknown_value=np.nan,
-            encoded_missing_value=np.nan,
-            max_categories=MAX_NATIVE_CATEGORIES,
+        from gitml.encoding import CategoryCodes
+
+        limit = grouping(MAX_NATIVE_CATEGORIES)
+        encode = (
+            CategoryCodes()
+            if limit is None
+            else OrdinalEncoder(
+                handle_unknown="use_encoded_value",
+                unknown_value=np.nan,
+                encoded_missing_value=np.nan,
+                max_categories=limit,
+            )
         )
         steps = [("numeric", as_float(), numeric), ("boolean", as_float(), boolean)]
     else:
         encode = make_pipeline(
             FunctionTransformer(to_object, feature_names_out="one-to-one"),
             SimpleImputer(strategy="constant", fill_value=MISSING_CATEGORY),
-            OneHotEncoder(handle_unknown="ignore", max_categories=MAX_ONE_HOT_CATEGORIES),
+            OneHotEncoder(handle_unknown="ignore", max_categories=grouping(MAX_ONE_HOT_CATEGORIES)),
         )
         steps = [
             ("numeric", make_pipeline(as_float(), SimpleImputer(), StandardScaler()), numeric),

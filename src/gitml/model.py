@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 TRUSTED_TYPES = frozenset(
     {
         "functools.partial",
+        "gitml.encoding.CategoryCodes",
         "gitml.features.to_float",
         "gitml.features.to_object",
         "numpy.dtype",
@@ -66,12 +67,19 @@ def build_estimator(params: ModelParams, task: str, seed: int) -> Any:
     raise AssertionError(f"unhandled model params {params!r}")  # pydantic restricts the names
 
 
-def build_pipeline(data: DataParams, params: ModelParams, seed: int) -> Pipeline:
-    """Preprocessing + estimator as one Pipeline over the raw feature columns."""
+def build_pipeline(
+    data: DataParams, params: ModelParams, seed: int, most_categories: int | None = None
+) -> Pipeline:
+    """Preprocessing + estimator as one Pipeline over the raw feature columns.
+
+    `most_categories`: see `build_preprocessor` (None when the training data is not known).
+    """
     from sklearn.pipeline import Pipeline
 
     native = isinstance(params, HistGradientBoostingParams)
-    preprocessor, categorical_indices = build_preprocessor(feature_kinds(data), native)
+    preprocessor, categorical_indices = build_preprocessor(
+        feature_kinds(data), native, most_categories
+    )
     estimator = build_estimator(params, data.task, seed)
     if native:
         estimator.set_params(categorical_features=categorical_indices or None)

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from gitml.config import Params
-from gitml.contract import validate_frame
+from gitml.contract import to_model_dtypes, validate_frame
 from gitml.errors import DataError
 from gitml.synthetic import generate_churn
 
@@ -85,3 +85,24 @@ def test_missing_target_and_empty_data_raise_a_clear_error(
         validate_frame(raw.drop(columns=["churned"]), params.data)
     with pytest.raises(DataError, match="has no rows"):
         validate_frame(raw.iloc[:0], params.data)
+
+
+def test_categories_put_declared_values_first_then_the_rest_sorted(params: Params) -> None:
+    # given values outside the declared ones, missing values and a column with no values at all
+    frame = pd.DataFrame(
+        {
+            "contract": pd.array(["zebra", None, "one_year", "apple", "zebra"], dtype="str"),
+            "region": pd.array([None] * 5, dtype="str"),
+        }
+    )
+    before = frame.copy()
+    # when
+    typed = to_model_dtypes(frame, params.data)
+    # then
+    contract = typed["contract"].cat
+    assert list(contract.categories) == ["month_to_month", "one_year", "two_year", "apple", "zebra"]
+    assert typed["contract"].astype(object).tolist()[::2] == ["zebra", "one_year", "zebra"]
+    assert typed["contract"].isna().tolist() == [False, True, False, False, False]
+    assert list(typed["region"].cat.categories) == ["north", "south", "east", "west", "central"]
+    assert typed["region"].isna().all()
+    pd.testing.assert_frame_equal(frame, before)  # input untouched

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+MISSING_SLICE = "(missing)"
+
 
 def predict_table(pipeline: Pipeline, test: pd.DataFrame, meta: dict[str, Any]) -> pd.DataFrame:
     """One row per test row: row id, (id column), truth, prediction, class probabilities."""
@@ -30,11 +32,15 @@ def predict_table(pipeline: Pipeline, test: pd.DataFrame, meta: dict[str, Any]) 
     if meta["id_column"]:
         table[meta["id_column"]] = test[meta["id_column"]].to_numpy()
     table["truth"] = test[meta["target"]].to_numpy()
-    table["prediction"] = pipeline.predict(features)
-    if meta["task"] != "regression":
-        proba = pipeline.predict_proba(features)
-        for index, label in enumerate(meta["classes"]):
-            table[f"proba_{label}"] = proba[:, index]
+    if meta["task"] == "regression":
+        table["prediction"] = pipeline.predict(features)
+        return table
+    # one pass over the data: the most probable class is what predict() returns (barring
+    # exact ties), and predict() would run the whole pipeline a second time
+    proba = pipeline.predict_proba(features)
+    table["prediction"] = np.asarray(pipeline.classes_)[proba.argmax(axis=1)]
+    for index, label in enumerate(meta["classes"]):
+        table[f"proba_{label}"] = proba[:, index]
     return table
 
 
@@ -60,23 +66,43 @@ def slice_metrics(
 ) -> list[dict[str, Any]]:
     """Metrics for each frequent value of each categorical or boolean feature."""
     keys = SLICE_METRICS[meta["task"]]
+    classes, positive = meta["classes"], meta["positive_class"]
+    truth, predicted = table["truth"].to_numpy(), table["prediction"].to_numpy()
+    proba = table[[f"proba_{c}" for c in classes]].to_numpy() if classes else None
     slices = []
     for feature in meta["features"]:
         if feature["kind"] == "numeric":
             continue
-        values = test[feature["name"]].astype(object).fillna("(missing)").astype(str).to_numpy()
-        counts = {
-            str(k): int(v) for k, v in zip(*np.unique(values, return_counts=True), strict=True)
-        }
-        frequent = sorted(counts, key=lambda value: -counts[value])[: settings.slice_max_categories]
-        for value in frequent:
-            if counts[value] < settings.slice_min_rows:
+        codes, labels = _slice_codes(test[feature["name"]])
+        counts = np.bincount(codes, minlength=len(labels))
+        for k in np.argsort(-counts, kind="stable")[: settings.slice_max_categories]:
+            if counts[k] < settings.slice_min_rows:
                 continue
-            scores = score_table(table[values == value], meta, keys)
+            rows = codes == k
+            scores = compute_metrics(
+                meta["task"],
+                truth[rows],
+                predicted[rows],
+                None if proba is None else proba[rows],
+                classes,
+                positive,
+                keys,
+            )
             slices.append(
-                {"feature": feature["name"], "value": value, "rows": counts[value]} | scores
+                {"feature": feature["name"], "value": str(labels[k]), "rows": int(counts[k])}
+                | scores
             )
     return slices
+
+
+def _slice_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's slice as an index into the sorted slice labels; missing is '(missing)'."""
+    import pandas as pd
+
+    codes, uniques = pd.factorize(values)  # missing → -1
+    names = np.array([str(value) for value in uniques] + [MISSING_SLICE])
+    labels, merged = np.unique(names, return_inverse=True)  # values of equal text merge
+    return merged[codes], labels  # -1 picks the last name: MISSING_SLICE
 
 
 def feature_importance(
@@ -88,36 +114,64 @@ def feature_importance(
 ) -> list[dict[str, Any]]:
     """Permutation importance on a seeded sample of test rows, most important first.
 
+    At most `settings.importance_max_rows` rows; each result says how many (`rows`).
+
     Every (feature, repeat) permutation of the sample is stacked into one frame and scored
     with a single model call: the per-call overhead of a Pipeline dwarfs its per-row cost.
     """
-    import pandas as pd
-
     names = [feature["name"] for feature in meta["features"]]
     sample = test.sample(min(len(test), settings.importance_max_rows), random_state=seed)
     features, truth = sample[names].reset_index(drop=True), sample[meta["target"]].to_numpy()
+    n, repeats = len(features), settings.importance_repeats
     rng = np.random.default_rng(seed)
-    blocks = [features]
-    for name in names:
-        for _ in range(settings.importance_repeats):
-            shuffled = features.copy()
-            shuffled[name] = features[name].iloc[rng.permutation(len(features))].to_numpy()
-            blocks.append(shuffled)
-    stacked = pd.concat(blocks, ignore_index=True).astype(features.dtypes.to_dict())
-    outputs = np.split(model_output(pipeline, stacked, meta["task"]), len(blocks))
+    # block 0 is the sample as is; block 1 + i * repeats + r permutes feature i (repeat r)
+    unpermuted = np.tile(np.arange(n), (1 + len(names) * repeats, 1))
+    orders = {}
+    for i, name in enumerate(names):
+        order = unpermuted.copy()
+        for r in range(repeats):
+            order[1 + i * repeats + r] = rng.permutation(n)
+        orders[name] = order.ravel()
+    stacked = _stacked_output(pipeline, features, orders, meta["task"])
+    outputs = np.split(stacked, len(unpermuted))
     score = primary_score(meta["task"], meta["classes"], meta["positive_class"])
     baseline = score(truth, outputs[0])
     drops = np.array([baseline - score(truth, output) for output in outputs[1:]])
     drops = drops.reshape(len(names), settings.importance_repeats)
     rows = [
-        {"feature": name, "importance": float(row.mean()), "std": float(row.std())}
+        {"feature": name, "importance": float(row.mean()), "std": float(row.std()), "rows": n}
         for name, row in zip(names, drops, strict=True)
     ]
     return sorted(rows, key=lambda row: -row["importance"])
 
 
-def model_output(pipeline: Pipeline, features: pd.DataFrame, task: str) -> np.ndarray:
-    """Class probabilities for classification, predictions for regression."""
+def _stacked_output(
+    pipeline: Pipeline, features: pd.DataFrame, orders: dict[str, np.ndarray], task: str
+) -> np.ndarray:
+    """Model output on a frame whose column `name` holds the rows `orders[name]` of features.
+
+    When preprocessing turns each feature into one model input column (histogram gradient
+    boosting's ordinal codes), the sample is encoded once and its encoded columns are taken
+    in order instead: preprocessing works row by row, so the model sees the same numbers.
+    """
+    import pandas as pd
+
+    encode, model = pipeline[:-1], pipeline[-1]
+    encoded_names = list(encode.get_feature_names_out())
+    if sorted(encoded_names) == sorted(orders):
+        encoded = np.asarray(encode.transform(features))
+        stacked = np.column_stack(
+            [encoded[orders[name], j] for j, name in enumerate(encoded_names)]
+        )
+        return model_output(model, stacked, task)
+    frame = {
+        name: features[name].take(order).reset_index(drop=True) for name, order in orders.items()
+    }
+    return model_output(pipeline, pd.DataFrame(frame), task)
+
+
+def model_output(pipeline: Any, features: pd.DataFrame | np.ndarray, task: str) -> np.ndarray:
+    """Class probabilities for classification, predictions for regression (any fitted model)."""
     output = (
         pipeline.predict(features) if task == "regression" else pipeline.predict_proba(features)
     )

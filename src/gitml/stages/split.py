@@ -48,12 +48,15 @@ def _by_row(
     frame: pd.DataFrame, data: DataParams, stratify: pd.Series | None, size: float, seed: int
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     # plain NumPy: importing scikit-learn would cost this stage a second of start-up
+    import pandas as pd
+
     rng = np.random.default_rng(seed)
     n_test = math.ceil(size * len(frame))
     if stratify is None:
         test_rows = rng.permutation(len(frame))[:n_test]
     else:
-        labels, codes = np.unique(stratify.to_numpy(), return_inverse=True)
+        # np.unique's codes by hashing: the same sorted labels, without sorting every row
+        codes, labels = pd.factorize(stratify.to_numpy(), sort=True)
         counts = np.bincount(codes)
         if (counts < 2).any():
             raise DataError(

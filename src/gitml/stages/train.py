@@ -25,7 +25,9 @@ VERSIONED = ("gitml", "scikit-learn", "pandas", "numpy", "pyarrow", "skops", "pa
 
 def fit_model(train: pd.DataFrame, data: DataParams, model: ModelParams, seed: int) -> Pipeline:
     """Fit preprocessing + estimator on the contract's feature columns of `train`."""
-    pipeline = build_pipeline(data, model, seed)
+    categorical = [name for name, kind in feature_kinds(data).items() if kind == "categorical"]
+    most_categories = max((train[name].nunique() for name in categorical), default=0)
+    pipeline = build_pipeline(data, model, seed, most_categories)
     return pipeline.fit(train[list(data.feature_columns)], train[data.target].to_numpy())
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from gitml.config import Params
@@ -96,3 +97,89 @@ def test_metrics_and_plots_adapt_to_the_task(
     _pipeline(params)
     assert list(read_json(params.paths.metrics)) == list(HEADLINE[params.data.task])
     assert sorted(p.stem for p in Path(params.paths.plots).glob("*.json")) == expected_plots
+
+
+def test_the_predicted_class_is_what_predict_returns(evaluated: Params) -> None:
+    import pandas as pd
+
+    from gitml.model import load_model
+
+    table = pd.read_parquet(evaluated.paths.predictions)
+    test = pd.read_parquet(evaluated.paths.test)
+    pipeline = load_model(evaluated.paths.model)
+    features = test[list(evaluated.data.feature_columns)]
+    np.testing.assert_array_equal(table["prediction"].to_numpy(), pipeline.predict(features))
+
+
+def test_slices_label_missing_values_and_order_by_size(params: Params) -> None:
+    import pandas as pd
+
+    # given 40 rows: contract 'b' (20 rows), missing (12), 'a' (8); a boolean feature
+    contract = pd.Categorical(["b"] * 20 + [None] * 12 + ["a"] * 8, categories=["a", "b", "z"])
+    test = pd.DataFrame({"contract": contract, "paperless_billing": [True, False] * 20})
+    truth = np.array([0, 1] * 20)
+    table = pd.DataFrame(
+        {"truth": truth, "prediction": truth, "proba_0": 1.0 - truth, "proba_1": truth * 1.0}
+    )
+    meta = {
+        "task": "binary",
+        "classes": [0, 1],
+        "positive_class": 1,
+        "features": [
+            {"name": "contract", "kind": "categorical"},
+            {"name": "paperless_billing", "kind": "boolean"},
+        ],
+    }
+    settings = params.evaluate.model_copy(update={"slice_min_rows": 10})
+    # when
+    slices = evaluate.slice_metrics(table, test, meta, settings)
+    # then
+    assert [(s["feature"], s["value"], s["rows"]) for s in slices] == [
+        ("contract", "b", 20),
+        ("contract", "(missing)", 12),
+        ("paperless_billing", "False", 20),
+        ("paperless_billing", "True", 20),
+    ]
+    assert all(s["accuracy"] == 1.0 for s in slices)
+
+
+def test_importance_samples_at_most_the_configured_rows(evaluated: Params) -> None:
+    import pandas as pd
+
+    from gitml.model import load_model
+
+    pipeline, meta = load_model(evaluated.paths.model), read_json(evaluated.paths.model_meta)
+    test = pd.read_parquet(evaluated.paths.test)
+    capped = evaluated.evaluate.model_copy(update={"importance_max_rows": 150})
+    first = evaluate.feature_importance(pipeline, test, meta, capped, seed=7)
+    assert [row["rows"] for row in first] == [150] * len(meta["features"])
+    assert {row["feature"] for row in first} == {f["name"] for f in meta["features"]}
+    assert first == evaluate.feature_importance(pipeline, test, meta, capped, seed=7)
+    # the whole test set when it is smaller than the cap
+    assert read_json(evaluated.paths.importance)[0]["rows"] == len(test)
+
+
+@pytest.mark.parametrize("model", ["hist_gradient_boosting", "linear"])
+def test_permuted_rows_score_as_if_the_pipeline_saw_the_permuted_frame(
+    compose_params: Callable[..., Params], model: str
+) -> None:
+    import pandas as pd
+
+    from gitml.contract import validate_frame
+    from gitml.stages.train import fit_model
+    from gitml.synthetic import generate_churn
+
+    params = compose_params(f"model={model}")
+    typed, _ = validate_frame(generate_churn(600, 4), params.data)
+    assert typed is not None
+    pipeline = fit_model(typed, params.data, params.model, params.seed)
+    features = typed[list(params.data.feature_columns)].reset_index(drop=True)
+    rng = np.random.default_rng(0)
+    orders = {name: rng.integers(0, len(features), 900) for name in features.columns}
+    # when: permuted through the encoded sample (boosting) or the frame itself (linear)
+    output = evaluate._stacked_output(pipeline, features, orders, "binary")
+    # then: exactly what the whole pipeline gives on the frame of permuted columns
+    frame = pd.DataFrame(
+        {name: features[name].take(order).reset_index(drop=True) for name, order in orders.items()}
+    )
+    np.testing.assert_array_equal(output, pipeline.predict_proba(frame))

@@ -71,3 +71,24 @@ def test_a_model_file_with_untrusted_types_is_refused(tmp_path: Path) -> None:
     sio.dump({"f": np.polyfit}, path)  # a function gitml never trusts
     with pytest.raises(DataError, match="does not trust"):
         load_model(path)
+
+
+@pytest.mark.parametrize("model", ["linear", "hist_gradient_boosting"])
+def test_rare_categories_are_grouped_only_when_a_feature_has_too_many(
+    compose_params: Callable[..., Params], typed: pd.DataFrame, model: str
+) -> None:
+    from gitml.model import build_pipeline
+
+    params = compose_params(f"model={model}")
+    features, target = typed[list(params.data.feature_columns)], typed["churned"].to_numpy()
+    # few categories: the same model as one built to group rare categories
+    fitted = fit_model(typed, params.data, params.model, params.seed)
+    grouping = build_pipeline(params.data, params.model, params.seed).fit(features, target)
+    np.testing.assert_array_equal(fitted.predict_proba(features), grouping.predict_proba(features))
+    # 300 distinct regions: more than either encoder keeps, so the rare ones are grouped
+    many = typed.assign(region=pd.Categorical([f"r{i % 300}" for i in range(len(typed))]))
+    proba = fit_model(many, params.data, params.model, params.seed).predict_proba(
+        many[list(params.data.feature_columns)]
+    )
+    assert proba.shape == (len(many), 2)
+    assert np.isfinite(proba).all()
