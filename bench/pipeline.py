@@ -66,7 +66,7 @@ def measure(argv: list[str], cwd: Path) -> tuple[float, float]:
     return seconds, usage.ru_maxrss / 1024
 
 
-def project(rows: int, source: str) -> Path:
+def project(rows: int, source: str = "synthetic") -> Path:
     root = Path(tempfile.mkdtemp(prefix=f"gitml-bench-{rows}-{source}-"))
     for name in FILES:
         target = root / name
