@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 import yaml
@@ -58,3 +59,32 @@ def test_dvc_exp_run_composes_conf_through_hydra(project: Project) -> None:
     assert meta["model"]["name"] == "random_forest"
     shown = json.loads(project.dvc("exp", "show", "--json").stdout)
     assert shown  # the experiment is recorded
+
+
+def test_a_queued_sweep_runs_one_experiment_per_value(project: Project) -> None:
+    project.gitml("compose", "data.source.n_rows=1000")
+    project.commit("init")
+    project.dvc("exp", "run", "--queue", "-S", "model.max_depth=4,8")
+    try:
+        project.dvc("queue", "start")
+        deadline = time.monotonic() + 300
+        while "Queued" in (status := project.dvc("queue", "status").stdout) or (
+            "Running" in status
+        ):
+            assert time.monotonic() < deadline, f"the queue did not finish:\n{status}"
+            time.sleep(2)
+    finally:
+        project.dvc("queue", "stop", check=False)
+    assert "Success" in status and "Failed" not in status, status
+    experiments = [
+        row
+        for row in json.loads(project.dvc("exp", "show", "--json").stdout)
+        for row in row.get("experiments") or []
+    ]
+    depths, roc_aucs = set(), []
+    for experiment in experiments:
+        data = experiment["revs"][0]["data"]
+        depths.add(data["params"]["params.yaml"]["data"]["model"]["max_depth"])
+        roc_aucs.append(data["metrics"]["reports/metrics.json"]["data"]["roc_auc"])
+    assert depths == {4, 8}
+    assert all(0.5 < auc <= 1 for auc in roc_aucs)
