@@ -75,7 +75,8 @@ def test_a_queued_sweep_runs_one_experiment_per_value(project: Project) -> None:
             time.sleep(2)
     finally:
         project.dvc("queue", "stop", check=False)
-    assert "Success" in status and "Failed" not in status, status
+    assert "Failed" not in status, status
+    assert "Success" in status, status
     experiments = [
         row
         for row in json.loads(project.dvc("exp", "show", "--json").stdout)
