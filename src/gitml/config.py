@@ -103,6 +103,11 @@ class DataParams(Strict):
             if spec.feature and name not in excluded and spec.dtype != "datetime"
         }
 
+    @property
+    def text_columns(self) -> list[str]:
+        """Columns of text (categories included): CSV readers must keep them as text."""
+        return [name for name, spec in self.columns.items() if spec.dtype in ("category", "str")]
+
 
 # --- split --------------------------------------------------------------------------------
 

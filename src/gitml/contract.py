@@ -7,12 +7,13 @@ silently coerced to a missing value.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from gitml.config import ColumnSpec, DataParams, RowCheck
+from gitml.config import ColumnSpec, DataParams
 from gitml.errors import DataError
+from gitml.row_checks import require_runnable, row_check
+from gitml.strict_types import TypeProblem, strict_types
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -97,7 +98,9 @@ def build_schema(data: DataParams) -> pa.DataFrameSchema:
     import pandera.pandas as pa
 
     columns = {name: _column(name, spec, data) for name, spec in data.columns.items()}
-    checks = [_row_check(check, list(data.columns)) for check in data.checks]
+    dtypes = {name: pandas_dtype(spec) for name, spec in data.columns.items()}
+    require_runnable(data.checks, dtypes, f"conf/data/{data.name}.yaml")
+    checks = [row_check(check, list(data.columns)) for check in data.checks]
     return pa.DataFrameSchema(columns, checks=checks, strict=True, coerce=True, name=data.name)
 
 
@@ -128,16 +131,24 @@ def validate_frame(frame: pd.DataFrame, data: DataParams) -> tuple[pd.DataFrame 
     from pandera.errors import SchemaErrors
 
     _require_target(frame, data)
+    # a shallow copy validated in place: pandera's own copy would duplicate every column,
+    # while copy-on-write keeps `frame` as it was when a coerced column replaces one
+    prepared, problems = strict_types(frame, data.columns)
+    failures = [type_failure(problem) for problem in problems]
     try:
-        # a shallow copy validated in place: pandera's own copy would duplicate every column,
-        # while copy-on-write keeps `frame` as it was when a coerced column replaces one
-        typed = build_schema(data).validate(frame.copy(deep=False), lazy=True, inplace=True)
+        typed = build_schema(data).validate(prepared, lazy=True, inplace=True)
     except SchemaErrors as exc:
-        return None, Verdict(len(frame), _nulls(frame, data), _failures(exc.failure_cases))
-    failures = _target_failures(typed, data)
+        failures = sorted(failures + _failures(exc.failure_cases), key=_failure_order)
+        return None, Verdict(len(frame), _nulls(frame, data), failures)
+    failures += _target_failures(typed, data)
     if failures:
         return None, Verdict(len(frame), _nulls(frame, data), failures)
     return to_model_dtypes(typed, data), Verdict(len(frame), _nulls(frame, data))
+
+
+def type_failure(problem: TypeProblem) -> Failure:
+    samples = problem.values.drop_duplicates().head(MAX_SAMPLES).tolist()
+    return Failure(problem.column, problem.check, len(problem.values), samples)
 
 
 def to_model_dtypes(frame: pd.DataFrame, data: DataParams) -> pd.DataFrame:
@@ -190,28 +201,6 @@ def _range_check(low: float | None, high: float | None) -> pa.Check:
     return pa.Check.le(high)
 
 
-def _row_check(check: RowCheck, columns: list[str]) -> pa.Check:
-    """Rows where a referenced column is null pass: nullability is the column rule's job."""
-    import pandera.pandas as pa
-
-    referenced = [c for c in columns if re.search(rf"(?<![\w.]){re.escape(c)}(?!\w)", check.expr)]
-
-    def holds(frame: pd.DataFrame) -> pd.Series:
-        import pandas as pd
-
-        try:
-            result = pd.Series(frame.eval(check.expr), index=frame.index)
-        except Exception as exc:
-            raise DataError(
-                f"Row check {check.name!r} has an invalid expression {check.expr!r}: {exc}. "
-                "Write a pandas expression over the contract's columns."
-            ) from exc
-        present = frame[referenced].notna().all(axis=1) if referenced else True
-        return result.astype(bool) | ~present
-
-    return pa.Check(holds, name=check.name, error=f"{check.name}: {check.expr}")
-
-
 def _require_target(frame: pd.DataFrame, data: DataParams) -> None:
     if data.target not in frame.columns:
         raise DataError(
@@ -248,6 +237,7 @@ def _failures(cases: pd.DataFrame) -> list[Failure]:
     # row-level checks are reported once per column of the row; count each row once
     row_level = (cases["schema_context"] == "DataFrameSchema") & ~table_level
     cases.loc[row_level, "column"] = "(rows)"
+    cases = drop_null_echoes(cases)
     for (column, check), group in cases.groupby(["column", "check"], sort=False):
         if column == "(rows)":
             rows = group.drop_duplicates("index")
@@ -257,7 +247,18 @@ def _failures(cases: pd.DataFrame) -> list[Failure]:
             count = len(group)
             samples = group["failure_case"].drop_duplicates().head(MAX_SAMPLES).tolist()
         failures.append(Failure(str(column), str(check), count, samples))
-    return sorted(failures, key=lambda failure: (failure.column, failure.check))
+    return sorted(failures, key=_failure_order)
+
+
+def drop_null_echoes(cases: pd.DataFrame) -> pd.DataFrame:
+    """Failure cases without the coercion failures of nulls already reported as nulls."""
+    null_broken = cases.loc[cases["check"] == "not_nullable", "column"]
+    echo = cases["column"].isin(null_broken) & cases["failure_case"].isna()
+    return cases[~(echo & cases["check"].astype(str).str.match(r"(coerce_)?dtype\("))]
+
+
+def _failure_order(failure: Failure) -> tuple[str, str]:
+    return failure.column, failure.check
 
 
 def _nulls(frame: pd.DataFrame, data: DataParams) -> dict[str, int]:

@@ -7,7 +7,7 @@ import json
 import math
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -62,8 +62,12 @@ def write_parquet(path: str | Path, frame: pd.DataFrame) -> None:
     write_with(path, lambda tmp: frame.to_parquet(tmp, index=True))
 
 
-def read_table(path: str | Path, hint: str = "") -> pd.DataFrame:
-    """Read a CSV or Parquet file; fail with one message naming the file and the fix."""
+def read_table(path: str | Path, hint: str = "", text_columns: Iterable[str] = ()) -> pd.DataFrame:
+    """Read a CSV or Parquet file; fail with one message naming the file and the fix.
+
+    `text_columns` are read from CSV as text, so codes keep their leading zeros and a code
+    column with blanks does not turn into floats.
+    """
     import pandas as pd
 
     source = _existing(path, hint)
@@ -75,7 +79,7 @@ def read_table(path: str | Path, hint: str = "") -> pd.DataFrame:
         )
     try:
         if suffix == ".csv":
-            return pd.read_csv(source, low_memory=False)
+            return pd.read_csv(source, low_memory=False, dtype=dict.fromkeys(text_columns, "str"))
         return pd.read_parquet(source)
     except Exception as exc:  # pandas/pyarrow raise many types for a corrupt file
         raise DataError(

@@ -10,16 +10,17 @@ number, column and reason.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitml.config import DataParams, Params
-from gitml.contract import build_feature_schema, to_model_dtypes
+from gitml.contract import build_feature_schema, drop_null_echoes, to_model_dtypes
 from gitml.errors import ConfigError, ContractError, DataError
 from gitml.io import atomic_path, read_json
 from gitml.model import load_model
+from gitml.strict_types import TypeProblem, strict_types
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -48,21 +49,55 @@ def check_rows(chunk: pd.DataFrame, data: DataParams) -> tuple[pd.DataFrame, pd.
             f"The input lacks feature column(s) {', '.join(missing)} of the contract "
             f"conf/data/{data.name}.yaml (columns: {', '.join(map(str, chunk.columns))})."
         )
+    prepared, type_problems = strict_types(chunk, data.feature_columns)
+    found = [_type_rows(problem) for problem in type_problems]
     try:
-        return to_model_dtypes(schema.validate(chunk, lazy=True), data), _no_problems()
+        typed = schema.validate(prepared, lazy=True)
     except SchemaErrors as exc:
-        cases = exc.failure_cases.dropna(subset=["index"])
-        problems = pd.DataFrame(
-            {
-                "row": cases["index"].astype("int64").to_numpy(),
-                "column": cases["column"].astype(str).to_numpy(),
-                "reason": cases["check"].astype(str).to_numpy(),
-                "value": cases["failure_case"].astype(str).to_numpy(),
-            }
-        ).sort_values(["row", "column"], kind="stable", ignore_index=True)
-    good = chunk[~chunk.index.isin(problems["row"])]
-    typed = schema.validate(good, lazy=True) if len(good) else good
+        found.append(_schema_rows(exc.failure_cases))
+    if not found:
+        return to_model_dtypes(typed, data), _no_problems()
+    problems = pd.concat(found, ignore_index=True).sort_values(
+        ["row", "column"], kind="stable", ignore_index=True
+    )
+    good = prepared[~prepared.index.isin(problems["row"])]
+    try:
+        typed = schema.validate(good, lazy=True) if len(good) else good
+    except SchemaErrors as exc:  # a failure pandera could not pin to rows: no row is safe
+        cases = exc.failure_cases.head(MAX_SHOWN)
+        shown = "; ".join(f"{c.column}: {c.check} ({c.failure_case})" for c in cases.itertuples())
+        raise ContractError(
+            f"The input breaks the contract conf/data/{data.name}.yaml column-wide: {shown}. "
+            "Fix those columns' values or types."
+        ) from exc
     return to_model_dtypes(typed, data), problems
+
+
+def _type_rows(problem: TypeProblem) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame(
+        {
+            "row": problem.values.index.to_numpy(dtype="int64"),
+            "column": problem.column,
+            "reason": problem.check,
+            "value": problem.values.astype(str).to_numpy(),
+        }
+    )
+
+
+def _schema_rows(cases: pd.DataFrame) -> pd.DataFrame:
+    import pandas as pd
+
+    cases = drop_null_echoes(cases.dropna(subset=["index"]))
+    return pd.DataFrame(
+        {
+            "row": cases["index"].astype("int64").to_numpy(),
+            "column": cases["column"].astype(str).to_numpy(),
+            "reason": cases["check"].astype(str).to_numpy(),
+            "value": cases["failure_case"].astype(str).to_numpy(),
+        }
+    )
 
 
 def score_rows(
@@ -85,8 +120,13 @@ def score_rows(
     return table
 
 
-def read_chunks(path: str | Path, rows: int) -> Iterator[pd.DataFrame]:
-    """Chunks of at most `rows` rows, indexed by 1-based row number in the file."""
+def read_chunks(
+    path: str | Path, rows: int, text_columns: Iterable[str] = ()
+) -> Iterator[pd.DataFrame]:
+    """Chunks of at most `rows` rows, indexed by 1-based row number in the file.
+
+    `text_columns` are read from CSV as text: a chunk's blanks must not turn codes into floats.
+    """
     import pandas as pd
     import pyarrow.parquet as pq
 
@@ -97,7 +137,8 @@ def read_chunks(path: str | Path, rows: int) -> Iterator[pd.DataFrame]:
     start = 1
     try:
         if suffix == ".csv":
-            chunks: Iterator[pd.DataFrame] = pd.read_csv(source, chunksize=rows)
+            text = dict.fromkeys(text_columns, "str")
+            chunks: Iterator[pd.DataFrame] = pd.read_csv(source, chunksize=rows, dtype=text)
         elif suffix in (".parquet", ".pq"):
             batches = pq.ParquetFile(source).iter_batches(batch_size=rows)
             chunks = (batch.to_pandas() for batch in batches)
@@ -133,7 +174,7 @@ def run(
         out_path = stack.enter_context(atomic_path(output))
         bad_path = stack.enter_context(atomic_path(rejects)) if rejects else None
         writers: dict[str, pq.ParquetWriter] = {}
-        for chunk in read_chunks(input_path, chunk_rows):
+        for chunk in read_chunks(input_path, chunk_rows, data.text_columns):
             typed, problems = check_rows(chunk, data)
             if len(problems) and bad_path is None:
                 raise ContractError(_failure_message(problems, input_path, data.name))

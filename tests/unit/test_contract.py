@@ -3,9 +3,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from gitml.config import Params
+from gitml.config import ColumnSpec, Params, RowCheck
 from gitml.contract import to_model_dtypes, validate_frame
-from gitml.errors import DataError
+from gitml.errors import ConfigError, DataError
 from gitml.synthetic import generate_churn
 
 
@@ -106,3 +106,62 @@ def test_categories_put_declared_values_first_then_the_rest_sorted(params: Param
     assert list(typed["region"].cat.categories) == ["north", "south", "east", "west", "central"]
     assert typed["region"].isna().all()
     pd.testing.assert_frame_equal(frame, before)  # input untouched
+
+
+def test_booleans_and_integers_are_not_coerced_silently(raw: pd.DataFrame, params: Params) -> None:
+    broken = raw.astype({"senior_citizen": object, "paperless_billing": object})
+    broken.loc[0, "senior_citizen"] = "maybe"  # astype(bool) would make it True
+    broken.loc[1, "senior_citizen"] = "False "  # a boolean word, padded: fine
+    broken.loc[2, "paperless_billing"] = None  # not nullable; astype(bool) would make it False
+    broken = broken.astype({"tenure_months": float})
+    broken.loc[3, "tenure_months"] = 71.5  # astype(int) would make it 71, within range
+    typed, verdict = validate_frame(broken, params.data)
+    assert typed is None
+    found = {(f.column, f.check): f for f in verdict.failures}
+    assert found[("senior_citizen", "bool: true/false, yes/no, on/off or 1/0")].samples == ["maybe"]
+    assert found[("tenure_months", "int: whole numbers only")].samples == [71.5]
+    # the null is reported once, as a null, not also as failed coercions
+    assert [check for column, check in found if column == "paperless_billing"] == ["not_nullable"]
+    assert len(verdict.failures) == 3
+
+
+def test_boolean_words_and_whole_floats_are_read_as_what_they_say(
+    raw: pd.DataFrame, params: Params
+) -> None:
+    worded = raw.assign(
+        senior_citizen=raw["senior_citizen"].map({True: "Yes", False: "no"}),
+        has_partner=raw["has_partner"].map({True: 1.0, False: 0.0}),  # NaN stays missing
+        tenure_months=raw["tenure_months"].astype(float),
+    )
+    typed, verdict = validate_frame(worded, params.data)
+    assert verdict.passed
+    assert typed is not None
+    assert typed["senior_citizen"].tolist() == raw["senior_citizen"].tolist()
+    pd.testing.assert_series_equal(typed["has_partner"], raw["has_partner"].astype("boolean"))
+    assert typed["tenure_months"].tolist() == raw["tenure_months"].tolist()
+
+
+def test_codes_read_as_floats_match_their_declared_text(params: Params) -> None:
+    spec = {"dtype": "category", "nullable": True, "allowed": ["12", "7", "A1"]}
+    data = params.data.model_copy(
+        update={"columns": params.data.columns | {"code": ColumnSpec(**spec)}}
+    )
+    raw = generate_churn(300, 3).assign(code=[7.0, 12.0, None] * 100)  # a CSV with blanks
+    typed, verdict = validate_frame(raw, data)
+    assert verdict.passed, verdict.summary("churn")
+    assert typed is not None
+    assert typed["code"].head(2).tolist() == ["7", "12"]
+    assert typed["code"].isna().sum() == 100
+
+
+@pytest.mark.parametrize(
+    ("expr", "reason"),
+    [("amount_usd >= 0", "'amount_usd' is not defined"), ("tenure_months >", "invalid syntax")],
+)
+def test_a_row_check_that_cannot_run_is_a_config_error_not_bad_data(
+    raw: pd.DataFrame, params: Params, expr: str, reason: str
+) -> None:
+    data = params.data.model_copy(update={"checks": [RowCheck(name="positive", expr=expr)]})
+    with pytest.raises(ConfigError, match=reason) as caught:
+        validate_frame(raw, data)
+    assert "Row check 'positive' in conf/data/churn.yaml" in str(caught.value)

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gitml import cli
-from gitml.config import Params
+from gitml import cli, predict
+from gitml.config import ColumnSpec, Params
 from gitml.errors import ConfigError, ContractError, DataError
 from gitml.predict import check_rows, run
 from gitml.stages import evaluate, ingest, split, train, validate
@@ -90,6 +90,47 @@ def test_bad_rows_go_to_the_rejects_file(trained: Params, test_csv: Path, tmp_pa
     scored = pd.read_parquet(output)
     # every input row is accounted for: scored or rejected, none silently dropped
     assert sorted([*scored["row"], 4, 6, 8]) == list(range(1, 201))
+
+
+def test_booleans_and_integers_are_rejected_not_coerced(
+    trained: Params, test_csv: Path, tmp_path: Path
+) -> None:
+    frame = pd.read_csv(test_csv).astype({"senior_citizen": object, "has_partner": object})
+    frame.loc[1, "senior_citizen"] = "maybe"  # file row 2; astype(bool) would say True
+    frame.loc[2, "has_partner"] = "perhaps"  # row 3, a nullable bool column
+    frame.loc[3, "senior_citizen"] = None  # row 4, not nullable
+    frame = frame.astype({"tenure_months": float})
+    frame.loc[4, "tenure_months"] = 5.5  # row 5; astype(int) would say 5
+    frame.loc[5, "tenure_months"] = 10.0  # row 6: a whole number written as a float is fine
+    frame["paperless_billing"] = frame["paperless_billing"].map({True: "yes", False: "no"})
+    bad, output, rejects = tmp_path / "bad.csv", tmp_path / "o.parquet", tmp_path / "r.parquet"
+    frame.to_csv(bad, index=False)
+    assert run(trained, str(bad), str(output), str(rejects), chunk_rows=50) == (196, 4)
+    problems = pd.read_parquet(rejects).set_index("row")
+    assert problems.loc[2, "value"] == "maybe"
+    assert problems.loc[3, "column"] == "has_partner"
+    assert problems.loc[4, "reason"] == "not_nullable"
+    assert problems.loc[5, "reason"] == "int: whole numbers only"
+    scored = pd.read_parquet(output).set_index("row")
+    assert 6 in scored.index
+    same = scored.drop(index=6)  # the other rows' values are as evaluate saw them
+    expected = pd.read_parquet(trained.paths.predictions).set_axis(range(1, 201))
+    np.testing.assert_allclose(
+        same["proba_1"], expected.loc[same.index, "proba_1"], rtol=0, atol=1e-12
+    )
+
+
+def test_codes_keep_their_text_in_a_csv(trained: Params, tmp_path: Path) -> None:
+    spec = ColumnSpec(dtype="category", nullable=True, allowed=["007", "12", "A1"])
+    data = trained.data.model_copy(update={"columns": trained.data.columns | {"code": spec}})
+    path = tmp_path / "codes.csv"
+    pd.read_parquet(trained.paths.test).head(4).assign(code=["007", "12", None, "A1"]).to_csv(
+        path, index=False
+    )
+    chunks = list(predict.read_chunks(path, 2, data.text_columns))  # chunk 1: 007, 12 only
+    typed, problems = check_rows(pd.concat(chunks), data)
+    assert problems.empty, problems
+    assert typed["code"].astype(object).tolist()[:2] == ["007", "12"]
 
 
 def test_clean_run_with_rejects_writes_an_empty_rejects_file(
