@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, create_model
 
 from gitml.config import ColumnSpec, DataParams, Scalar
 from gitml.contract import category_order, pandas_dtype
@@ -50,7 +50,8 @@ def record_model(data: DataParams) -> type[BaseModel]:
         if spec.nullable:
             fields[f"f{index}"] = (annotation | None, Field(default=None, alias=name))
         else:
-            fields[f"f{index}"] = (annotation, Field(alias=name))
+            not_null = Annotated[annotation, BeforeValidator(_not_null)]  # type: ignore[valid-type]
+            fields[f"f{index}"] = (not_null, Field(alias=name))
     title = f"{_camel(data.name)}Record"
     model: type[BaseModel] = create_model(title, __config__=RECORD_CONFIG, **fields)
     return model
@@ -66,6 +67,8 @@ def field_type(spec: ColumnSpec) -> Any:
     constraints: list[Any] = []
     if spec.dtype in ("int", "float"):
         constraints.append(Field(ge=spec.min, le=spec.max))
+    if spec.dtype == "int":
+        constraints.append(BeforeValidator(_whole_float_as_int))
     if spec.dtype == "float":
         constraints.append(Field(allow_inf_nan=False))
     if spec.allowed:
@@ -117,6 +120,17 @@ def predictions(
         Prediction(prediction=value, probabilities=dict(zip(keys, row, strict=True)))
         for value, row in zip(values, proba.tolist(), strict=True)
     ]
+
+
+def _not_null(value: Any) -> Any:
+    if value is None:
+        raise ValueError("null is not allowed: the contract says this column is not nullable")
+    return value
+
+
+def _whole_float_as_int(value: Any) -> Any:
+    """5.0 is 5, as JSON Schema's `integer` says: many JSON writers put floats in int columns."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def _one_of(allowed: list[Scalar]) -> Any:

@@ -74,7 +74,9 @@ def test_valid_record_becomes_a_training_typed_frame(
         ({"tenure_months": 300}, "tenure_months", "less than or equal to 72"),
         ({"tenure_months": "3"}, "tenure_months", "valid integer"),
         ({"senior_citizen": "yes"}, "senior_citizen", "valid boolean"),
-        ({"region": None}, "region", "Input should be"),
+        ({"region": None}, "region", "null is not allowed"),
+        ({"tenure_months": None}, "tenure_months", "null is not allowed"),
+        ({"tenure_months": 5.5}, "tenure_months", "valid integer"),
         ({"colour": "red"}, "colour", "Extra inputs are not permitted"),
     ],
 )
@@ -83,6 +85,13 @@ def test_bad_values_are_refused_naming_the_field(
 ) -> None:
     problems = _problems(record, json.dumps(GOOD | change))
     assert any(loc == where and reason in message for loc, message in problems), problems
+
+
+def test_a_whole_float_is_an_int(record: type[BaseModel], params: Params) -> None:
+    parsed = record.model_validate_json(json.dumps(GOOD | {"tenure_months": 5.0}))
+    frame = records_frame([parsed], params.data)
+    assert frame["tenure_months"].tolist() == [5]
+    assert str(frame["tenure_months"].dtype) == "int64"
 
 
 def test_missing_required_field_is_refused(record: type[BaseModel]) -> None:
