@@ -248,6 +248,11 @@ class ServeParams(Strict):
     max_records: int = Field(default=1000, ge=1, le=100_000)
     max_batch_size: int = Field(default=2000, ge=1)
     max_latency_ms: int = Field(default=10_000, ge=1)
+    # the longest a request is held back for others to join its batch (see serving.py)
+    batch_wait_ms: float = Field(default=5, ge=0)
+    # request bodies: bigger ones get a 413 unparsed; slower ones a 408
+    max_request_kb: int = Field(default=2048, ge=1)
+    read_timeout_s: float = Field(default=10, gt=0)
     # worker processes, each with its own model copy and batching queue
     workers: int | str = "cpu_count"
 

@@ -61,21 +61,31 @@ def score(
 
 
 class RejectionFilter(logging.Filter):
-    """Turn BentoML's traceback for a rejected request into one line naming field and reason.
+    """Turn BentoML's traceback for a refused request into one line saying why.
 
-    Validation happens while the request is parsed, so such a request never reached the model:
-    a traceback would only bury the one fact an operator needs.
+    A request that fails validation never reached the model, and one shed under overload
+    (503) is the server's choice, not a fault: a traceback would only bury the one fact an
+    operator needs.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
+        from bentoml.exceptions import ServiceUnavailable
         from pydantic import ValidationError
 
         error = record.exc_info[1] if record.exc_info else None
         if isinstance(error, ValidationError):
-            path, method = record.args if isinstance(record.args, tuple) else ("?", "?")
-            record.msg, record.args = "Rejected %s %s: %s", (method, path, rejection(error))
-            record.exc_info, record.exc_text = None, None
-            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            reason = rejection(error)
+        elif isinstance(error, ServiceUnavailable):
+            reason = (
+                "503, shed: the batch queue would not be served within serve.max_latency_ms; "
+                "the service needs more replicas or workers"
+            )
+        else:
+            return True
+        path, method = record.args if isinstance(record.args, tuple) else ("?", "?")
+        record.msg, record.args = "Refused %s %s: %s", (method, path, reason)
+        record.exc_info, record.exc_text = None, None
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
         return True
 
 
@@ -88,6 +98,29 @@ def rejection(error: Any) -> str:
     shown = "; ".join(problems[:5])
     more = f" (+{len(problems) - 5} more)" if len(problems) > 5 else ""
     return f"{error.error_count()} problem(s): {shown}{more}"
+
+
+def bound_batching_wait(limit_ms: float) -> None:
+    """Cap how long BentoML's batcher holds a lone request back for others to join it.
+
+    BentoML 1.4 learns that hold from the mean queue wait of its last 50 batches, and waits
+    close to it. A burst makes that mean seconds long (requests queue behind busy batches);
+    each later batch then waits ~95% of it, so the mean shrinks by ~5% per 50 requests and a
+    single request takes seconds for minutes after the burst ended. Under load, batches form
+    anyway while the previous one runs, so a cap of a few milliseconds costs no throughput.
+    """
+    from bentoml._internal.marshal import dispatcher
+
+    optimizer = dispatcher.Optimizer
+    learn = getattr(optimizer, "_gitml_learn", optimizer.trigger_refresh)
+    limit = limit_ms / 1000
+
+    def trigger_refresh(self: Any) -> None:
+        learn(self)
+        self.wait = min(self.wait, limit)
+
+    optimizer._gitml_learn = learn  # type: ignore[attr-defined]  # idempotent re-patching
+    optimizer.trigger_refresh = trigger_refresh  # type: ignore[method-assign]
 
 
 def install_rejection_filter() -> None:

@@ -63,7 +63,7 @@ def served(
     compose_params: Callable[..., Params], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Served]:
     root = tmp_path_factory.mktemp("served")
-    params = with_paths(compose_params("data.source.n_rows=2000"), root)
+    params = with_paths(compose_params("data.source.n_rows=2000", "serve.read_timeout_s=2"), root)
     for stage in (ingest, validate, split, train, evaluate):
         stage.run(params)
     (root / "params.yaml").write_text(yaml.safe_dump(params.model_dump(mode="json")))
@@ -150,6 +150,10 @@ def _bad_requests(served: Served) -> dict[str, tuple[Any, str]]:
         "extra field": ({"records": [good | {"colour": "red"}]}, "colour"),
         "invalid JSON": ('{"records": [', "Invalid JSON"),
         "no records key": ({"rows": [good]}, "records"),
+        "body too large": (
+            '{"records": [' + ",".join([json.dumps(good)] * 7000) + "]}",
+            "serve.max_request_kb",
+        ),
     }
 
 
@@ -166,6 +170,7 @@ def _bad_requests(served: Served) -> dict[str, tuple[Any, str]]:
         "extra field",
         "invalid JSON",
         "no records key",
+        "body too large",
     ],
 )
 def test_bad_request_gets_a_4xx_naming_the_problem(served: Served, kind: str) -> None:
@@ -179,8 +184,29 @@ def test_server_logs_one_line_per_rejection_not_a_traceback(served: Served) -> N
     _predict(served, {"records": [_good(served, 0, 1)[0] | {"contract": "lifetime"}]})
     time.sleep(0.5)
     log = (served.root / "server.log").read_text()
-    assert "Rejected POST /predict: 1 problem(s): records.0.contract" in log
+    assert "Refused POST /predict: 1 problem(s): records.0.contract" in log
     assert "Traceback" not in log
+
+
+def test_stalled_and_abandoned_bodies_are_refused_in_one_line_not_a_5xx(served: Served) -> None:
+    port = int(served.url.rsplit(":", 1)[1])
+    head = b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"
+    with socket.create_connection(("127.0.0.1", port)) as abandoned:
+        abandoned.sendall(head)  # and hangs up
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as stalled:
+        stalled.sendall(head)  # and waits past serve.read_timeout_s
+        assert stalled.recv(1000).startswith(b"HTTP/1.1 408 ")
+    time.sleep(0.5)
+    log = (served.root / "server.log").read_text()
+    assert "Client left POST /predict before sending its whole body" in log
+    assert "Refused POST /predict: 408" in log
+    assert "Traceback" not in log
+    metrics = httpx.get(f"{served.url}/metrics", timeout=5).text.splitlines()
+    counted = [line for line in metrics if line.startswith("bentoml_service_request_total")]
+    assert any('http_response_code="408"' in line for line in counted)
+    assert not [
+        line for line in counted if 'http_response_code="5' in line and line.split()[-1] != "0.0"
+    ]
 
 
 def test_burst_of_good_and_bad_requests_answers_every_good_one(served: Served) -> None:

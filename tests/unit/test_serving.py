@@ -70,3 +70,25 @@ def test_score_answers_what_the_pipeline_predicts(
     expected = pipeline.predict_proba(features)
     got = np.array([[a.probabilities[str(c)] for c in classes] for a in answers])  # type: ignore[index]
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)
+
+
+def test_the_batching_hold_is_capped_after_a_burst() -> None:
+    from bentoml._internal.marshal.dispatcher import Optimizer
+
+    from gitml.serving import bound_batching_wait
+
+    def after_burst() -> float:
+        optimizer = Optimizer(max_latency=10.0)
+        for _ in range(60):  # a burst: every batch queued for 3 s behind busy ones
+            optimizer.log_outbound(n=50, wait=3.0, duration=0.05)
+        optimizer.trigger_refresh()
+        return float(optimizer.wait)
+
+    original = Optimizer.trigger_refresh
+    try:
+        assert after_burst() == pytest.approx(3.0)  # BentoML's own: hold lone requests ~3 s
+        bound_batching_wait(5)
+        bound_batching_wait(5)  # idempotent: patching twice wraps BentoML's method once
+        assert after_burst() == pytest.approx(0.005)
+    finally:
+        Optimizer.trigger_refresh = original  # type: ignore[method-assign]
