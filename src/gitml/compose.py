@@ -8,7 +8,9 @@ diff of params.yaml only ever shows real changes.
 from __future__ import annotations
 
 import difflib
+import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
@@ -16,13 +18,15 @@ from gitml.config import PARAMS_FILE, parse_params
 from gitml.errors import ConfigError
 from gitml.io import write_with
 
+if TYPE_CHECKING:
+    from omegaconf import DictConfig
+
 CONF_DIR = "conf"
 CONFIG_NAME = "config"
 
 
 def compose_text(conf_dir: str | Path = CONF_DIR, overrides: list[str] | None = None) -> str:
     """Compose conf/ with Hydra overrides and return params.yaml's text, validated."""
-    from hydra import compose, initialize_config_dir
     from hydra.errors import HydraException
     from omegaconf import OmegaConf
     from omegaconf.errors import OmegaConfBaseException
@@ -33,14 +37,50 @@ def compose_text(conf_dir: str | Path = CONF_DIR, overrides: list[str] | None = 
             f"{directory / CONFIG_NAME}.yaml not found. Run gitml from the project root."
         )
     try:
-        with initialize_config_dir(str(directory), version_base=None):
-            config = compose(config_name=CONFIG_NAME, overrides=overrides or [])
+        config = _compose(directory, overrides or [])
         OmegaConf.resolve(config)
         text = OmegaConf.to_yaml(config)
     except (HydraException, OmegaConfBaseException) as exc:
-        raise ConfigError(f"Cannot compose conf/ with overrides {overrides or []}: {exc}") from None
+        raise ConfigError(_explain(exc, directory, overrides or [])) from None
+    unset = sorted(OmegaConf.missing_keys(config))
+    if unset:
+        raise ConfigError(
+            f"{', '.join(unset)} must be set (it is ??? in conf/): pass it, e.g. "
+            f"`gitml compose {' '.join(overrides or [])} {unset[0]}=<value>`."
+        )
     parse_params(yaml.safe_load(text), origin="the composed config")
     return text
+
+
+def _compose(directory: Path, overrides: list[str]) -> DictConfig:
+    from hydra import compose, initialize_config_dir
+
+    with initialize_config_dir(str(directory), version_base=None):
+        return compose(config_name=CONFIG_NAME, overrides=overrides)
+
+
+def _explain(error: Exception, directory: Path, overrides: list[str]) -> str:
+    """Hydra's error, made to say what to do: a mistyped key gets the keys it could be."""
+    from omegaconf import DictConfig, OmegaConf
+
+    text = str(error).split("\nConfig search path:")[0].strip()
+    typo = re.search(r"Could not override '([^']+)'", text)
+    if not typo:
+        return f"Cannot compose conf/ with overrides {overrides}: {text}"
+    key = typo.group(1)
+    parent, _, leaf = key.rpartition(".")
+    others = [o for o in overrides if o.split("=", 1)[0].lstrip("+~") != key]
+    try:
+        node = OmegaConf.select(_compose(directory, others), parent) if parent else None
+    except Exception:  # the other overrides fail too: Hydra's own words will do
+        node = None
+    if not isinstance(node, DictConfig):
+        return f"Cannot compose conf/ with overrides {overrides}: {text}"
+    chosen = f" ({parent}={node['name']})" if "name" in node else ""
+    return (
+        f"{key!r} is not a setting of {parent}{chosen}: it has "
+        f"{', '.join(str(k) for k in node)}. Check the spelling of {leaf!r}."
+    )
 
 
 def write_params(text: str, path: str | Path = PARAMS_FILE) -> bool:

@@ -306,6 +306,8 @@ class Params(Strict):
     def _split_columns_exist(self) -> Params:
         for key in ("group_column", "time_column"):
             column = getattr(self.split, key)
+            if column == "???":  # conf/split/{group,time}.yaml leave it to be set
+                raise ValueError(f"split.{key} must be set: split.{key}=<column>")
             if column is not None and column not in self.data.columns:
                 raise ValueError(
                     f"split.{key} {column!r} is not a column of the data contract "
@@ -319,7 +321,7 @@ def parse_params(raw: Any, origin: str = PARAMS_FILE) -> Params:
     try:
         return Params.model_validate(raw)
     except ValidationError as exc:
-        problems = "\n".join(f"  {_dotted(err['loc'])}: {_reason(err)}" for err in exc.errors())
+        problems = "\n".join(_problem(err) for err in exc.errors())
         raise ConfigError(
             f"{origin} is not valid ({exc.error_count()} problem(s)):\n{problems}\n"
             "Fix the value in conf/ and run `gitml compose` (or pass a valid "
@@ -340,6 +342,11 @@ def load_params(path: str | Path = PARAMS_FILE) -> Params:
     return parse_params(raw, origin=str(source))
 
 
+def _problem(error: Any) -> str:
+    where = _dotted(error["loc"])
+    return f"  {where}: {_reason(error)}" if where else f"  {_reason(error)}"
+
+
 def _dotted(loc: tuple[int | str, ...]) -> str:
     parts = [str(part) for part in loc]
     # discriminated unions add the tag to the location (model.random_forest.max_depth); drop it
@@ -347,11 +354,12 @@ def _dotted(loc: tuple[int | str, ...]) -> str:
         del parts[1]
     if len(parts) > 3 and parts[:2] == ["data", "source"] and parts[2] in ("synthetic", "file"):
         del parts[2]
-    return ".".join(parts) or "(top level)"
+    return ".".join(parts)  # empty for a rule over the whole file: its message names keys
 
 
 def _reason(error: Any) -> str:
     message = str(error["msg"]).removeprefix("Value error, ")
-    if error["type"] in ("missing", "extra_forbidden"):
-        return message
-    return f"{message} (got {error['input']!r})"
+    shown = repr(error.get("input"))
+    if error["type"] in ("missing", "extra_forbidden") or len(shown) > 80:
+        return message  # a whole section as "input" would bury the message
+    return f"{message} (got {shown})"
