@@ -11,6 +11,7 @@ import numpy as np
 from gitml.config import DataParams, Params, SplitParams
 from gitml.errors import DataError
 from gitml.io import read_table, write_parquet
+from gitml.preflight import describe_counts, unseen_classes
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -126,3 +127,12 @@ def _check_sets(train: pd.DataFrame, test: pd.DataFrame, data: DataParams, strat
             f"The train set has a single class of {data.target!r} after the {strategy} split. "
             "Change the split or add rows of the other classes."
         )
+    if data.task != "regression":
+        test_only = unseen_classes(test[data.target], set(train[data.target].unique().tolist()))
+        if test_only:
+            raise DataError(
+                f"The {strategy} split put every row of class(es) {describe_counts(test_only)} "
+                f"of {data.target!r} in the test set, so the model would never learn them and "
+                "could not be scored on them. Add rows of those classes, drop them from the "
+                "data, or set split.strategy=stratified."
+            )

@@ -75,3 +75,24 @@ def test_stratified_test_set_has_exactly_the_requested_share(
     train, test = split_data(subset, params.data, split, seed=0)
     assert len(test) == -(-rows * size // 1)  # ceil, as scikit-learn does
     assert set(test["churned"]) == set(train["churned"]) == set(subset["churned"])
+
+
+@pytest.mark.parametrize(
+    ("strategy", "extra"),
+    [("random", {}), ("group", {"group_column": "store"}), ("time", {"time_column": "day"})],
+)
+def test_a_class_only_in_the_test_set_is_refused(
+    frame: pd.DataFrame, params: Params, strategy: str, extra: dict[str, str]
+) -> None:
+    # given class 2 only on rows that every strategy puts in the test set
+    rare = frame.copy()
+    test_rows = split_data(frame, params.data, _split(strategy, **extra), seed=1)[1].index[:3]
+    rare.loc[test_rows, "churned"] = 2
+    # then
+    with pytest.raises(
+        DataError,
+        match=rf"^The {strategy} split put every row of class\(es\) 2 \(3 rows\) of 'churned' in "
+        r"the test set.*Add rows of those classes, drop them from the data, or set "
+        r"split\.strategy=stratified\.$",
+    ):
+        split_data(rare, params.data, _split(strategy, **extra), seed=1)
