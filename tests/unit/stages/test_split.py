@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+import logging
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from gitml.config import Params, SplitParams
 from gitml.errors import DataError
+from gitml.io import write_parquet
 from gitml.stages.split import split_data
+from tests.conftest import with_paths
 
 
 @pytest.fixture
@@ -96,3 +101,39 @@ def test_a_class_only_in_the_test_set_is_refused(
         r"split\.strategy=stratified\.$",
     ):
         split_data(rare, params.data, _split(strategy, **extra), seed=1)
+
+
+def test_a_small_test_set_is_a_one_line_warning(
+    frame: pd.DataFrame, params: Params, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from gitml.stages import split
+
+    # given 15 rows: a 3-row test set
+    paths = with_paths(params, tmp_path)
+    write_parquet(paths.paths.validated, frame.head(15).assign(churned=[0, 1] * 7 + [0]))
+    # when
+    with caplog.at_level(logging.WARNING, logger="gitml"):
+        split.run(paths)
+    # then
+    [record] = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert record.levelno == logging.WARNING
+    assert record.getMessage() == (
+        "The test set has 3 rows (fewer than 50) and fewer than 5 rows of class(es) 0 (2 rows), "
+        "1 (1 row): its metrics will be mostly noise. Add rows, or raise split.test_size "
+        "(now 0.2)."
+    )
+
+
+def test_a_class_with_few_test_rows_is_a_warning_a_large_test_set_is_not(
+    frame: pd.DataFrame, params: Params
+) -> None:
+    from gitml.stages.split import small_test_set_warning
+
+    train, test = split_data(frame, params.data, _split("stratified"), seed=1)
+    assert small_test_set_warning(train, test, params.data, 0.25) is None
+    rare = test.copy()
+    rare.loc[rare.index[:4], "churned"] = 2
+    assert small_test_set_warning(train, rare, params.data, 0.25) == (
+        "The test set has fewer than 5 rows of class(es) 2 (4 rows): its metrics will be mostly "
+        "noise. Add rows, or raise split.test_size (now 0.25)."
+    )
