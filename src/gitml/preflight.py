@@ -8,7 +8,7 @@ and the fix. Shared by the split, train and evaluate stages.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 from gitml.config import DataParams
@@ -20,12 +20,24 @@ if TYPE_CHECKING:
 MAX_LISTED = 5  # classes or columns named in one message; the rest are counted
 
 
+def describe_values(values: Sequence[Any], describe: Callable[[Any], str] = repr) -> str:
+    """`'a', 'b'`: at most MAX_LISTED of `values`, then how many more."""
+    more = len(values) - MAX_LISTED
+    shown = ", ".join(describe(value) for value in values[:MAX_LISTED])
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
 def describe_counts(counts: dict[Any, int]) -> str:
-    """`'a' (1 row), 'b' (3 rows)`, at most MAX_LISTED of them, sorted by value."""
-    labels = sorted(counts, key=str)
-    shown = [f"{label!r} ({counts[label]} row{'s' * (counts[label] != 1)})" for label in labels]
-    more = len(shown) - MAX_LISTED
-    return ", ".join(shown[:MAX_LISTED]) + (f" and {more} more" if more > 0 else "")
+    """`'a' (1 row), 'b' (3 rows)`, sorted by class, at most MAX_LISTED of them."""
+
+    def rows(label: Any) -> str:
+        return f"{label!r} ({counts[label]} row{'s' * (counts[label] != 1)})"
+
+    try:
+        labels = sorted(counts)
+    except TypeError:  # labels of mixed types
+        labels = sorted(counts, key=str)
+    return describe_values(labels, rows)
 
 
 def class_counts(values: pd.Series) -> dict[Any, int]:
@@ -47,10 +59,9 @@ def refuse_features_without_values(frame: pd.DataFrame, data: DataParams) -> Non
     """
     empty = [name for name in data.feature_columns if not frame[name].notna().any()]
     if empty:
-        names = ", ".join(repr(name) for name in empty)
         raise DataError(
-            f"Feature column(s) {names} have no value in the {len(frame)} training rows "
-            "(every value is missing), so the model cannot learn from them. Set "
+            f"Feature column(s) {describe_values(empty)} have no value in the {len(frame)} "
+            "training rows (every value is missing), so the model cannot learn from them. Set "
             f"`feature: false` for them in conf/data/{data.name}.yaml and run `gitml compose`."
         )
 
@@ -88,3 +99,25 @@ def validation_split_problem(estimator: Any, target: pd.Series, name: str) -> st
             f"have fewer than the {len(counts)} classes of {name!r}. Add rows, {fix}"
         )
     return None
+
+
+def refuse_unscorable_test_set(test: pd.DataFrame, meta: dict[str, Any], source: str) -> None:
+    """Refuse a test set the model in `meta` (models/model.json) cannot be scored on."""
+    fix = "Run `dvc repro` so that split and train run on the same data."
+    needed = [*(feature["name"] for feature in meta["features"]), meta["target"]]
+    missing = [name for name in needed if name not in test.columns]
+    if missing:
+        raise DataError(
+            f"The test set {source} lacks column(s) {describe_values(missing)} that the model "
+            f"needs. {fix}"
+        )
+    if meta["task"] == "regression":
+        return
+    unseen = unseen_classes(test[meta["target"]], meta["classes"])
+    if unseen:
+        raise DataError(
+            f"The test set {source} has class(es) {describe_counts(unseen)} of "
+            f"{meta['target']!r} that the model was not trained on (its classes: "
+            f"{describe_values(meta['classes'])}). {fix} split refuses a class that only the "
+            "test set has, and says how to fix it."
+        )

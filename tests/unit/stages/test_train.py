@@ -141,7 +141,7 @@ def test_early_stopping_refuses_a_class_with_one_training_row(
     ):
         fit_model(rare, multiclass.data, multiclass.model, multiclass.seed)
     # without early stopping the same rows train as before
-    no_stopping = multiclass.model.model_copy(update={"early_stopping": False})
+    no_stopping = multiclass.model.model_copy(update={"early_stopping": False, "max_iter": 5})
     assert fit_model(rare, multiclass.data, no_stopping, multiclass.seed).classes_.tolist() == [
         "month_to_month",
         "one_year",
