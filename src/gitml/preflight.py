@@ -83,7 +83,10 @@ def validation_split_problem(estimator: Any, target: pd.Series, name: str) -> st
         return None
     held_out = math.ceil(fraction * rows) if isinstance(fraction, float) else int(fraction)
     counts = class_counts(target)
-    fix = "or set model.early_stopping=false (`gitml compose model.early_stopping=false`)."
+    fix = (
+        "or set model.early_stopping=false (in conf/model/hist_gradient_boosting.yaml, then "
+        "`gitml compose`)."
+    )
     single = {label: n for label, n in counts.items() if n < 2}
     if single:
         return (
