@@ -107,6 +107,26 @@ def test_target_with_one_class(project: Path, capsys: pytest.CaptureFixture[str]
     )
 
 
+def test_feature_with_no_values(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # satisfaction_score is nullable in the inferred contract, so an empty column passes it
+    pd.read_csv("customers.csv").assign(satisfaction_score=None).to_csv(
+        "customers.csv", index=False
+    )
+    for stage in ("ingest", "validate", "split"):
+        assert cli.main([stage]) == 0
+    before = _outputs(project)
+    capsys.readouterr()
+    err = _fails(
+        ["train"],
+        DataError.exit_code,
+        "Feature column(s) 'satisfaction_score' have no value in the 640 training rows",
+        capsys,
+    )
+    assert "Set `feature: false` for them in conf/data/mine.yaml" in err
+    assert len(err.strip().splitlines()) == 1
+    assert _outputs(project) == before
+
+
 def test_unknown_model_name(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     before = Path("params.yaml").read_text()
     _fails(

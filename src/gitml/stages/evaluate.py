@@ -13,6 +13,7 @@ from gitml.io import read_json, read_table, write_json, write_parquet
 from gitml.metrics import SLICE_METRICS, compute_metrics, primary_score
 from gitml.model import load_model
 from gitml.plots import classification_plots, regression_plots
+from gitml.preflight import refuse_unscorable_test_set
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -202,17 +203,22 @@ def run(params: Params) -> None:
     paths, settings = params.paths, params.evaluate
     pipeline, meta = load_model(paths.model), read_json(paths.model_meta)
     test = read_table(paths.test)
+    refuse_unscorable_test_set(test, meta, paths.test)
+    # every output is computed before the first is written, so a failure leaves the previous
+    # run's outputs as they were rather than a mix of old and new
     table = predict_table(pipeline, test, meta)
     metrics = score_table(table, meta)
-    write_parquet(paths.predictions, table)
     plots = plot_tables(table, meta, settings, params.seed)
+    importance = feature_importance(pipeline, test, meta, settings, params.seed)
+    slices = slice_metrics(table, test, meta, settings)
+    write_parquet(paths.predictions, table)
     for name, rows in plots.items():
         write_json(Path(paths.plots) / f"{name}.json", rows)
     for stale in Path(paths.plots).glob("*.json"):  # e.g. ROC left from an earlier binary task
         if stale.stem not in plots:
             stale.unlink()
-    write_json(paths.importance, feature_importance(pipeline, test, meta, settings, params.seed))
-    write_json(paths.slices, slice_metrics(table, test, meta, settings))
+    write_json(paths.importance, importance)
+    write_json(paths.slices, slices)
     write_json(paths.metrics, metrics)
     logger.info(
         "evaluate: %s → %s", ", ".join(f"{k}={v:.4f}" for k, v in metrics.items()), paths.metrics

@@ -11,11 +11,16 @@ import numpy as np
 from gitml.config import DataParams, Params, SplitParams
 from gitml.errors import DataError
 from gitml.io import read_table, write_parquet
+from gitml.preflight import class_counts, describe_counts, unseen_classes
 
 if TYPE_CHECKING:
     import pandas as pd
 
 logger = logging.getLogger(__name__)
+
+# below these, test metrics are mostly noise: a warning, since small data can still be a start
+MIN_TEST_ROWS = 50
+MIN_TEST_ROWS_PER_CLASS = 5
 
 
 def split_data(
@@ -36,12 +41,39 @@ def split_data(
     return train.sort_index(), test.sort_index()
 
 
+def small_test_set_warning(
+    train: pd.DataFrame, test: pd.DataFrame, data: DataParams, test_size: float
+) -> str | None:
+    """One line saying the test set is too small for its metrics to mean much, or None."""
+    problems = []
+    if len(test) < MIN_TEST_ROWS:
+        problems.append(f"{len(test)} rows (fewer than {MIN_TEST_ROWS})")
+    if data.task != "regression":
+        # a class the model learnt but the test set lacks counts as 0 rows
+        learnt = dict.fromkeys(class_counts(train[data.target]), 0)
+        counts = learnt | class_counts(test[data.target])
+        few = {label: n for label, n in counts.items() if n < MIN_TEST_ROWS_PER_CLASS}
+        if few:
+            problems.append(
+                f"fewer than {MIN_TEST_ROWS_PER_CLASS} rows of class(es) {describe_counts(few)}"
+            )
+    if not problems:
+        return None
+    return (
+        f"The test set has {' and '.join(problems)}: its metrics will be mostly noise. "
+        f"Add rows, or raise split.test_size (now {test_size})."
+    )
+
+
 def run(params: Params) -> None:
     frame = read_table(params.paths.validated)
     train, test = split_data(frame, params.data, params.split, params.seed)
     write_parquet(params.paths.train, train)
     write_parquet(params.paths.test, test)
     logger.info("split: %d train rows, %d test rows", len(train), len(test))
+    warning = small_test_set_warning(train, test, params.data, params.split.test_size)
+    if warning:
+        logger.warning("%s", warning)
 
 
 def _by_row(
@@ -126,3 +158,12 @@ def _check_sets(train: pd.DataFrame, test: pd.DataFrame, data: DataParams, strat
             f"The train set has a single class of {data.target!r} after the {strategy} split. "
             "Change the split or add rows of the other classes."
         )
+    if data.task != "regression":
+        test_only = unseen_classes(test[data.target], set(train[data.target].unique().tolist()))
+        if test_only:
+            raise DataError(
+                f"The {strategy} split put every row of class(es) {describe_counts(test_only)} "
+                f"of {data.target!r} in the test set, so the model would never learn them and "
+                "could not be scored on them. Add rows of those classes, drop them from the "
+                "data, or set split.strategy=stratified."
+            )

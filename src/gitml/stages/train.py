@@ -10,9 +10,11 @@ from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 from gitml.config import DataParams, ModelParams, Params
+from gitml.errors import DataError
 from gitml.features import feature_kinds
 from gitml.io import file_sha256, read_table, write_json
 from gitml.model import build_pipeline, save_model
+from gitml.preflight import refuse_features_without_values, validation_split_problem
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -24,10 +26,18 @@ VERSIONED = ("gitml", "scikit-learn", "pandas", "numpy", "pyarrow", "skops", "pa
 
 
 def fit_model(train: pd.DataFrame, data: DataParams, model: ModelParams, seed: int) -> Pipeline:
-    """Fit preprocessing + estimator on the contract's feature columns of `train`."""
+    """Fit preprocessing + estimator on the contract's feature columns of `train`.
+
+    Raises:
+        DataError: a feature has no value, or early stopping cannot split the classes.
+    """
+    refuse_features_without_values(train, data)
     categorical = [name for name, kind in feature_kinds(data).items() if kind == "categorical"]
     most_categories = max((train[name].nunique() for name in categorical), default=0)
     pipeline = build_pipeline(data, model, seed, most_categories)
+    problem = validation_split_problem(pipeline[-1], train[data.target], data.target)
+    if problem:
+        raise DataError(problem)
     return pipeline.fit(train[list(data.feature_columns)], train[data.target].to_numpy())
 
 

@@ -183,3 +183,62 @@ def test_permuted_rows_score_as_if_the_pipeline_saw_the_permuted_frame(
         {name: features[name].take(order).reset_index(drop=True) for name, order in orders.items()}
     )
     np.testing.assert_array_equal(output, pipeline.predict_proba(frame))
+
+
+def _outputs(params: Params) -> list[Path]:
+    paths = params.paths
+    written = [paths.predictions, paths.importance, paths.slices, paths.metrics]
+    return [p for p in map(Path, written) if p.exists()] + sorted(Path(paths.plots).glob("*"))
+
+
+def _train_without_credit_card(
+    compose_params: Callable[..., Params], root: Path, test_has_it: bool
+) -> Params:
+    """A multiclass model of payment_method that never saw 'credit_card' in training."""
+    from gitml.contract import validate_frame
+    from gitml.io import write_parquet
+    from gitml.synthetic import generate_churn
+
+    overrides = ("data.task=multiclass", "data.target=payment_method", "data.positive_class=null")
+    params = with_paths(compose_params("model=linear", *overrides), root)
+    typed, _ = validate_frame(generate_churn(800, 3), params.data)
+    assert typed is not None
+    learnt = typed[typed["payment_method"] != "credit_card"]
+    write_parquet(params.paths.train, learnt.iloc[:500])
+    test = typed.iloc[500:] if test_has_it else learnt.iloc[500:]
+    write_parquet(params.paths.test, test)
+    train.run(params)
+    return params
+
+
+def test_a_test_class_the_model_never_learnt_fails_before_any_output(
+    compose_params: Callable[..., Params], tmp_path: Path
+) -> None:
+    from gitml.errors import DataError
+
+    params = _train_without_credit_card(compose_params, tmp_path, test_has_it=True)
+    with pytest.raises(
+        DataError,
+        match=r"^The test set .*test\.parquet has class\(es\) 'credit_card' \(\d+ rows\) of "
+        r"'payment_method' that the model was not trained on \(its classes: 'bank_transfer', "
+        r"'electronic_check', 'mailed_check'\)\. Run `dvc repro`",
+    ):
+        evaluate.run(params)
+    assert _outputs(params) == []
+
+
+def test_a_failure_late_in_evaluation_leaves_no_partial_outputs(
+    compose_params: Callable[..., Params], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    params = _train_without_credit_card(compose_params, tmp_path, test_has_it=False)
+
+    def fail(*args: object) -> None:
+        raise RuntimeError("slices failed")
+
+    monkeypatch.setattr(evaluate, "slice_metrics", fail)
+    with pytest.raises(RuntimeError, match="slices failed"):
+        evaluate.run(params)
+    assert _outputs(params) == []
+    monkeypatch.undo()
+    evaluate.run(params)  # the same inputs evaluate once nothing fails
+    assert len(_outputs(params)) == 5

@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+import logging
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from gitml.config import Params, SplitParams
 from gitml.errors import DataError
+from gitml.io import write_parquet
 from gitml.stages.split import split_data
+from tests.conftest import with_paths
 
 
 @pytest.fixture
@@ -75,3 +80,60 @@ def test_stratified_test_set_has_exactly_the_requested_share(
     train, test = split_data(subset, params.data, split, seed=0)
     assert len(test) == -(-rows * size // 1)  # ceil, as scikit-learn does
     assert set(test["churned"]) == set(train["churned"]) == set(subset["churned"])
+
+
+@pytest.mark.parametrize(
+    ("strategy", "extra"),
+    [("random", {}), ("group", {"group_column": "store"}), ("time", {"time_column": "day"})],
+)
+def test_a_class_only_in_the_test_set_is_refused(
+    frame: pd.DataFrame, params: Params, strategy: str, extra: dict[str, str]
+) -> None:
+    # given class 2 only on rows that every strategy puts in the test set
+    rare = frame.copy()
+    test_rows = split_data(frame, params.data, _split(strategy, **extra), seed=1)[1].index[:3]
+    rare.loc[test_rows, "churned"] = 2
+    # then
+    with pytest.raises(
+        DataError,
+        match=rf"^The {strategy} split put every row of class\(es\) 2 \(3 rows\) of 'churned' in "
+        r"the test set.*Add rows of those classes, drop them from the data, or set "
+        r"split\.strategy=stratified\.$",
+    ):
+        split_data(rare, params.data, _split(strategy, **extra), seed=1)
+
+
+def test_a_small_test_set_is_a_one_line_warning(
+    frame: pd.DataFrame, params: Params, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from gitml.stages import split
+
+    # given 15 rows: a 3-row test set
+    paths = with_paths(params, tmp_path)
+    write_parquet(paths.paths.validated, frame.head(15).assign(churned=[0, 1] * 7 + [0]))
+    # when
+    with caplog.at_level(logging.WARNING, logger="gitml"):
+        split.run(paths)
+    # then
+    [record] = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert record.levelno == logging.WARNING
+    assert record.getMessage() == (
+        "The test set has 3 rows (fewer than 50) and fewer than 5 rows of class(es) 0 (2 rows), "
+        "1 (1 row): its metrics will be mostly noise. Add rows, or raise split.test_size "
+        "(now 0.2)."
+    )
+
+
+def test_a_class_with_few_test_rows_is_a_warning_a_large_test_set_is_not(
+    frame: pd.DataFrame, params: Params
+) -> None:
+    from gitml.stages.split import small_test_set_warning
+
+    train, test = split_data(frame, params.data, _split("stratified"), seed=1)
+    assert small_test_set_warning(train, test, params.data, 0.25) is None
+    rare = test.copy()
+    rare.loc[rare.index[:4], "churned"] = 2
+    assert small_test_set_warning(train, rare, params.data, 0.25) == (
+        "The test set has fewer than 5 rows of class(es) 2 (4 rows): its metrics will be mostly "
+        "noise. Add rows, or raise split.test_size (now 0.25)."
+    )

@@ -92,3 +92,104 @@ def test_rare_categories_are_grouped_only_when_a_feature_has_too_many(
     )
     assert proba.shape == (len(many), 2)
     assert np.isfinite(proba).all()
+
+
+@pytest.mark.parametrize("model", ["linear", "random_forest", "hist_gradient_boosting"])
+def test_features_with_no_value_in_the_train_set_are_refused_before_fitting(
+    compose_params: Callable[..., Params], typed: pd.DataFrame, model: str
+) -> None:
+    from gitml.errors import DataError
+
+    params = compose_params(f"model={model}")
+    # given a numeric, a boolean and a categorical feature with every value missing
+    rows = len(typed)
+    empty = typed.assign(
+        satisfaction_score=np.nan,
+        has_partner=pd.array([pd.NA] * rows, dtype="boolean"),
+        region=pd.Categorical([None] * rows, categories=["north", "south"]),
+    )
+    # then: one message naming them, in contract order, and the fix
+    with pytest.raises(
+        DataError,
+        match=r"^Feature column\(s\) 'satisfaction_score', 'has_partner', 'region' have no "
+        rf"value in the {rows} training rows .*Set `feature: false` for them in "
+        r"conf/data/churn\.yaml and run `gitml compose`\.$",
+    ):
+        fit_model(empty, params.data, params.model, params.seed)
+
+
+@pytest.fixture
+def multiclass(compose_params: Callable[..., Params]) -> Params:
+    overrides = ("data.task=multiclass", "data.target=contract", "data.positive_class=null")
+    return compose_params("model=hist_gradient_boosting", *overrides)
+
+
+def test_early_stopping_refuses_a_class_with_one_training_row(
+    multiclass: Params, typed: pd.DataFrame
+) -> None:
+    from gitml.errors import DataError
+
+    # given one 'two_year' row: too few for the stratified validation split
+    rare = pd.concat(
+        [typed[typed["contract"] != "two_year"], typed[typed["contract"] == "two_year"].head(1)]
+    )
+    # then: the user's class name, not scikit-learn's encoded label, and both fixes
+    with pytest.raises(
+        DataError,
+        match=r"class\(es\) of 'contract' with a single training row: 'two_year' \(1 row\)\. "
+        r".*Drop or merge the rare class.* or set model\.early_stopping=false",
+    ):
+        fit_model(rare, multiclass.data, multiclass.model, multiclass.seed)
+    # without early stopping the same rows train as before
+    no_stopping = multiclass.model.model_copy(update={"early_stopping": False, "max_iter": 5})
+    assert fit_model(rare, multiclass.data, no_stopping, multiclass.seed).classes_.tolist() == [
+        "month_to_month",
+        "one_year",
+        "two_year",
+    ]
+
+
+def test_early_stopping_refuses_a_validation_split_smaller_than_the_classes(
+    multiclass: Params, typed: pd.DataFrame
+) -> None:
+    from gitml.errors import DataError
+
+    # given 18 rows of 3 classes: 10% held out is 2 rows, fewer than the 3 classes
+    few = typed.groupby("contract", observed=True).head(6)
+    with pytest.raises(
+        DataError,
+        match=r"holds out 2 of the 18 training rows, .* fewer than the 3 classes of 'contract'.*"
+        r"Add rows.* or set model\.early_stopping=false",
+    ):
+        fit_model(few, multiclass.data, multiclass.model, multiclass.seed)
+
+
+@pytest.mark.parametrize(
+    ("counts", "early_stopping"),
+    [
+        ([10, 10], True),
+        ([2, 30], True),
+        ([7, 7, 7], True),
+        ([1, 30], True),  # a class with one row
+        ([2, 2], True),  # 1 validation row for 2 classes
+        ([6, 6, 6], True),  # 2 validation rows for 3 classes
+        ([1, 30], False),
+        ([1, 30], "auto"),  # scikit-learn stops early on its own only above 10,000 rows
+    ],
+)
+def test_the_early_stopping_check_refuses_exactly_what_scikit_learn_cannot_split(
+    counts: list[int], early_stopping: bool | str
+) -> None:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from gitml.preflight import validation_split_problem
+
+    target = pd.Series(np.repeat([f"c{i}" for i in range(len(counts))], counts))
+    x = np.arange(len(target), dtype=float).reshape(-1, 1)
+    estimator = HistGradientBoostingClassifier(early_stopping=early_stopping, max_iter=2)
+    try:
+        estimator.fit(x, target)
+        fits = True
+    except ValueError:
+        fits = False
+    assert (validation_split_problem(estimator, target, "y") is None) == fits
