@@ -10,7 +10,7 @@ import yaml
 
 from gitml.config import DataParams
 from gitml.errors import ConfigError, DataError
-from gitml.io import read_table, write_with
+from gitml.io import read_table, separator_problem, write_with
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -24,8 +24,10 @@ def draft_contract(
 ) -> dict[str, Any]:
     """A data contract that `frame` passes: dtypes, nullability, ranges, allowed values."""
     if target not in frame.columns:
+        hint = separator_problem(frame, source_path) if source_path.lower().endswith(".csv") else ""
         raise DataError(
-            f"Target column {target!r} is not in {source_path} (columns: "
+            hint
+            or f"Target column {target!r} is not in {source_path} (columns: "
             f"{', '.join(map(str, frame.columns))}). Pass --target with one of them."
         )
     if frame.empty:
