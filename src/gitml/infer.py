@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
 
 MAX_CATEGORIES = 50
 MAX_CLASSES = 20
+HYDRA_KEYWORDS = frozenset({"true", "false", "null", "nan", "inf"})  # parsed as values
 
 
 def draft_contract(
@@ -61,11 +63,26 @@ def render_contract(contract: dict[str, Any], rows: int) -> str:
     return header + yaml.safe_dump(contract, sort_keys=False, allow_unicode=True)
 
 
+def contract_name(stem: str) -> str:
+    """An ASCII name for `data=<name>` overrides: `Données Clients` → `donnees_clients`."""
+    ascii_stem = unicodedata.normalize("NFKD", stem.casefold()).encode("ascii", "ignore").decode()
+    name = re.sub(r"[^a-z0-9]+", "_", ascii_stem).strip("_") or "dataset"
+    # Hydra reads `data=2024` or `data=true` as a number or a boolean, not a config name
+    return name if name[0].isalpha() and name not in HYDRA_KEYWORDS else f"data_{name}"
+
+
 def run(
     path: str, target: str, name: str | None, task: str | None, output: str | None, force: bool
 ) -> Path:
+    if name is not None and (
+        not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", name) or name.lower() in HYDRA_KEYWORDS
+    ):
+        raise ConfigError(
+            f"--name {name!r} cannot be selected with `gitml compose data=<name>`: use ASCII "
+            f"letters, digits, _ or -, starting with a letter (e.g. --name {contract_name(name)})."
+        )
     frame = read_table(path)
-    name = name or re.sub(r"\W+", "_", Path(path).stem).strip("_").lower() or "dataset"
+    name = name or contract_name(Path(path).stem)
     destination = Path(output or f"conf/data/{name}.yaml")
     if destination.exists() and not force:
         raise ConfigError(
