@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from gitml.column_profile import column_rules, non_features
 from gitml.config import DataParams
 from gitml.errors import ConfigError, DataError
 from gitml.io import read_table, separator_problem, write_with
@@ -16,7 +18,8 @@ from gitml.io import read_table, separator_problem, write_with
 if TYPE_CHECKING:
     import pandas as pd
 
-MAX_CATEGORIES = 50
+logger = logging.getLogger(__name__)
+
 MAX_CLASSES = 20
 HYDRA_KEYWORDS = frozenset({"true", "false", "null", "nan", "inf"})  # parsed as values
 
@@ -24,7 +27,11 @@ HYDRA_KEYWORDS = frozenset({"true", "false", "null", "nan", "inf"})  # parsed as
 def draft_contract(
     frame: pd.DataFrame, name: str, target: str, source_path: str, task: str | None = None
 ) -> dict[str, Any]:
-    """A data contract that `frame` passes: dtypes, nullability, ranges, allowed values."""
+    """A data contract that `frame` passes: dtypes, nullability, ranges, allowed values.
+
+    Identifiers, free text, empty columns and dates are drafted `feature: false` (see
+    `column_profile.non_features`); one log line lists them, and constant columns, with why.
+    """
     if target not in frame.columns:
         hint = separator_problem(frame, source_path) if source_path.lower().endswith(".csv") else ""
         raise DataError(
@@ -34,10 +41,14 @@ def draft_contract(
         )
     if frame.empty:
         raise DataError(f"{source_path} has no rows; cannot infer a contract from it.")
-    columns = {str(column): _column(frame[column]) for column in frame.columns}
-    ids = [c for c, spec in columns.items() if spec.get("unique") and c != target]
-    for column in ids:
-        columns[column]["feature"] = False  # one value per row: an identifier, not a signal
+    columns = {str(column): column_rules(frame[column]) for column in frame.columns}
+    roles, constants = non_features(frame, columns, target)
+    ids = [column for column, role in roles.items() if role.startswith("identifier")]
+    for column in roles:
+        if column in ids:
+            columns[column]["unique"] = True
+        columns[column]["feature"] = False
+    _log_roles(roles, constants)
     task = task or _task(frame[target], columns[target]["dtype"])
     if task != "regression":
         columns[target].pop("min", None)
@@ -94,43 +105,6 @@ def run(
     return destination
 
 
-def _column(series: pd.Series) -> dict[str, Any]:
-    values = series.dropna()
-    spec: dict[str, Any] = {"dtype": _dtype(series), "nullable": bool(series.isna().any())}
-    if spec["dtype"] in ("int", "float") and not values.empty:
-        spec["min"] = _plain(values.min())
-        spec["max"] = _plain(values.max())
-    elif spec["dtype"] == "category":
-        spec["allowed"] = sorted(str(value) for value in values.unique())
-    if spec["dtype"] in ("int", "str") and len(values) > 1 and values.is_unique:
-        spec["unique"] = True
-    if spec["dtype"] == "datetime":
-        spec["feature"] = False
-    return spec
-
-
-def _dtype(series: pd.Series) -> str:
-    import pandas as pd
-    from pandas.api import types
-
-    values = series.dropna()
-    if types.is_bool_dtype(series) or (len(values) and set(values.unique()) <= {True, False}):
-        return "bool"
-    if types.is_integer_dtype(series):
-        return "int"
-    if types.is_float_dtype(series):
-        integral = len(values) > 0 and bool((values == values.round()).all())
-        return "int" if integral and values.abs().max() < 2**53 else "float"
-    if types.is_datetime64_any_dtype(series):
-        return "datetime"
-    text = values.astype(str)
-    looks_like_date = len(text) > 0 and text.str.match(r"^\d{4}-\d{2}-\d{2}").all()
-    if looks_like_date and pd.to_datetime(text, errors="coerce", format="ISO8601").notna().all():
-        return "datetime"
-    distinct = text.nunique()
-    return "category" if distinct <= MAX_CATEGORIES and distinct < max(len(text) / 2, 2) else "str"
-
-
 def _task(target: pd.Series, dtype: str) -> str:
     distinct = target.nunique(dropna=True)
     if distinct == 2:
@@ -140,6 +114,13 @@ def _task(target: pd.Series, dtype: str) -> str:
     return "regression"
 
 
-def _plain(value: Any) -> int | float:
-    number = value.item() if hasattr(value, "item") else value
-    return int(number) if float(number).is_integer() else float(number)
+def _log_roles(roles: dict[str, str], constants: dict[str, Any]) -> None:
+    parts = []
+    if roles:
+        listed = ", ".join(f"{column} ({role})" for column, role in roles.items())
+        parts.append(f"Drafted as feature: false: {listed}.")
+    if constants:
+        listed = ", ".join(f"{column} (always {value!r})" for column, value in constants.items())
+        parts.append(f"Constant, kept as features: {listed}.")
+    if parts:
+        logger.info("%s Change `feature:` in the draft where that is wrong.", " ".join(parts))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import shutil
 from pathlib import Path
 from typing import Any
@@ -11,8 +12,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from sklearn import datasets
 
 from gitml import cli
+from gitml.column_profile import looks_like_id
+from gitml.config import DataParams
+from gitml.contract import validate_frame
 from gitml.errors import DataError
 from gitml.infer import contract_name, draft_contract
 from tests.conftest import ROOT
@@ -30,6 +35,147 @@ def _frame(**extra: Any) -> pd.DataFrame:
         "y": [0, 1] * (ROWS // 2),
     }
     return pd.DataFrame(columns | extra)
+
+
+def _draft(frame: pd.DataFrame, target: str = "y", task: str | None = None) -> dict[str, Any]:
+    contract = draft_contract(frame, "sample", target, "sample.csv", task)
+    # the frame it was drafted from passes the draft, positive class included
+    typed, verdict = validate_frame(
+        frame.dropna(subset=[target]), DataParams.model_validate(contract)
+    )
+    assert verdict.failures == []
+    assert typed is not None
+    return contract
+
+
+def _infer_messages(caplog: pytest.LogCaptureFixture, level: int) -> list[str]:
+    return [
+        r.getMessage() for r in caplog.records if r.name == "gitml.infer" and r.levelno == level
+    ]
+
+
+# --- identifiers -------------------------------------------------------------------------
+
+
+def test_unique_numbers_stay_features_and_id_named_columns_are_identifiers(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="gitml")
+    frame = _frame(customer_id=np.arange(100, 100 + ROWS))
+
+    contract = _draft(frame)
+
+    assert contract["id_column"] == "customer_id"
+    assert contract["columns"]["customer_id"] == {
+        "dtype": "int",
+        "nullable": False,
+        "min": 100,
+        "max": 129,
+        "unique": True,
+        "feature": False,
+    }
+    assert contract["columns"]["age"] == {"dtype": "int", "nullable": False, "min": 20, "max": 49}
+    assert "feature" not in contract["columns"]["income"]
+    assert _infer_messages(caplog, logging.INFO)[0] == (
+        "Drafted as feature: false: customer_id (identifier: unique, named like an id). "
+        "Change `feature:` in the draft where that is wrong."
+    )
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["id", "ID", "customer_id", "customerId", "CustomerID", "id_client", "UUID", "order_key"],
+)
+def test_names_that_say_id(name: str) -> None:
+    assert looks_like_id(name)
+
+
+@pytest.mark.parametrize("name", ["age", "paid", "valid", "keyword", "idea", "grid", "monkey"])
+def test_names_that_do_not_say_id(name: str) -> None:
+    assert not looks_like_id(name)
+
+
+def test_unique_codes_are_identifiers_and_unique_text_is_not_a_feature() -> None:
+    frame = _frame(
+        ticket=[f"T-{n:04d}" for n in range(ROWS)],
+        comment=[f"call {word}" for word in "abcdefghijklmnopqrstuvwxyzABCD"],
+        rooms=[1, 2, 3] * (ROWS // 3),
+    )
+
+    contract = _draft(frame)
+
+    assert contract["id_column"] == "ticket"
+    assert contract["columns"]["ticket"] == {
+        "dtype": "str",
+        "nullable": False,
+        "unique": True,
+        "feature": False,
+    }
+    assert contract["columns"]["comment"] == {"dtype": "str", "nullable": False, "feature": False}
+    assert "feature" not in contract["columns"]["rooms"]
+
+
+def test_no_identifier_no_id_column() -> None:
+    assert "id_column" not in _draft(_frame())
+
+
+# --- dtypes and the target -----------------------------------------------------------------
+
+
+def test_int_targets_and_flags_stay_ints() -> None:
+    frame = datasets.load_breast_cancer(as_frame=True).frame.assign(
+        flag=lambda f: (f["mean radius"] > 15).astype(int), constant_one=1
+    )
+
+    contract = _draft(frame, target="target")
+
+    assert contract["task"] == "binary"
+    assert contract["columns"]["target"] == {"dtype": "int", "nullable": False, "allowed": [0, 1]}
+    assert contract["columns"]["flag"] == {"dtype": "int", "nullable": False, "allowed": [0, 1]}
+    assert contract["columns"]["constant_one"] == {
+        "dtype": "int",
+        "nullable": False,
+        "allowed": [1],
+    }
+
+
+def test_genuine_booleans_are_bool() -> None:
+    text = "x,flag,answer\n" + "".join(
+        f"{n},{'true' if n % 2 else 'false'},{'' if n == 3 else ('True' if n % 3 else 'False')}\n"
+        for n in range(ROWS)
+    )
+    frame = pd.read_csv(io.StringIO(text)).assign(
+        y=[0, 1, 2] * (ROWS // 3), pandas_bool=lambda f: f["x"] > 3
+    )
+
+    contract = _draft(frame)
+
+    assert contract["columns"]["flag"] == {"dtype": "bool", "nullable": False}
+    assert contract["columns"]["answer"] == {"dtype": "bool", "nullable": True}
+    assert contract["columns"]["pandas_bool"] == {"dtype": "bool", "nullable": False}
+
+
+def test_empty_columns_are_not_features_and_constants_are_named(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="gitml")
+    frame = _frame(
+        notes=pd.Series([None] * ROWS, dtype=object),
+        score=np.nan,
+        country="FR",
+        day=pd.date_range("2024-01-01", periods=ROWS).astype(str),
+    )
+
+    contract = _draft(frame)
+
+    assert contract["columns"]["notes"] == {"dtype": "category", "nullable": True, "feature": False}
+    assert contract["columns"]["score"] == {"dtype": "float", "nullable": True, "feature": False}
+    assert "feature" not in contract["columns"]["country"]
+    assert _infer_messages(caplog, logging.INFO)[0] == (
+        "Drafted as feature: false: notes (all values missing), score (all values missing), "
+        "day (a date: usable as split.time_column). Constant, kept as features: country "
+        "(always 'FR'). Change `feature:` in the draft where that is wrong."
+    )
 
 
 # --- names and separators ------------------------------------------------------------------
