@@ -18,7 +18,7 @@ from gitml import cli
 from gitml.column_profile import looks_like_id
 from gitml.config import DataParams
 from gitml.contract import validate_frame
-from gitml.errors import DataError
+from gitml.errors import ConfigError, DataError
 from gitml.infer import contract_name, draft_contract
 from tests.conftest import ROOT
 
@@ -137,6 +137,7 @@ def test_int_targets_and_flags_stay_ints() -> None:
         "nullable": False,
         "allowed": [1],
     }
+    assert contract["positive_class"] == 1
 
 
 def test_genuine_booleans_are_bool() -> None:
@@ -153,6 +154,54 @@ def test_genuine_booleans_are_bool() -> None:
     assert contract["columns"]["flag"] == {"dtype": "bool", "nullable": False}
     assert contract["columns"]["answer"] == {"dtype": "bool", "nullable": True}
     assert contract["columns"]["pandas_bool"] == {"dtype": "bool", "nullable": False}
+
+
+def test_a_target_with_gaps_is_drafted_non_nullable_with_a_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    frame = _frame(y=[0, 1, None] * (ROWS // 3))
+
+    contract = _draft(frame)
+
+    assert contract["columns"]["y"] == {"dtype": "int", "nullable": False, "allowed": [0, 1]}
+    assert _infer_messages(caplog, logging.WARNING) == [
+        "Target 'y' is missing in 10 of 30 rows of sample.csv: those rows will fail validation "
+        "(a target is never null), so the draft says nullable: false. Drop unlabeled rows from "
+        "the file first."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("labels", "positive", "other"),
+    [
+        (["no", "yes"], "yes", "no"),
+        (["churned", "stayed"], "stayed", "churned"),
+        ([True, False], True, False),
+    ],
+)
+def test_a_binary_target_gets_the_positive_class_train_would_pick(
+    labels: list[Any], positive: Any, other: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="gitml")
+    frame = _frame(y=labels * (ROWS // 2))
+
+    contract = _draft(frame)
+
+    assert contract["positive_class"] == positive
+    assert np.unique(frame["y"].to_numpy())[-1] == positive  # sklearn's classes_, last
+    assert list(contract)[:4] == ["name", "task", "target", "positive_class"]
+    assert (
+        f"Binary target 'y': positive class {positive!r} (the last of {other!r}, {positive!r} "
+        "in sorted order, as gitml picks it), written as positive_class; f1 and average "
+        "precision are computed for it. To score the other class, set positive_class: "
+        f"{other!r} in the draft."
+    ) in _infer_messages(caplog, logging.INFO)
+
+
+def test_multiclass_has_no_positive_class() -> None:
+    contract = _draft(_frame(y=["a", "b", "c"] * (ROWS // 3)))
+    assert contract["task"] == "multiclass"
+    assert "positive_class" not in contract
 
 
 def test_empty_columns_are_not_features_and_constants_are_named(
@@ -176,6 +225,123 @@ def test_empty_columns_are_not_features_and_constants_are_named(
         "day (a date: usable as split.time_column). Constant, kept as features: country "
         "(always 'FR'). Change `feature:` in the draft where that is wrong."
     )
+
+
+# --- mistakes: one clear message, never a pydantic dump ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("frame", "target", "task", "error", "message"),
+    [
+        (
+            _frame(label=["a", "b", "c"] * (ROWS // 3)),
+            "label",
+            "regression",
+            ConfigError,
+            "--task regression needs a numeric target, but 'label' holds text (e.g. 'a', 'b', "
+            "'c'). Pass --task multiclass (or leave --task out to infer it), or pick a numeric "
+            "--target.",
+        ),
+        (
+            _frame(label=[True, False] * (ROWS // 2)),
+            "label",
+            "regression",
+            ConfigError,
+            "'label' holds true/false values (e.g. False, True). Pass --task binary",
+        ),
+        (
+            _frame(label=pd.date_range("2024-01-01", periods=ROWS)),
+            "label",
+            None,
+            DataError,
+            "Target column 'label' in sample.csv holds dates; gitml predicts classes or numbers. "
+            "Pick another --target (a date column can order a time split: split=time "
+            "split.time_column=<column>).",
+        ),
+        (
+            _frame(label=["a", "b", "c"] * (ROWS // 3)),
+            "label",
+            "binary",
+            ConfigError,
+            "--task binary needs a target with 2 classes, but 'label' has 3 ('a', 'b', 'c'). "
+            "Pass --task multiclass (or leave --task out to infer it).",
+        ),
+        (
+            _frame(),
+            "y",
+            "multiclass",
+            ConfigError,
+            "--task multiclass needs a target with at least 3 classes, but 'y' has 2 (0, 1). "
+            "Pass --task binary (or leave --task out to infer it).",
+        ),
+        (
+            _frame(y=np.nan),
+            "y",
+            None,
+            DataError,
+            "Target column 'y' in sample.csv has no values (all 30 are missing). Pass the "
+            "column that holds the labels as --target.",
+        ),
+        (
+            _frame(y=1),
+            "y",
+            None,
+            DataError,
+            "Target column 'y' in sample.csv has one value (1) in every row: there is nothing "
+            "to learn. Add rows of the other classes, or pick another --target.",
+        ),
+        (
+            pd.DataFrame({"id": range(ROWS), "empty": np.nan, "y": [0, 1] * (ROWS // 2)}),
+            "y",
+            None,
+            DataError,
+            "sample.csv has no column to learn from besides the target 'y': id (identifier: "
+            "unique, named like an id), empty (all values missing). Add feature columns to the "
+            "file, or pick another --target.",
+        ),
+        (
+            pd.DataFrame({"y": [0, 1] * (ROWS // 2)}),
+            "y",
+            None,
+            DataError,
+            "sample.csv has no column to learn from besides the target 'y'. Add feature",
+        ),
+    ],
+    ids=[
+        "regression-text",
+        "regression-bool",
+        "date-target",
+        "binary-3-classes",
+        "multiclass-2-classes",
+        "empty-target",
+        "constant-target",
+        "no-features",
+        "target-only",
+    ],
+)
+def test_mistakes_get_one_clear_message(
+    frame: pd.DataFrame, target: str, task: str | None, error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error) as raised:
+        draft_contract(frame, "sample", target, "sample.csv", task)
+    assert message in str(raised.value)
+
+
+def test_mistakes_exit_with_their_code_not_70(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    _frame(
+        label=["a", "b", "c"] * (ROWS // 3), day=pd.date_range("2024-01-01", periods=ROWS)
+    ).to_csv("t.csv", index=False)
+
+    assert cli.main(["infer-contract", "t.csv", "--target", "label", "--task", "regression"]) == 2
+    assert cli.main(["infer-contract", "t.csv", "--target", "day"]) == 3
+
+    err = capsys.readouterr().err
+    assert "unexpectedly" not in err
+    assert "pydantic" not in err
+    assert not Path("conf").exists()
 
 
 # --- names and separators ------------------------------------------------------------------
