@@ -2,49 +2,69 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
+from pydantic import ValidationError
 
-from gitml.config import DataParams
+from gitml.column_profile import column_rules, non_features, plain
+from gitml.config import DataParams, Scalar
 from gitml.errors import ConfigError, DataError
-from gitml.io import read_table, write_with
+from gitml.io import read_table, separator_problem, write_with
 
 if TYPE_CHECKING:
     import pandas as pd
 
-MAX_CATEGORIES = 50
+logger = logging.getLogger(__name__)
+
 MAX_CLASSES = 20
+HYDRA_KEYWORDS = frozenset({"true", "false", "null", "nan", "inf"})  # parsed as values
 
 
 def draft_contract(
     frame: pd.DataFrame, name: str, target: str, source_path: str, task: str | None = None
 ) -> dict[str, Any]:
-    """A data contract that `frame` passes: dtypes, nullability, ranges, allowed values."""
-    if target not in frame.columns:
+    """A data contract that `frame` passes: dtypes, nullability, ranges, allowed values.
+
+    Identifiers, free text, empty columns and dates are drafted `feature: false` (see
+    `column_profile.non_features`); one log line lists them, and constant columns, with why.
+    The target is never nullable; a binary task gets an explicit `positive_class`.
+
+    Raises:
+        DataError: the target is missing, empty, constant or a date; no feature is left.
+        ConfigError: `task` does not fit the target.
+    """
+    _require_target(frame, target, source_path)
+    columns = {str(column): column_rules(frame[column]) for column in frame.columns}
+    task = _target_task(frame[target], columns[target]["dtype"], task, source_path)
+    _shape_target(frame[target], columns[target], task, source_path)
+    roles, constants = non_features(frame, columns, target)
+    ids = [column for column, role in roles.items() if role.startswith("identifier")]
+    for column in roles:
+        if column in ids:
+            columns[column]["unique"] = True
+        columns[column]["feature"] = False
+    if len(roles) + 1 == len(columns):
+        reasons = ", ".join(f"{column} ({role})" for column, role in roles.items())
         raise DataError(
-            f"Target column {target!r} is not in {source_path} (columns: "
-            f"{', '.join(map(str, frame.columns))}). Pass --target with one of them."
+            f"{source_path} has no column to learn from besides the target {target!r}"
+            f"{': ' + reasons if reasons else ''}. Add feature columns to the file, or pick "
+            "another --target."
         )
-    if frame.empty:
-        raise DataError(f"{source_path} has no rows; cannot infer a contract from it.")
-    columns = {str(column): _column(frame[column]) for column in frame.columns}
-    ids = [c for c, spec in columns.items() if spec.get("unique") and c != target]
-    for column in ids:
-        columns[column]["feature"] = False  # one value per row: an identifier, not a signal
-    task = task or _task(frame[target], columns[target]["dtype"])
-    if task != "regression":
-        columns[target].pop("min", None)
-        columns[target].pop("max", None)
+    _log_roles(roles, constants)
     contract: dict[str, Any] = {"name": name, "task": task, "target": target}
+    if task == "binary":
+        contract["positive_class"] = _positive_class(frame[target], columns[target]["dtype"])
     if ids:
         contract["id_column"] = ids[0]
     contract["source"] = {"kind": "file", "path": source_path}
     contract["columns"] = columns
     contract["checks"] = []
-    DataParams.model_validate(contract)  # the draft must be a valid contract
+    _validate(contract, source_path)
     return contract
 
 
@@ -59,11 +79,26 @@ def render_contract(contract: dict[str, Any], rows: int) -> str:
     return header + yaml.safe_dump(contract, sort_keys=False, allow_unicode=True)
 
 
+def contract_name(stem: str) -> str:
+    """An ASCII name for `data=<name>` overrides: `Données Clients` → `donnees_clients`."""
+    ascii_stem = unicodedata.normalize("NFKD", stem.casefold()).encode("ascii", "ignore").decode()
+    name = re.sub(r"[^a-z0-9]+", "_", ascii_stem).strip("_") or "dataset"
+    # Hydra reads `data=2024` or `data=true` as a number or a boolean, not a config name
+    return name if name[0].isalpha() and name not in HYDRA_KEYWORDS else f"data_{name}"
+
+
 def run(
     path: str, target: str, name: str | None, task: str | None, output: str | None, force: bool
 ) -> Path:
+    if name is not None and (
+        not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", name) or name.lower() in HYDRA_KEYWORDS
+    ):
+        raise ConfigError(
+            f"--name {name!r} cannot be selected with `gitml compose data=<name>`: use ASCII "
+            f"letters, digits, _ or -, starting with a letter (e.g. --name {contract_name(name)})."
+        )
     frame = read_table(path)
-    name = name or re.sub(r"\W+", "_", Path(path).stem).strip("_").lower() or "dataset"
+    name = name or contract_name(Path(path).stem)
     destination = Path(output or f"conf/data/{name}.yaml")
     if destination.exists() and not force:
         raise ConfigError(
@@ -75,45 +110,59 @@ def run(
     return destination
 
 
-def _column(series: pd.Series) -> dict[str, Any]:
-    values = series.dropna()
-    spec: dict[str, Any] = {"dtype": _dtype(series), "nullable": bool(series.isna().any())}
-    if spec["dtype"] in ("int", "float") and not values.empty:
-        spec["min"] = _plain(values.min())
-        spec["max"] = _plain(values.max())
-    elif spec["dtype"] == "category":
-        spec["allowed"] = sorted(str(value) for value in values.unique())
-    if spec["dtype"] in ("int", "str") and len(values) > 1 and values.is_unique:
-        spec["unique"] = True
-    if spec["dtype"] == "datetime":
-        spec["feature"] = False
-    return spec
+def _require_target(frame: pd.DataFrame, target: str, source_path: str) -> None:
+    if target not in frame.columns:
+        hint = separator_problem(frame, source_path) if source_path.lower().endswith(".csv") else ""
+        raise DataError(
+            hint
+            or f"Target column {target!r} is not in {source_path} (columns: "
+            f"{', '.join(map(str, frame.columns))}). Pass --target with one of them."
+        )
+    if frame.empty:
+        raise DataError(f"{source_path} has no rows; cannot infer a contract from it.")
 
 
-def _dtype(series: pd.Series) -> str:
-    import pandas as pd
-    from pandas.api import types
-
-    values = series.dropna()
-    if types.is_bool_dtype(series) or (len(values) and set(values.unique()) <= {True, False}):
-        return "bool"
-    if types.is_integer_dtype(series):
-        return "int"
-    if types.is_float_dtype(series):
-        integral = len(values) > 0 and bool((values == values.round()).all())
-        return "int" if integral and values.abs().max() < 2**53 else "float"
-    if types.is_datetime64_any_dtype(series):
-        return "datetime"
-    text = values.astype(str)
-    looks_like_date = len(text) > 0 and text.str.match(r"^\d{4}-\d{2}-\d{2}").all()
-    if looks_like_date and pd.to_datetime(text, errors="coerce", format="ISO8601").notna().all():
-        return "datetime"
-    distinct = text.nunique()
-    return "category" if distinct <= MAX_CATEGORIES and distinct < max(len(text) / 2, 2) else "str"
-
-
-def _task(target: pd.Series, dtype: str) -> str:
-    distinct = target.nunique(dropna=True)
+def _target_task(target: pd.Series, dtype: str, task: str | None, source_path: str) -> str:
+    """The task: `task` if it fits the target, else inferred; a target nothing can learn fails."""
+    values = target.dropna()
+    distinct = values.nunique()
+    where = f"Target column {target.name!r} in {source_path}"
+    if distinct == 0:
+        raise DataError(
+            f"{where} has no values (all {len(target)} are missing). Pass the column that "
+            "holds the labels as --target."
+        )
+    if dtype == "datetime":
+        raise DataError(
+            f"{where} holds dates; gitml predicts classes or numbers. Pick another --target "
+            "(a date column can order a time split: split=time split.time_column=<column>)."
+        )
+    if distinct == 1:
+        raise DataError(
+            f"{where} has one value ({_classes(target, dtype)[0]!r}) in every row: there is "
+            "nothing to learn. Add rows of the other classes, or pick another --target."
+        )
+    examples = ", ".join(map(repr, _classes(target, dtype)[:5]))
+    if task == "regression" and dtype not in ("int", "float"):
+        held = "true/false values" if dtype == "bool" else "text"
+        raise ConfigError(
+            f"--task regression needs a numeric target, but {target.name!r} holds {held} "
+            f"(e.g. {examples}). Pass --task {'binary' if distinct == 2 else 'multiclass'} "
+            "(or leave --task out to infer it), or pick a numeric --target."
+        )
+    if task == "binary" and distinct > 2:
+        raise ConfigError(
+            f"--task binary needs a target with 2 classes, but {target.name!r} has {distinct} "
+            f"({examples}{', ...' if distinct > 5 else ''}). Pass --task multiclass (or leave "
+            "--task out to infer it)."
+        )
+    if task == "multiclass" and distinct == 2:
+        raise ConfigError(
+            f"--task multiclass needs a target with at least 3 classes, but {target.name!r} "
+            f"has 2 ({examples}). Pass --task binary (or leave --task out to infer it)."
+        )
+    if task:
+        return task
     if distinct == 2:
         return "binary"
     if dtype in ("category", "str", "bool") or (dtype == "int" and distinct <= MAX_CLASSES):
@@ -121,6 +170,77 @@ def _task(target: pd.Series, dtype: str) -> str:
     return "regression"
 
 
-def _plain(value: Any) -> int | float:
-    number = value.item() if hasattr(value, "item") else value
-    return int(number) if float(number).is_integer() else float(number)
+def _shape_target(target: pd.Series, spec: dict[str, Any], task: str, source_path: str) -> None:
+    """A target is never nullable; a numeric class label gets its classes as allowed values."""
+    missing = int(target.isna().sum())
+    if missing:
+        logger.warning(
+            "Target %r is missing in %d of %d rows of %s: those rows will fail validation "
+            "(a target is never null), so the draft says nullable: false. Drop unlabeled rows "
+            "from the file first.",
+            target.name,
+            missing,
+            len(target),
+            source_path,
+        )
+    spec["nullable"] = False
+    if task != "regression":
+        spec.pop("min", None)
+        spec.pop("max", None)
+        classes = _classes(target, spec["dtype"])
+        if spec["dtype"] in ("int", "float") and len(classes) <= MAX_CLASSES:
+            spec["allowed"] = classes
+
+
+def _log_roles(roles: dict[str, str], constants: dict[str, Any]) -> None:
+    parts = []
+    if roles:
+        listed = ", ".join(f"{column} ({role})" for column, role in roles.items())
+        parts.append(f"Drafted as feature: false: {listed}.")
+    if constants:
+        listed = ", ".join(f"{column} (always {value!r})" for column, value in constants.items())
+        parts.append(f"Constant, kept as features: {listed}.")
+    if parts:
+        logger.info("%s Change `feature:` in the draft where that is wrong.", " ".join(parts))
+
+
+def _positive_class(target: pd.Series, dtype: str) -> Scalar:
+    """The class train and evaluate pick when positive_class is unset: the last one sorted."""
+    classes = _classes(target, dtype)
+    positive = classes[-1]
+    logger.info(
+        "Binary target %r: positive class %r (the last of %s in sorted order, as gitml picks "
+        "it), written as positive_class; f1 and average precision are computed for it. "
+        "To score the other class, set positive_class: %r in the draft.",
+        target.name,
+        positive,
+        ", ".join(map(repr, classes)),
+        classes[0],
+    )
+    return positive
+
+
+def _classes(target: pd.Series, dtype: str) -> list[Scalar]:
+    """The target's classes as the model will see them (its `classes_`), sorted."""
+    values = target.dropna().unique()
+    if dtype in ("int", "float"):
+        return sorted(plain(value) for value in values)
+    if dtype == "bool":
+        return sorted(bool(value) for value in values)
+    return sorted(str(value) for value in values)
+
+
+def _validate(contract: dict[str, Any], source_path: str) -> None:
+    """The draft must be a valid contract; the checks above cover every known way it is not."""
+    try:
+        DataParams.model_validate(contract)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, error['loc'])) or 'contract'}: "
+            f"{str(error['msg']).removeprefix('Value error, ')}"
+            for error in exc.errors()
+        )
+        raise ConfigError(
+            f"The contract drafted from {source_path} is not valid: {problems}. Check the "
+            "--target and --task options; if they are right, please report this."
+        ) from None

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 TABLE_SUFFIXES = (".csv", ".parquet", ".pq")
+OTHER_SEPARATORS = {";": "semicolon", "\t": "tab", "|": "pipe"}
 
 
 @contextmanager
@@ -78,14 +79,33 @@ def read_table(path: str | Path, hint: str = "", text_columns: Iterable[str] = (
             f"Use one of {', '.join(TABLE_SUFFIXES)}."
         )
     try:
-        if suffix == ".csv":
-            return pd.read_csv(source, low_memory=False, dtype=dict.fromkeys(text_columns, "str"))
-        return pd.read_parquet(source)
+        if suffix != ".csv":
+            return pd.read_parquet(source)
+        frame = pd.read_csv(source, low_memory=False, dtype=dict.fromkeys(text_columns, "str"))
     except Exception as exc:  # pandas/pyarrow raise many types for a corrupt file
         raise DataError(
             f"Cannot read {source} as {suffix[1:]}: {exc}. Check that the file is a valid "
             f"{suffix[1:]} table."
         ) from exc
+    problem = separator_problem(frame, source)
+    if problem:
+        raise DataError(problem)
+    return frame
+
+
+def separator_problem(frame: pd.DataFrame, source: str | Path) -> str | None:
+    """Why a CSV read as one column whose header holds `;`, tab or `|`, and how to convert it."""
+    header = str(frame.columns[0]) if len(frame.columns) == 1 else ""
+    for separator, name in OTHER_SEPARATORS.items():
+        if separator in header:
+            decimal = " (add decimal=',' if numbers are written 1,5)" if separator == ";" else ""
+            return (
+                f"{source} looks {name}-separated ({separator!r} in its header {header!r}); "
+                "gitml reads comma-separated CSV or Parquet. Convert it, e.g.: python -c "
+                f'"import pandas as pd; pd.read_csv({str(source)!r}, sep={separator!r})'
+                f'.to_csv({str(source)!r}, index=False)"{decimal}'
+            )
+    return None
 
 
 def file_sha256(path: str | Path) -> str:

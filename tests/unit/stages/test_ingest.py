@@ -7,6 +7,7 @@ import pytest
 
 from gitml.config import FileSource, Params
 from gitml.errors import DataError
+from gitml.io import separator_problem
 from gitml.stages import ingest
 from tests.conftest import with_paths
 
@@ -51,3 +52,33 @@ def test_an_empty_file_fails_and_keeps_the_previous_output(params: Params, tmp_p
     with pytest.raises(DataError, match="has no rows"):
         ingest.run(broken)
     assert (tmp_path / params.paths.raw).read_bytes() == before
+
+
+@pytest.mark.parametrize(("separator", "kind"), [(";", "semicolon"), ("\t", "tab"), ("|", "pipe")])
+def test_a_csv_with_another_separator_says_so_and_how_to_convert(
+    tmp_path: Path, separator: str, kind: str
+) -> None:
+    # given a CSV that pandas reads as one column
+    path = tmp_path / "export.csv"
+    path.write_text(f"x{separator}label\n1{separator}0\n2{separator}1\n", encoding="utf-8")
+    source = FileSource(kind="file", path=str(path))
+
+    # when ingested, then the message names the separator and the conversion
+    with pytest.raises(DataError) as raised:
+        ingest.load_source(source, seed=0)
+    message, header = str(raised.value), f"x{separator}label"
+    assert message.startswith(
+        f"{path} looks {kind}-separated ({separator!r} in its header {header!r}); "
+        "gitml reads comma-separated CSV or Parquet. Convert it, e.g.: python -c "
+    )
+
+    # and the conversion it gives works
+    command = message.split('python -c "', 1)[1].split('"', 1)[0]
+    exec(command)  # the one-liner the message tells the user to run
+    loaded = ingest.load_source(source, seed=0)
+    assert loaded.to_dict("list") == {"x": [1, 2], "label": [0, 1]}
+
+
+def test_a_one_column_csv_without_other_separators_is_read() -> None:
+    frame = pd.DataFrame({"only": [1, 2]})
+    assert separator_problem(frame, "one.csv") is None

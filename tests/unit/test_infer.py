@@ -1,0 +1,415 @@
+"""`gitml infer-contract` on real-world tables: honest drafts, and one clear message when not."""
+
+from __future__ import annotations
+
+import io
+import logging
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from sklearn import datasets
+
+from gitml import cli
+from gitml.column_profile import looks_like_id
+from gitml.config import DataParams
+from gitml.contract import validate_frame
+from gitml.errors import ConfigError, DataError
+from gitml.infer import contract_name, draft_contract
+from tests.conftest import ROOT
+
+ROWS = 30
+
+
+def _frame(**extra: Any) -> pd.DataFrame:
+    """30 rows in which `age` and `income` happen to be unique, as small samples make them."""
+    rng = np.random.default_rng(0)
+    columns = {
+        "age": rng.permutation(np.arange(20, 20 + ROWS)),
+        "income": rng.permutation(np.arange(ROWS)) * 1000 + 7,
+        "plan": ["basic", "pro", "pro"] * (ROWS // 3),
+        "y": [0, 1] * (ROWS // 2),
+    }
+    return pd.DataFrame(columns | extra)
+
+
+def _draft(frame: pd.DataFrame, target: str = "y", task: str | None = None) -> dict[str, Any]:
+    contract = draft_contract(frame, "sample", target, "sample.csv", task)
+    # the frame it was drafted from passes the draft, positive class included
+    typed, verdict = validate_frame(
+        frame.dropna(subset=[target]), DataParams.model_validate(contract)
+    )
+    assert verdict.failures == []
+    assert typed is not None
+    return contract
+
+
+def _infer_messages(caplog: pytest.LogCaptureFixture, level: int) -> list[str]:
+    return [
+        r.getMessage() for r in caplog.records if r.name == "gitml.infer" and r.levelno == level
+    ]
+
+
+# --- identifiers -------------------------------------------------------------------------
+
+
+def test_unique_numbers_stay_features_and_id_named_columns_are_identifiers(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="gitml")
+    frame = _frame(customer_id=np.arange(100, 100 + ROWS))
+
+    contract = _draft(frame)
+
+    assert contract["id_column"] == "customer_id"
+    assert contract["columns"]["customer_id"] == {
+        "dtype": "int",
+        "nullable": False,
+        "min": 100,
+        "max": 129,
+        "unique": True,
+        "feature": False,
+    }
+    assert contract["columns"]["age"] == {"dtype": "int", "nullable": False, "min": 20, "max": 49}
+    assert "feature" not in contract["columns"]["income"]
+    assert _infer_messages(caplog, logging.INFO)[0] == (
+        "Drafted as feature: false: customer_id (identifier: unique, named like an id). "
+        "Change `feature:` in the draft where that is wrong."
+    )
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["id", "ID", "customer_id", "customerId", "CustomerID", "id_client", "UUID", "order_key"],
+)
+def test_names_that_say_id(name: str) -> None:
+    assert looks_like_id(name)
+
+
+@pytest.mark.parametrize("name", ["age", "paid", "valid", "keyword", "idea", "grid", "monkey"])
+def test_names_that_do_not_say_id(name: str) -> None:
+    assert not looks_like_id(name)
+
+
+def test_unique_codes_are_identifiers_and_unique_text_is_not_a_feature() -> None:
+    frame = _frame(
+        ticket=[f"T-{n:04d}" for n in range(ROWS)],
+        comment=[f"call {word}" for word in "abcdefghijklmnopqrstuvwxyzABCD"],
+        rooms=[1, 2, 3] * (ROWS // 3),
+    )
+
+    contract = _draft(frame)
+
+    assert contract["id_column"] == "ticket"
+    assert contract["columns"]["ticket"] == {
+        "dtype": "str",
+        "nullable": False,
+        "unique": True,
+        "feature": False,
+    }
+    assert contract["columns"]["comment"] == {"dtype": "str", "nullable": False, "feature": False}
+    assert "feature" not in contract["columns"]["rooms"]
+
+
+def test_no_identifier_no_id_column() -> None:
+    assert "id_column" not in _draft(_frame())
+
+
+# --- dtypes and the target -----------------------------------------------------------------
+
+
+def test_int_targets_and_flags_stay_ints() -> None:
+    frame = datasets.load_breast_cancer(as_frame=True).frame.assign(
+        flag=lambda f: (f["mean radius"] > 15).astype(int), constant_one=1
+    )
+
+    contract = _draft(frame, target="target")
+
+    assert contract["task"] == "binary"
+    assert contract["columns"]["target"] == {"dtype": "int", "nullable": False, "allowed": [0, 1]}
+    assert contract["columns"]["flag"] == {"dtype": "int", "nullable": False, "allowed": [0, 1]}
+    assert contract["columns"]["constant_one"] == {
+        "dtype": "int",
+        "nullable": False,
+        "allowed": [1],
+    }
+    assert contract["positive_class"] == 1
+
+
+def test_genuine_booleans_are_bool() -> None:
+    text = "x,flag,answer\n" + "".join(
+        f"{n},{'true' if n % 2 else 'false'},{'' if n == 3 else ('True' if n % 3 else 'False')}\n"
+        for n in range(ROWS)
+    )
+    frame = pd.read_csv(io.StringIO(text)).assign(
+        y=[0, 1, 2] * (ROWS // 3), pandas_bool=lambda f: f["x"] > 3
+    )
+
+    contract = _draft(frame)
+
+    assert contract["columns"]["flag"] == {"dtype": "bool", "nullable": False}
+    assert contract["columns"]["answer"] == {"dtype": "bool", "nullable": True}
+    assert contract["columns"]["pandas_bool"] == {"dtype": "bool", "nullable": False}
+
+
+def test_a_target_with_gaps_is_drafted_non_nullable_with_a_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    frame = _frame(y=[0, 1, None] * (ROWS // 3))
+
+    contract = _draft(frame)
+
+    assert contract["columns"]["y"] == {"dtype": "int", "nullable": False, "allowed": [0, 1]}
+    assert _infer_messages(caplog, logging.WARNING) == [
+        "Target 'y' is missing in 10 of 30 rows of sample.csv: those rows will fail validation "
+        "(a target is never null), so the draft says nullable: false. Drop unlabeled rows from "
+        "the file first."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("labels", "positive", "other"),
+    [
+        (["no", "yes"], "yes", "no"),
+        (["churned", "stayed"], "stayed", "churned"),
+        ([True, False], True, False),
+    ],
+)
+def test_a_binary_target_gets_the_positive_class_train_would_pick(
+    labels: list[Any], positive: Any, other: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="gitml")
+    frame = _frame(y=labels * (ROWS // 2))
+
+    contract = _draft(frame)
+
+    assert contract["positive_class"] == positive
+    assert np.unique(frame["y"].to_numpy())[-1] == positive  # sklearn's classes_, last
+    assert list(contract)[:4] == ["name", "task", "target", "positive_class"]
+    assert (
+        f"Binary target 'y': positive class {positive!r} (the last of {other!r}, {positive!r} "
+        "in sorted order, as gitml picks it), written as positive_class; f1 and average "
+        "precision are computed for it. To score the other class, set positive_class: "
+        f"{other!r} in the draft."
+    ) in _infer_messages(caplog, logging.INFO)
+
+
+def test_multiclass_has_no_positive_class() -> None:
+    contract = _draft(_frame(y=["a", "b", "c"] * (ROWS // 3)))
+    assert contract["task"] == "multiclass"
+    assert "positive_class" not in contract
+
+
+def test_empty_columns_are_not_features_and_constants_are_named(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="gitml")
+    frame = _frame(
+        notes=pd.Series([None] * ROWS, dtype=object),
+        score=np.nan,
+        country="FR",
+        day=pd.date_range("2024-01-01", periods=ROWS).astype(str),
+    )
+
+    contract = _draft(frame)
+
+    assert contract["columns"]["notes"] == {"dtype": "category", "nullable": True, "feature": False}
+    assert contract["columns"]["score"] == {"dtype": "float", "nullable": True, "feature": False}
+    assert "feature" not in contract["columns"]["country"]
+    assert _infer_messages(caplog, logging.INFO)[0] == (
+        "Drafted as feature: false: notes (all values missing), score (all values missing), "
+        "day (a date: usable as split.time_column). Constant, kept as features: country "
+        "(always 'FR'). Change `feature:` in the draft where that is wrong."
+    )
+
+
+# --- mistakes: one clear message, never a pydantic dump ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("frame", "target", "task", "error", "message"),
+    [
+        (
+            _frame(label=["a", "b", "c"] * (ROWS // 3)),
+            "label",
+            "regression",
+            ConfigError,
+            "--task regression needs a numeric target, but 'label' holds text (e.g. 'a', 'b', "
+            "'c'). Pass --task multiclass (or leave --task out to infer it), or pick a numeric "
+            "--target.",
+        ),
+        (
+            _frame(label=[True, False] * (ROWS // 2)),
+            "label",
+            "regression",
+            ConfigError,
+            "'label' holds true/false values (e.g. False, True). Pass --task binary",
+        ),
+        (
+            _frame(label=pd.date_range("2024-01-01", periods=ROWS)),
+            "label",
+            None,
+            DataError,
+            "Target column 'label' in sample.csv holds dates; gitml predicts classes or numbers. "
+            "Pick another --target (a date column can order a time split: split=time "
+            "split.time_column=<column>).",
+        ),
+        (
+            _frame(label=["a", "b", "c"] * (ROWS // 3)),
+            "label",
+            "binary",
+            ConfigError,
+            "--task binary needs a target with 2 classes, but 'label' has 3 ('a', 'b', 'c'). "
+            "Pass --task multiclass (or leave --task out to infer it).",
+        ),
+        (
+            _frame(),
+            "y",
+            "multiclass",
+            ConfigError,
+            "--task multiclass needs a target with at least 3 classes, but 'y' has 2 (0, 1). "
+            "Pass --task binary (or leave --task out to infer it).",
+        ),
+        (
+            _frame(y=np.nan),
+            "y",
+            None,
+            DataError,
+            "Target column 'y' in sample.csv has no values (all 30 are missing). Pass the "
+            "column that holds the labels as --target.",
+        ),
+        (
+            _frame(y=1),
+            "y",
+            None,
+            DataError,
+            "Target column 'y' in sample.csv has one value (1) in every row: there is nothing "
+            "to learn. Add rows of the other classes, or pick another --target.",
+        ),
+        (
+            pd.DataFrame({"id": range(ROWS), "empty": np.nan, "y": [0, 1] * (ROWS // 2)}),
+            "y",
+            None,
+            DataError,
+            "sample.csv has no column to learn from besides the target 'y': id (identifier: "
+            "unique, named like an id), empty (all values missing). Add feature columns to the "
+            "file, or pick another --target.",
+        ),
+        (
+            pd.DataFrame({"y": [0, 1] * (ROWS // 2)}),
+            "y",
+            None,
+            DataError,
+            "sample.csv has no column to learn from besides the target 'y'. Add feature",
+        ),
+    ],
+    ids=[
+        "regression-text",
+        "regression-bool",
+        "date-target",
+        "binary-3-classes",
+        "multiclass-2-classes",
+        "empty-target",
+        "constant-target",
+        "no-features",
+        "target-only",
+    ],
+)
+def test_mistakes_get_one_clear_message(
+    frame: pd.DataFrame, target: str, task: str | None, error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error) as raised:
+        draft_contract(frame, "sample", target, "sample.csv", task)
+    assert message in str(raised.value)
+
+
+def test_mistakes_exit_with_their_code_not_70(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    _frame(
+        label=["a", "b", "c"] * (ROWS // 3), day=pd.date_range("2024-01-01", periods=ROWS)
+    ).to_csv("t.csv", index=False)
+
+    assert cli.main(["infer-contract", "t.csv", "--target", "label", "--task", "regression"]) == 2
+    assert cli.main(["infer-contract", "t.csv", "--target", "day"]) == 3
+
+    err = capsys.readouterr().err
+    assert "unexpectedly" not in err
+    assert "pydantic" not in err
+    assert not Path("conf").exists()
+
+
+# --- names and separators ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("stem", "name"),
+    [
+        ("Données Clients", "donnees_clients"),
+        ("customers", "customers"),
+        ("Straße-2024 (v2)", "strasse_2024_v2"),
+        ("2024", "data_2024"),
+        ("true", "data_true"),
+        ("数据", "dataset"),
+    ],
+)
+def test_contract_names_are_ascii_hydra_names(stem: str, name: str) -> None:
+    assert contract_name(stem) == name
+
+
+def test_a_non_ascii_file_name_gives_a_contract_compose_accepts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copytree(ROOT / "conf", tmp_path / "conf")
+    monkeypatch.chdir(tmp_path)
+    Path("data/external").mkdir(parents=True)
+    _frame(Région=["nord", "sud", "est"] * (ROWS // 3)).to_csv(
+        "data/external/Données Clients.csv", index=False
+    )
+
+    assert cli.main(["infer-contract", "data/external/Données Clients.csv", "--target", "y"]) == 0
+    assert "`gitml compose data=donnees_clients`" in capsys.readouterr().err
+    assert cli.main(["compose", "data=donnees_clients"]) == 0
+    # the README's advice for column names that are not Hydra identifiers
+    assert (
+        cli.main(["compose", "data=donnees_clients", "split=group", "split.group_column=Région"])
+        == 2
+    )
+    assert (
+        cli.main(["compose", "data=donnees_clients", "split=group", "split.group_column='Région'"])
+        == 0
+    )
+
+    params = yaml.safe_load(Path("params.yaml").read_text(encoding="utf-8"))
+    assert params["data"]["name"] == "donnees_clients"
+    assert params["split"]["group_column"] == "Région"
+
+
+def test_a_name_hydra_cannot_select_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    _frame().to_csv("t.csv", index=False)
+
+    assert cli.main(["infer-contract", "t.csv", "--target", "y", "--name", "Données"]) == 2
+
+    assert (
+        "--name 'Données' cannot be selected with `gitml compose data=<name>`: use ASCII "
+        "letters, digits, _ or -, starting with a letter (e.g. --name donnees)."
+    ) in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("separator", "kind"), [(";", "semicolon"), ("\t", "tab"), ("|", "pipe")])
+def test_a_csv_with_another_separator_says_so(separator: str, kind: str) -> None:
+    frame = pd.read_csv(io.StringIO(f"x{separator}y{separator}label\n1{separator}2{separator}0\n"))
+
+    with pytest.raises(DataError, match=f"sample.csv looks {kind}-separated") as raised:
+        draft_contract(frame, "sample", "label", "sample.csv")
+
+    assert "gitml reads comma-separated CSV or Parquet. Convert it" in str(raised.value)
+    assert "is not in" not in str(raised.value)
