@@ -60,6 +60,7 @@ def test_output_is_stable_and_in_composition_order() -> None:
         ("model.max_depht=3", "'model.max_depht' is not a setting of model (model=hist_gr"),
         ("model.n_estimators=50", "it has name, learning_rate, max_iter, max_depth,"),
         ("split=time", "split.time_column must be set"),
+        ("data=2024", "needs quotes"),
         ("data.target=nosuch", "target 'nosuch' is not a column of the contract (columns: c"),
         ("split.test_size=2", "split.test_size"),
         ("model.max_iter=[", "Cannot compose"),
