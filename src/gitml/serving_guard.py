@@ -36,6 +36,10 @@ class RequestGuard:
             await self.app(scope, receive, send)
             return
         where = f"{scope['method']} {scope['path']}"
+        encoding = _header(scope, b"content-encoding")
+        if encoding not in (None, b"identity"):
+            await self._refuse(send, 415, where, f"is {encoding.decode(errors='replace')}-encoded")
+            return
         try:
             async with asyncio.timeout(self.timeout_s):
                 body, size = await self._read_body(receive)
@@ -76,6 +80,8 @@ class RequestGuard:
                 f"Request body {problem}: the limit is {self.max_bytes // 1024} KB "
                 "(serve.max_request_kb). Send fewer records per request."
             )
+        elif status == 415:
+            reason = f"Request body {problem}: send it as plain JSON, without Content-Encoding."
         else:
             reason = f"Request body {problem}. Send the whole body promptly."
         logger.warning("Refused %s: %d %s", where, status, reason)
@@ -84,6 +90,13 @@ class RequestGuard:
         headers.append((b"content-length", str(len(payload)).encode()))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": payload})
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return bytes(value).strip().lower()
+    return None
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

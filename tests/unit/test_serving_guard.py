@@ -25,7 +25,11 @@ class Recorder:
 
 
 def _exchange(
-    guard: RequestGuard, messages: list[dict[str, Any]], method: str = "POST", stall: bool = False
+    guard: RequestGuard,
+    messages: list[dict[str, Any]],
+    method: str = "POST",
+    stall: bool = False,
+    headers: list[tuple[bytes, bytes]] | None = None,
 ) -> list[dict[str, Any]]:
     """What the guard sends back for a request whose body arrives as `messages`."""
     sent: list[dict[str, Any]] = []
@@ -41,7 +45,7 @@ def _exchange(
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    scope = {"type": "http", "method": method, "path": "/predict", "headers": []}
+    scope = {"type": "http", "method": method, "path": "/predict", "headers": headers or []}
     asyncio.run(guard(scope, receive, send))
     return sent
 
@@ -105,3 +109,14 @@ def test_requests_without_a_body_pass_straight_through(method: str) -> None:
     sent = _exchange(RequestGuard(app, max_bytes=1, timeout_s=5), _chunks(b"ignored"), method)
     assert app.bodies == [b"ignored"]  # the app read the original receive
     assert sent[0]["status"] == 200
+
+
+def test_a_compressed_body_is_refused_with_415_not_invalid_json() -> None:
+    app = Recorder()
+    gzip = [(b"content-encoding", b"gzip")]
+    sent = _exchange(
+        RequestGuard(app, max_bytes=100, timeout_s=5), _chunks(b"\x1f\x8b"), headers=gzip
+    )
+    assert app.bodies == []
+    assert sent[0]["status"] == 415
+    assert "gzip-encoded" in json.loads(sent[1]["body"])["error"]
