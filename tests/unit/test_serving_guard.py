@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from gitml.serving_guard import DRAIN_BYTES, RequestGuard
+from gitml.serving_guard import DRAIN_BYTES, MAX_ERRORS, RequestGuard
 
 
 class Recorder:
@@ -120,3 +120,23 @@ def test_a_compressed_body_is_refused_with_415_not_invalid_json() -> None:
     assert app.bodies == []
     assert sent[0]["status"] == 415
     assert "gzip-encoded" in json.loads(sent[1]["body"])["error"]
+
+
+def test_a_400_lists_at_most_max_errors_problems_and_says_how_many() -> None:
+    problems = [{"loc": ["records", i], "msg": "Field required"} for i in range(1000)]
+    answer = json.dumps({"error": "1000 validation errors", "detail": problems}).encode()
+
+    async def refuses(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+        headers = [(b"content-type", b"application/json"), (b"content-length", b"1")]
+        await send({"type": "http.response.start", "status": 400, "headers": headers})
+        await send({"type": "http.response.body", "body": answer[:100], "more_body": True})
+        await send({"type": "http.response.body", "body": answer[100:]})
+
+    sent = _exchange(RequestGuard(refuses, max_bytes=100, timeout_s=5), _chunks(b"{}"))
+    body = sent[1]["body"]
+    payload = json.loads(body)
+    assert len(payload["detail"]) == MAX_ERRORS
+    assert payload["error"] == f"1000 validation errors (the first {MAX_ERRORS} of 1000 shown)"
+    assert (b"content-length", str(len(body)).encode()) in sent[0]["headers"]
+    assert len(sent) == 2
