@@ -45,7 +45,7 @@ def compose_text(conf_dir: str | Path = CONF_DIR, overrides: list[str] | None = 
     except ValueError as exc:  # Hydra's defaults list, e.g. `data=2024` parses as a number
         raise ConfigError(
             f"Cannot compose conf/ with overrides {overrides or []}: {exc}. A group option "
-            "that looks like a number needs quotes: \"data='2024'\"."
+            "that reads as a number, true/false or null needs quotes: \"data='2024'\"."
         ) from None
     unset = sorted(OmegaConf.missing_keys(config))
     if unset:

@@ -242,6 +242,9 @@ class GateParams(Strict):
 # --- serve -------------------------------------------------------------------------------
 
 
+REQUEST_TIMEOUT_S = 30  # the service's whole-request timeout (BentoML's traffic timeout)
+
+
 class ServeParams(Strict):
     """The prediction service: request size and adaptive batching (rows per model call)."""
 
@@ -250,9 +253,10 @@ class ServeParams(Strict):
     max_latency_ms: int = Field(default=10_000, ge=1)
     # the longest a request is held back for others to join its batch (see serving.py)
     batch_wait_ms: float = Field(default=5, ge=0)
-    # request bodies: bigger ones get a 413 unparsed; slower ones a 408
+    # request bodies: bigger ones get a 413 unparsed; slower ones a 408 (BentoML answers a
+    # request still running after REQUEST_TIMEOUT_S with a 504, so the 408 must come first)
     max_request_kb: int = Field(default=2048, ge=1)
-    read_timeout_s: float = Field(default=10, gt=0)
+    read_timeout_s: float = Field(default=10, gt=0, lt=REQUEST_TIMEOUT_S)
     # worker processes, each with its own model copy and batching queue
     workers: int | str = "cpu_count"
 

@@ -138,7 +138,8 @@ def validate_frame(frame: pd.DataFrame, data: DataParams) -> tuple[pd.DataFrame 
     try:
         typed = build_schema(data).validate(prepared, lazy=True, inplace=True)
     except SchemaErrors as exc:
-        failures = sorted(failures + _failures(exc.failure_cases), key=_failure_order)
+        cases = drop_stand_in_echoes(exc.failure_cases, problems)
+        failures = sorted(failures + _failures(cases), key=_failure_order)
         return None, Verdict(len(frame), _nulls(frame, data), failures)
     failures += _target_failures(typed, data)
     if failures:
@@ -248,6 +249,23 @@ def _failures(cases: pd.DataFrame) -> list[Failure]:
             samples = group["failure_case"].drop_duplicates().head(MAX_SAMPLES).tolist()
         failures.append(Failure(str(column), str(check), count, samples))
     return sorted(failures, key=_failure_order)
+
+
+def drop_stand_in_echoes(cases: pd.DataFrame, problems: list[TypeProblem]) -> pd.DataFrame:
+    """Failure cases without those of the stand-ins strict_types put where values were bad.
+
+    A value that is no boolean or no whole number is reported under that rule; its stand-in
+    (False, 0) must not also fail a range, a uniqueness or a row check.
+    """
+    import numpy as np
+
+    if not problems:
+        return cases
+    flagged = {(problem.column, index) for problem in problems for index in problem.values.index}
+    rows = {index for _, index in flagged}
+    on_cell = [(c, i) in flagged for c, i in zip(cases["column"], cases["index"], strict=True)]
+    on_row = (cases["schema_context"] == "DataFrameSchema") & cases["index"].isin(rows)
+    return cases[~(np.array(on_cell, dtype=bool) | on_row.to_numpy())]
 
 
 def drop_null_echoes(cases: pd.DataFrame) -> pd.DataFrame:

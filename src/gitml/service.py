@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from gitml.config import REQUEST_TIMEOUT_S
 from gitml.model import load_model
 from gitml.serving import (
     MODEL_FILE,
@@ -45,7 +46,7 @@ info_app = Starlette(routes=[Route("/info", _info, methods=["GET"])])
 
 
 @bentoml.asgi_app(info_app, path="/")
-@bentoml.service(name="gitml", workers=SERVE.workers, traffic={"timeout": 30})
+@bentoml.service(name="gitml", workers=SERVE.workers, traffic={"timeout": REQUEST_TIMEOUT_S})
 class Gitml:
     """Predicts with the model that `train` produced, validating requests by the contract."""
 

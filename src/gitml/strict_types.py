@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 TRUE_WORDS = frozenset({"true", "t", "yes", "y", "on", "1"})
 FALSE_WORDS = frozenset({"false", "f", "no", "n", "off", "0"})
 BOOL_RULE = "bool: true/false, yes/no, on/off or 1/0"
-INT_RULE = "int: whole numbers only"
+INT_RULE = "int: whole numbers only (within ±2^63)"
+EXACT = 2.0**53  # floats are exact integers below this: codes beyond it are left as they are
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ def strict_types(
     for name, spec in columns.items():
         if name not in frame.columns:
             continue  # a missing column is the schema's to report
-        column = frame[name]
+        column = _decategorized(frame[name])
         if spec.dtype == "bool":
             prepared[name], bad = _booleans(column)
             rule = BOOL_RULE
@@ -89,7 +90,7 @@ def _boolean(value: Any) -> bool | None:
 
 
 def _integers(column: pd.Series) -> tuple[pd.Series, pd.Series | None]:
-    """The column with fractional numbers floored, and which numbers were fractional.
+    """The column with stand-ins (0) for numbers that are not 64-bit integers, and which.
 
     Text that is no number at all is left as it is: coercion reports it.
     """
@@ -102,13 +103,13 @@ def _integers(column: pd.Series) -> tuple[pd.Series, pd.Series | None]:
         values = pd.to_numeric(column, errors="coerce").astype("float64")
     else:
         return column, None  # integers or booleans: nothing fractional here
-    whole = np.floor(values)
-    fractional = values.notna() & np.isfinite(values) & (values != whole)
-    if not fractional.any():
+    finite = values.notna() & np.isfinite(values)
+    bad = finite & ((values != np.floor(values)) | (values.abs() >= 2.0**63))
+    if not bad.any():
         return column, None
-    repaired = column.astype("object") if not pd.api.types.is_float_dtype(column) else column.copy()
-    repaired[fractional] = whole[fractional]
-    return repaired, fractional
+    text = values.isna() & column.notna()  # not numbers at all: coercion's to report
+    repaired = values.mask(bad, 0.0) if not text.any() else column.astype("object").mask(bad, 0)
+    return repaired, bad
 
 
 def _text(column: pd.Series) -> pd.Series:
@@ -120,8 +121,24 @@ def _text(column: pd.Series) -> pd.Series:
         return column
     values = column.to_numpy(dtype="float64", na_value=np.nan)
     finite = np.isfinite(values)
-    if not finite.any() or (values[finite] != np.floor(values[finite])).any():
-        return column  # real fractions: this is not a column of integral codes
+    codes = values[finite]
+    if not len(codes) or (codes != np.floor(codes)).any() or (np.abs(codes) >= EXACT).any():
+        return column  # real fractions (or beyond exact integers): not integral codes
     text = column.astype("object")  # missing stays NaN, infinities stay themselves
     text[finite] = values[finite].astype("int64").astype(str)
     return text
+
+
+def _decategorized(column: pd.Series) -> pd.Series:
+    """A categorical column as its plain values, so numbers in it are checked as numbers."""
+    import pandas as pd
+
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        return column
+    categories = column.cat.categories.dtype
+    if pd.api.types.is_string_dtype(categories) or pd.api.types.is_object_dtype(categories):
+        return column  # text categories: already what text and bool columns hold
+    try:
+        return column.astype(categories)
+    except (TypeError, ValueError):  # integer categories with missing values
+        return column.astype("object")

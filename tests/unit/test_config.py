@@ -45,6 +45,7 @@ def test_an_unknown_model_name_lists_the_known_ones(params: Params) -> None:
         ("split", "strategy", "group", r"strategy 'group' needs split.group_column"),
         ("serve", "workers", 0, r"serve\.workers: .*≥ 1 or 'cpu_count' \(got 0\)"),
         ("serve", "workers", "all", r"serve\.workers: .*≥ 1 or 'cpu_count' \(got 'all'\)"),
+        ("serve", "read_timeout_s", 30, r"serve\.read_timeout_s: .*less than 30 \(got 30\)"),
     ],
 )
 def test_a_bad_value_names_key_and_value(

@@ -6,6 +6,7 @@ import pytest
 from gitml.config import ColumnSpec, Params, RowCheck
 from gitml.contract import to_model_dtypes, validate_frame
 from gitml.errors import ConfigError, DataError
+from gitml.strict_types import INT_RULE
 from gitml.synthetic import generate_churn
 
 
@@ -119,7 +120,7 @@ def test_booleans_and_integers_are_not_coerced_silently(raw: pd.DataFrame, param
     assert typed is None
     found = {(f.column, f.check): f for f in verdict.failures}
     assert found[("senior_citizen", "bool: true/false, yes/no, on/off or 1/0")].samples == ["maybe"]
-    assert found[("tenure_months", "int: whole numbers only")].samples == [71.5]
+    assert found[("tenure_months", INT_RULE)].samples == [71.5]
     # the null is reported once, as a null, not also as failed coercions
     assert [check for column, check in found if column == "paperless_billing"] == ["not_nullable"]
     assert len(verdict.failures) == 3
@@ -165,3 +166,36 @@ def test_a_row_check_that_cannot_run_is_a_config_error_not_bad_data(
     with pytest.raises(ConfigError, match=reason) as caught:
         validate_frame(raw, data)
     assert "Row check 'positive' in conf/data/churn.yaml" in str(caught.value)
+
+
+def test_a_bad_value_is_reported_once_not_again_through_its_stand_in(
+    raw: pd.DataFrame, params: Params
+) -> None:
+    broken = raw.astype({"tenure_months": float, "customer_id": float})
+    broken.loc[3, "tenure_months"] = -0.5  # its stand-in would break min 0 and the row check
+    broken.loc[4, "customer_id"] = broken.loc[5, "customer_id"] + 0.5  # ... or uniqueness
+    broken.loc[6, "tenure_months"] = 1e20  # astype(int64) would wrap it to -2^63
+    typed, verdict = validate_frame(broken, params.data)
+    assert typed is None
+    assert [(f.column, f.check, f.count) for f in verdict.failures] == [
+        ("customer_id", INT_RULE, 1),
+        ("tenure_months", INT_RULE, 2),
+    ]
+
+
+def test_huge_float_codes_stay_distinct(params: Params) -> None:
+    spec = ColumnSpec(dtype="str", unique=True)
+    data = params.data.model_copy(update={"columns": params.data.columns | {"code": spec}})
+    raw = generate_churn(300, 3).assign(code=[(i + 1) * 1e19 for i in range(300)])
+    typed, verdict = validate_frame(raw, data)
+    assert verdict.passed, verdict.summary("churn")
+    assert typed is not None
+    assert typed["code"].nunique() == 300
+
+
+def test_numbers_in_a_categorical_dtype_are_checked_as_numbers(
+    raw: pd.DataFrame, params: Params
+) -> None:
+    tenure = raw["tenure_months"].astype(float).where(raw.index != 7, 72.5)
+    _, verdict = validate_frame(raw.assign(tenure_months=pd.Categorical(tenure)), params.data)
+    assert [(f.column, f.samples) for f in verdict.failures] == [("tenure_months", [72.5])]

@@ -14,6 +14,7 @@ from gitml.config import ColumnSpec, Params
 from gitml.errors import ConfigError, ContractError, DataError
 from gitml.predict import check_rows, run
 from gitml.stages import evaluate, ingest, split, train, validate
+from gitml.strict_types import INT_RULE
 from tests.conftest import with_paths
 
 
@@ -110,7 +111,7 @@ def test_booleans_and_integers_are_rejected_not_coerced(
     assert problems.loc[2, "value"] == "maybe"
     assert problems.loc[3, "column"] == "has_partner"
     assert problems.loc[4, "reason"] == "not_nullable"
-    assert problems.loc[5, "reason"] == "int: whole numbers only"
+    assert problems.loc[5, "reason"] == INT_RULE
     scored = pd.read_parquet(output).set_index("row")
     assert 6 in scored.index
     same = scored.drop(index=6)  # the other rows' values are as evaluate saw them

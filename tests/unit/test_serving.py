@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -87,8 +88,35 @@ def test_the_batching_hold_is_capped_after_a_burst() -> None:
     original = Optimizer.trigger_refresh
     try:
         assert after_burst() == pytest.approx(3.0)  # BentoML's own: hold lone requests ~3 s
-        bound_batching_wait(5)
-        bound_batching_wait(5)  # idempotent: patching twice wraps BentoML's method once
+        bound_batching_wait(50)
+        bound_batching_wait(5)  # a second call replaces the cap, not stacks a second wrapper
+        assert Optimizer._gitml_learn is original  # type: ignore[attr-defined]
         assert after_burst() == pytest.approx(0.005)
     finally:
         Optimizer.trigger_refresh = original  # type: ignore[method-assign]
+
+
+def test_a_shed_request_is_one_warning_line_not_a_traceback() -> None:
+    import logging
+
+    from bentoml.exceptions import ServiceUnavailable
+
+    from gitml.serving import RejectionFilter
+
+    try:
+        raise ServiceUnavailable("process is overloaded")
+    except ServiceUnavailable:
+        exc_info = sys.exc_info()
+    record = logging.LogRecord(
+        "bentoml",
+        logging.ERROR,
+        __file__,
+        1,
+        "Exception on %s [%s]",
+        ("/predict", "POST"),
+        exc_info,
+    )
+    assert RejectionFilter().filter(record)
+    assert record.levelname == "WARNING"
+    assert record.exc_info is None
+    assert record.getMessage().startswith("Refused POST /predict: 503, shed:")
