@@ -138,7 +138,7 @@ def validate_frame(frame: pd.DataFrame, data: DataParams) -> tuple[pd.DataFrame 
     try:
         typed = build_schema(data).validate(prepared, lazy=True, inplace=True)
     except SchemaErrors as exc:
-        cases = drop_stand_in_echoes(exc.failure_cases, problems)
+        cases = reportable_cases(exc.failure_cases, problems)
         failures = sorted(failures + _failures(cases), key=_failure_order)
         return None, Verdict(len(frame), _nulls(frame, data), failures)
     failures += _target_failures(typed, data)
@@ -238,7 +238,6 @@ def _failures(cases: pd.DataFrame) -> list[Failure]:
     # row-level checks are reported once per column of the row; count each row once
     row_level = (cases["schema_context"] == "DataFrameSchema") & ~table_level
     cases.loc[row_level, "column"] = "(rows)"
-    cases = drop_null_echoes(cases)
     for (column, check), group in cases.groupby(["column", "check"], sort=False):
         if column == "(rows)":
             rows = group.drop_duplicates("index")
@@ -251,7 +250,13 @@ def _failures(cases: pd.DataFrame) -> list[Failure]:
     return sorted(failures, key=_failure_order)
 
 
-def drop_stand_in_echoes(cases: pd.DataFrame, problems: list[TypeProblem]) -> pd.DataFrame:
+def reportable_cases(cases: pd.DataFrame, problems: list[TypeProblem]) -> pd.DataFrame:
+    """pandera's failure cases less the echoes of failures reported otherwise: a bad value's
+    stand-in (see strict_types) and a null's failed coercion. Training and `predict` share it."""
+    return _drop_null_echoes(_drop_stand_in_echoes(cases, problems))
+
+
+def _drop_stand_in_echoes(cases: pd.DataFrame, problems: list[TypeProblem]) -> pd.DataFrame:
     """Failure cases without those of the stand-ins strict_types put where values were bad.
 
     A value that is no boolean or no whole number is reported under that rule; its stand-in
@@ -268,7 +273,7 @@ def drop_stand_in_echoes(cases: pd.DataFrame, problems: list[TypeProblem]) -> pd
     return cases[~(np.array(on_cell, dtype=bool) | on_row.to_numpy())]
 
 
-def drop_null_echoes(cases: pd.DataFrame) -> pd.DataFrame:
+def _drop_null_echoes(cases: pd.DataFrame) -> pd.DataFrame:
     """Failure cases without the coercion failures of nulls already reported as nulls."""
     null_broken = cases.loc[cases["check"] == "not_nullable", "column"]
     echo = cases["column"].isin(null_broken) & cases["failure_case"].isna()

@@ -16,12 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitml.config import DataParams, Params
-from gitml.contract import (
-    build_feature_schema,
-    drop_null_echoes,
-    drop_stand_in_echoes,
-    to_model_dtypes,
-)
+from gitml.contract import build_feature_schema, reportable_cases, to_model_dtypes
 from gitml.errors import ConfigError, ContractError, DataError
 from gitml.io import atomic_path, read_json
 from gitml.model import load_model
@@ -59,7 +54,7 @@ def check_rows(chunk: pd.DataFrame, data: DataParams) -> tuple[pd.DataFrame, pd.
     try:
         typed = schema.validate(prepared, lazy=True)
     except SchemaErrors as exc:
-        found.append(_schema_rows(drop_stand_in_echoes(exc.failure_cases, type_problems)))
+        found.append(_schema_rows(reportable_cases(exc.failure_cases, type_problems)))
     if not found:
         return to_model_dtypes(typed, data), _no_problems()
     problems = pd.concat(found, ignore_index=True).sort_values(
@@ -94,7 +89,7 @@ def _type_rows(problem: TypeProblem) -> pd.DataFrame:
 def _schema_rows(cases: pd.DataFrame) -> pd.DataFrame:
     import pandas as pd
 
-    cases = drop_null_echoes(cases.dropna(subset=["index"]))
+    cases = cases.dropna(subset=["index"])  # column-wide failures: see the second validation
     return pd.DataFrame(
         {
             "row": cases["index"].astype("int64").to_numpy(),
