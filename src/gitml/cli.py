@@ -26,7 +26,6 @@ def main(argv: list[str] | None = None) -> int:
             logger.exception("gitml %s failed", args.command)
         else:
             logger.error("%s", exc)
-        _restore_hint(args.command)
         return exc.exit_code
     except KeyboardInterrupt:
         logger.error("Interrupted; outputs are written atomically, so nothing was half-written.")
@@ -41,20 +40,8 @@ def main(argv: list[str] | None = None) -> int:
             type(exc).__name__,
             exc,
         )
-        _restore_hint(args.command)
         return UNEXPECTED_EXIT
     return 0
-
-
-def _restore_hint(command: str) -> None:
-    """Under `dvc repro`, DVC deleted the stage's outputs before running it: say how to get
-    them back, since gitml's atomic writes cannot keep what DVC removed."""
-    if command in STAGES and os.environ.get("DVC_STAGE"):
-        logger.error(
-            "DVC removed this stage's previous outputs before running it: `dvc checkout` "
-            "restores the cached ones, `git restore <file>` the committed ones (`cache: false` "
-            "in dvc.yaml)."
-        )
 
 
 def _run_stage(args: argparse.Namespace) -> None:

@@ -36,6 +36,17 @@ def test_repro_then_noop_then_only_affected_stages(project: Project) -> None:
     project.gitml("compose", "data.source.n_rows=2000", "model.max_iter=50")
     changed = project.dvc("repro")
     assert ran_stages(changed.stdout) == ["train", "evaluate"]
+    project.commit("max_iter=50")
+
+    # a bad value fails in train and keeps the last good model and metrics (persist: true)
+    kept = ["models/model.skops", "models/model.json", "reports/metrics.json"]
+    before = {path: (project.root / path).read_bytes() for path in kept}
+    bad = ("-S", "data.source.n_rows=2000", "-S", "model.max_iter=50", "-S", "model.max_depth=-3")
+    failed = project.dvc("exp", "run", *bad, check=False)
+    assert failed.returncode != 0
+    assert "model.max_depth" in failed.stderr
+    assert ran_stages(failed.stdout) == ["train"]
+    assert {path: (project.root / path).read_bytes() for path in kept} == before
 
 
 def test_a_contract_violation_stops_the_pipeline(project: Project) -> None:

@@ -193,14 +193,3 @@ def test_gate_without_a_report(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert cli.main(["gate", "--params", str(ROOT / "params.yaml"), "--summary", str(summary)]) == 1
 
     assert "Run `gitml report` (or `make report`) first." in capsys.readouterr().err
-
-
-def test_under_dvc_a_failed_stage_says_how_to_restore_what_dvc_removed(
-    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    Path("customers.csv").unlink()
-    err = _fails(["ingest"], DataError.exit_code, "File not found", capsys)
-    assert "dvc checkout" not in err  # run on its own, the stage lost nothing
-    monkeypatch.setenv("DVC_STAGE", "ingest")  # as `dvc repro` runs it
-    err = _fails(["ingest"], DataError.exit_code, "`dvc checkout` restores the cached", capsys)
-    assert "git restore" in err

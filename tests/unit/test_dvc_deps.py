@@ -1,0 +1,77 @@
+"""Each DVC stage lists exactly the gitml modules its code can import, so that editing one
+re-runs the stages it can change and no others (issue: 'each with exact deps')."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import ROOT
+
+SRC = ROOT / "src"
+STAGES = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
+PARAMS = yaml.safe_load((ROOT / "params.yaml").read_text())
+
+# Imports that cannot change a stage's outputs, with the reason.
+NOT_OUTPUT_AFFECTING = {
+    "gitml.errors": "exception classes and their messages only",
+}
+EDGES_NOT_FOLLOWED = {
+    ("gitml.config", "gitml.metrics"): "config reads metric names only, to check gate rules",
+}
+
+
+def module_path(name: str) -> Path:
+    path = SRC / Path(*name.split("."))
+    return path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
+
+
+def imported(name: str) -> set[str]:
+    """gitml modules `name` imports anywhere in its code, including inside functions."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(module_path(name).read_text())):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            # `from gitml.stages import x` imports the submodule x
+            found |= {f"{node.module}.{a.name}" for a in node.names}
+    return {m for m in found if m.startswith("gitml.") and module_path(m).exists()}
+
+
+def reachable(start: str) -> set[str]:
+    seen, todo = {start}, [start]
+    while todo:
+        current = todo.pop()
+        for name in imported(current):
+            if name in seen or (current, name) in EDGES_NOT_FOLLOWED:
+                continue
+            seen.add(name)
+            todo.append(name)
+    return seen - set(NOT_OUTPUT_AFFECTING)
+
+
+@pytest.mark.parametrize("stage", sorted(STAGES))
+def test_stage_lists_exactly_the_modules_its_code_imports(stage: str) -> None:
+    # the default data's source path is the generator module (src/gitml/synthetic.py)
+    deps = [re.sub(r"\$\{([\w.]+)\}", interpolate, dep) for dep in STAGES[stage]["deps"]]
+    listed = {
+        dep.removeprefix("src/").removesuffix(".py").replace("/", ".")
+        for dep in deps
+        if dep.startswith("src/gitml/")
+    }
+    needed = reachable(f"gitml.stages.{stage}")
+    missing, unused = sorted(needed - listed), sorted(listed - needed)
+    assert not missing, f"dvc.yaml: add {missing} to {stage}'s deps"
+    assert not unused, f"dvc.yaml: {stage} lists {unused}, which its code never imports"
+
+
+def interpolate(match: re.Match[str]) -> str:
+    value = PARAMS
+    for key in match[1].split("."):
+        value = value[key]
+    return str(value)
