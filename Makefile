@@ -7,22 +7,32 @@ export DVC_NO_ANALYTICS := 1
 export DVC_NO_UPDATE_CHECK := 1
 export BENTOML_DO_NOT_TRACK := True
 
-# uv from PATH, else as a Python module (installed on first use by `make install`).
-UV := $(or $(shell command -v uv 2>/dev/null),python3 -m uv)
-RUN := $(UV) run --no-sync
+# uv from PATH, else the one `make uv` installed: into .tools/ when pip refuses to install
+# into the system Python (PEP 668, as on Debian and Ubuntu), else as a user-site module.
+# `=`, not `:=`: looked up again after `make uv` has run.
+UV = $(or $(shell command -v uv 2>/dev/null),$(wildcard $(CURDIR)/.tools/bin/uv),python3 -m uv)
+RUN = $(UV) run --no-sync
 
 BASELINE ?= main
 
-.PHONY: help install run params test lint types pytest bench clean render-deps
+.PHONY: help uv install run params test lint types pytest bench clean render-deps
 .PHONY: report pr-report gate
 .PHONY: reproduce data-push package serve image deploy-image deploy-pr
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
 
-install: ## install uv if missing, then the locked environment into .venv
-	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --user uv \
-		|| python3 -m pip install --quiet uv
+uv: ## install uv if it is missing (pip --user, else a venv in .tools/ under PEP 668)
+	@$(UV) --version >/dev/null 2>&1 \
+		|| python3 -m pip install --quiet --user uv 2>/dev/null \
+		|| python3 -m pip install --quiet uv 2>/dev/null \
+		|| { python3 -m venv .tools && .tools/bin/pip install --quiet uv \
+			&& echo "uv is in .tools/bin: export PATH=\"$$PWD/.tools/bin:\$$PATH\"" \
+				"for the README's uv commands"; } \
+		|| { echo "Could not install uv with pip. Install it (https://docs.astral.sh/uv/)" \
+			"or the python3-venv package, then run make again." >&2; exit 1; }
+
+install: uv ## install uv if missing, then the locked environment into .venv
 	@$(UV) sync --locked --quiet --compile-bytecode
 
 run: install ## compose params.yaml from conf/, reproduce the pipeline, show the metrics
