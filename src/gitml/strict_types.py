@@ -1,9 +1,11 @@
 """Values pandas would coerce without a word, checked before the contract's own rules.
 
 `astype(bool)` turns any non-empty text into True (`"False"` too) and None into False;
-`astype(int)` drops fractions, so 72.5 passes `max: 72`; and a code column read as float
-(`7`, `12` and a blank) turns `7` into `"7.0"`. Here booleans must be booleans, integers
-whole, and integral floats in a text column are written without `.0`. Each bad value is
+`astype(int)` drops fractions, so 72.5 passes `max: 72`; a code column read as float
+(`7`, `12` and a blank) turns `7` into `"7.0"`; and text such as `cheap` in a number column
+fails coercion, then the dtype, then every range and row check. Here booleans must be
+booleans, numbers numbers, integers whole, and integral floats in a text column are written
+without `.0`. Each bad value is
 reported as a problem and replaced by a stand-in of the right type in the frame handed on,
 so pandera reports it once, under the name of the rule it broke.
 """
@@ -24,6 +26,7 @@ TRUE_WORDS = frozenset({"true", "t", "yes", "y", "on", "1"})
 FALSE_WORDS = frozenset({"false", "f", "no", "n", "off", "0"})
 BOOL_RULE = "bool: true/false, yes/no, on/off or 1/0"
 INT_RULE = "int: whole numbers only (within ±2^63)"
+FLOAT_RULE = "float: numbers only"
 EXACT = 2.0**53  # floats are exact integers below this: codes beyond it are left as they are
 
 
@@ -52,6 +55,9 @@ def strict_types(
         elif spec.dtype == "int":
             prepared[name], bad = _integers(column)
             rule = INT_RULE
+        elif spec.dtype == "float":
+            prepared[name], bad = _floats(column)
+            rule = FLOAT_RULE
         elif spec.dtype in ("category", "str"):
             prepared[name], bad = _text(column), None
         else:
@@ -90,26 +96,42 @@ def _boolean(value: Any) -> bool | None:
 
 
 def _integers(column: pd.Series) -> tuple[pd.Series, pd.Series | None]:
-    """The column with stand-ins (0) for numbers that are not 64-bit integers, and which.
-
-    Text that is no number at all is left as it is: coercion reports it.
-    """
+    """The column with stand-ins (0) for values that are not 64-bit integers, and which."""
     import numpy as np
     import pandas as pd
 
     if pd.api.types.is_float_dtype(column):
-        values = column.astype("float64")
+        values, bad = column.astype("float64"), None
     elif pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column):
-        values = pd.to_numeric(column, errors="coerce").astype("float64")
+        values, bad = _parsed(column)
     else:
         return column, None  # integers or booleans: nothing fractional here
     finite = values.notna() & np.isfinite(values)
-    bad = finite & ((values != np.floor(values)) | (values.abs() >= 2.0**63))
+    fractional = finite & ((values != np.floor(values)) | (values.abs() >= 2.0**63))
+    bad = fractional if bad is None else bad | fractional
     if not bad.any():
         return column, None
-    text = values.isna() & column.notna()  # not numbers at all: coercion's to report
-    repaired = values.mask(bad, 0.0) if not text.any() else column.astype("object").mask(bad, 0)
-    return repaired, bad
+    return values.mask(bad, 0.0), bad
+
+
+def _floats(column: pd.Series) -> tuple[pd.Series, pd.Series | None]:
+    """The column with stand-ins (0.0) for text that is no number, and which."""
+    import pandas as pd
+
+    if not (pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)):
+        return column, None  # numbers (or booleans, which the dtype check reports)
+    values, bad = _parsed(column)
+    if not bad.any():
+        return column, None
+    return values.mask(bad, 0.0), bad
+
+
+def _parsed(column: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Text as float64, and which values are there but no number (`cheap`, `12,5`, ``)."""
+    import pandas as pd
+
+    values = pd.to_numeric(column, errors="coerce").astype("float64")
+    return values, values.isna() & column.notna()
 
 
 def _text(column: pd.Series) -> pd.Series:

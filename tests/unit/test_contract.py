@@ -6,7 +6,7 @@ import pytest
 from gitml.config import ColumnSpec, Params, RowCheck
 from gitml.contract import to_model_dtypes, validate_frame
 from gitml.errors import ConfigError, DataError
-from gitml.strict_types import INT_RULE
+from gitml.strict_types import FLOAT_RULE, INT_RULE
 from gitml.synthetic import generate_churn
 
 
@@ -52,11 +52,18 @@ def test_every_failure_is_reported_at_once_grouped_by_column_and_check(
     assert "'lifetime'" in summary
 
 
-def test_a_wrong_column_type_is_a_failure_not_a_crash(raw: pd.DataFrame, params: Params) -> None:
-    broken = raw.astype({"support_calls": object})
+def test_text_in_a_number_column_is_one_failure_under_its_type(
+    raw: pd.DataFrame, params: Params
+) -> None:
+    # not also a failed coercion, a wrong dtype, a range check's TypeError and a row check
+    broken = raw.astype({"support_calls": object, "monthly_charges": object})
     broken.loc[5, "support_calls"] = "several"
+    broken.loc[[6, 7], "monthly_charges"] = ["cheap", "12,5"]  # a decimal comma is no number
     _, verdict = validate_frame(broken, params.data)
-    assert any(f.column == "support_calls" and "several" in f.samples for f in verdict.failures)
+    assert [(f.column, f.check, f.count, f.samples) for f in verdict.failures] == [
+        ("monthly_charges", FLOAT_RULE, 2, ["cheap", "12,5"]),
+        ("support_calls", INT_RULE, 1, ["several"]),
+    ]
 
 
 def test_row_level_check_counts_rows_and_skips_nulls(raw: pd.DataFrame, params: Params) -> None:
