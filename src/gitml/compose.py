@@ -42,6 +42,12 @@ def compose_text(conf_dir: str | Path = CONF_DIR, overrides: list[str] | None = 
         text = OmegaConf.to_yaml(config)
     except (HydraException, OmegaConfBaseException) as exc:
         raise ConfigError(_explain(exc, directory, overrides or [])) from None
+    except yaml.YAMLError as exc:  # a file in conf/ that does not parse, or has a key twice
+        where = " ".join(line.strip() for line in str(exc).splitlines())
+        raise ConfigError(
+            f"A file in conf/ is not valid YAML: {where}. Fix it there (indentation, an "
+            "unclosed quote or bracket, a key given twice) and run `gitml compose` again."
+        ) from None
     except ValueError as exc:  # Hydra's defaults list, e.g. `data=2024` parses as a number
         raise ConfigError(
             f"Cannot compose conf/ with overrides {overrides or []}: {exc}. A group option "

@@ -17,19 +17,29 @@ from tests.conftest import ROOT
 STAGES = ["ingest", "validate", "split", "train", "evaluate"]
 
 
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A project dir with conf/ and a CSV source, trained once through the CLI."""
-    shutil.copytree(ROOT / "conf", tmp_path / "conf")
-    monkeypatch.chdir(tmp_path)
-    generate_churn(800, 1).to_csv("customers.csv", index=False)
-    assert (
-        cli.main(["infer-contract", "customers.csv", "--target", "churned", "--name", "mine"]) == 0
-    )
-    assert cli.main(["compose", "data=mine"]) == 0
-    for stage in STAGES:
-        assert cli.main([stage]) == 0
-    return tmp_path
+    root = tmp_path_factory.mktemp("trained")
+    shutil.copytree(ROOT / "conf", root / "conf")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(root)
+        generate_churn(800, 1).to_csv("customers.csv", index=False)
+        infer = ["infer-contract", "customers.csv", "--target", "churned", "--name", "mine"]
+        assert cli.main(infer) == 0
+        assert cli.main(["compose", "data=mine"]) == 0
+        for stage in STAGES:
+            assert cli.main([stage]) == 0
+    return root
+
+
+@pytest.fixture
+def project(trained: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh copy of the trained project (every path in it is relative), as the cwd."""
+    root = tmp_path / "project"
+    shutil.copytree(trained, root)
+    monkeypatch.chdir(root)
+    return root
 
 
 def _outputs(root: Path) -> dict[str, bytes]:
@@ -99,12 +109,14 @@ def test_empty_dataset(project: Path, capsys: pytest.CaptureFixture[str]) -> Non
 def test_target_with_one_class(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     pd.read_csv("customers.csv").assign(churned=0).to_csv("customers.csv", index=False)
     assert cli.main(["ingest"]) == 0
+    validated = (project / "data/interim/validated.parquet").read_bytes()
     _fails(
         ["validate"],
         ContractError.exit_code,
         "binary target needs at least 2 classes, found 1",
         capsys,
     )
+    assert (project / "data/interim/validated.parquet").read_bytes() == validated
 
 
 def test_feature_with_no_values(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -138,15 +150,36 @@ def test_unknown_model_name(project: Path, capsys: pytest.CaptureFixture[str]) -
     assert Path("params.yaml").read_text() == before
 
 
-def test_bad_config_value(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("group", "key", "value", "message"),
+    [
+        ("model", "max_depht", 6, "model.max_depht: Extra inputs are not permitted"),
+        ("model", "max_iter", "many", "model.max_iter: Input should be a valid integer"),
+        ("model", "learning_rate", -0.1, "model.learning_rate: Input should be greater than 0"),
+        ("split", "test_size", 1.5, "split.test_size: Input should be less than 1"),
+    ],
+)
+def test_bad_config_value(
+    project: Path,
+    capsys: pytest.CaptureFixture[str],
+    group: str,
+    key: str,
+    value: object,
+    message: str,
+) -> None:
     before = _outputs(project)
     params = yaml.safe_load(Path("params.yaml").read_text())
-    params["model"]["max_depht"] = 6
+    params[group][key] = value
     Path("params.yaml").write_text(yaml.safe_dump(params))
-    _fails(
-        ["train"], ConfigError.exit_code, "model.max_depht: Extra inputs are not permitted", capsys
-    )
+    err = _fails(["train"], ConfigError.exit_code, message, capsys)
+    assert "Fix the value in conf/ and run `gitml compose`" in err
     assert _outputs(project) == before
+
+
+def test_bad_config_value_in_compose(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = Path("params.yaml").read_text()
+    _fails(["compose", "data=mine", "split.test_size=1.5"], 2, "split.test_size", capsys)
+    assert Path("params.yaml").read_text() == before
 
 
 def test_debug_log_level_shows_the_traceback(

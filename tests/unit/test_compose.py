@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -79,3 +80,19 @@ def test_bad_overrides_fail_without_writing(tmp_path: Path, override: str, expec
 def test_missing_conf_dir_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"config\.yaml not found"):
         compose_text(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [("name: bad\n  task: [binary\n", "line 2, column 7"), ("name: a\nname: b\n", "duplicate")],
+)
+def test_a_conf_file_that_is_not_yaml_is_a_config_error_naming_it(
+    tmp_path: Path, text: str, where: str
+) -> None:
+    shutil.copytree(CONF, tmp_path / "conf")
+    (tmp_path / "conf/data/bad.yaml").write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        compose_text(tmp_path / "conf", ["data=bad"])
+    assert "conf/ is not valid YAML" in str(caught.value)
+    assert "data/bad.yaml" in str(caught.value)
+    assert where in str(caught.value)
