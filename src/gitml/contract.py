@@ -140,6 +140,8 @@ def validate_frame(frame: pd.DataFrame, data: DataParams) -> tuple[pd.DataFrame 
     except SchemaErrors as exc:
         cases = reportable_cases(exc.failure_cases, problems)
         failures = sorted(failures + _failures(cases), key=_failure_order)
+        if not failures:  # never "0 failed checks": say what pandera said
+            failures = _failures(exc.failure_cases) or [Failure("(table)", str(exc), 1, [])]
         return None, Verdict(len(frame), _nulls(frame, data), failures)
     failures += _target_failures(typed, data)
     if failures:
@@ -189,7 +191,16 @@ def _column(name: str, spec: ColumnSpec, data: DataParams) -> pa.Column:
         )
         checks.append(pa.Check.isin(allowed))
     nullable = spec.nullable and name != data.target
-    return pa.Column(pandas_dtype(spec), checks, nullable=nullable, unique=spec.unique, coerce=True)
+    if spec.unique and nullable:  # pandera counts missing values as duplicates of each other
+        checks.append(
+            pa.Check(
+                lambda s: ~s.duplicated(keep=False) | s.isna(),
+                element_wise=False,
+                name="field_uniqueness",  # as pandera names its own
+            )
+        )
+    unique = spec.unique and not nullable
+    return pa.Column(pandas_dtype(spec), checks, nullable=nullable, unique=unique, coerce=True)
 
 
 def _range_check(low: float | None, high: float | None) -> pa.Check:

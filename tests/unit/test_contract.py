@@ -206,3 +206,22 @@ def test_numbers_in_a_categorical_dtype_are_checked_as_numbers(
     tenure = raw["tenure_months"].astype(float).where(raw.index != 7, 72.5)
     _, verdict = validate_frame(raw.assign(tenure_months=pd.Categorical(tenure)), params.data)
     assert [(f.column, f.samples) for f in verdict.failures] == [("tenure_months", [72.5])]
+
+
+def test_a_unique_nullable_column_may_miss_several_values(params: Params) -> None:
+    frame = pd.DataFrame({"ref": ["a", None, "b", None, "c", None], "x": 1.0, "y": [0, 1] * 3})
+    contract = {
+        "ref": {"dtype": "str", "nullable": True, "unique": True, "feature": False},
+        "x": {"dtype": "float"},
+        "y": {"dtype": "int"},
+    }
+    update = {"target": "y", "id_column": None, "columns": contract, "checks": []}
+    data = type(params.data).model_validate(params.data.model_dump() | update)
+    typed, verdict = validate_frame(frame, data)
+    assert verdict.failures == []  # missing values are no duplicates of each other
+    assert typed is not None
+    frame.loc[1, "ref"] = "a"
+    _, verdict = validate_frame(frame, data)
+    assert [(f.column, f.check, f.count, f.samples) for f in verdict.failures] == [
+        ("ref", "field_uniqueness", 2, ["a"])
+    ]
