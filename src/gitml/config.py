@@ -21,6 +21,7 @@ PARAMS_FILE = "params.yaml"
 Task = Literal["binary", "multiclass", "regression"]
 Dtype = Literal["int", "float", "bool", "category", "str", "datetime"]
 Scalar = str | int | float | bool
+TEXT = ("bool", "category", "str")  # dtypes whose order says nothing about time
 
 
 class Strict(BaseModel):
@@ -317,6 +318,19 @@ class Params(Strict):
                     f"split.{key} {column!r} is not a column of the data contract "
                     f"conf/data/{self.data.name}.yaml"
                 )
+        time = self.split.time_column
+        if self.split.strategy == "time" and time and self.data.columns[time].dtype in TEXT:
+            # text sorts 02/01/2021 before 31/12/2020: the test set would not be the latest rows
+            raise ValueError(
+                f"split.time_column {time!r} is dtype {self.data.columns[time].dtype} in "
+                f"conf/data/{self.data.name}.yaml: a time split needs datetime (or numbers). "
+                "Declare it `dtype: datetime` if its values are dates"
+            )
+        if self.split.strategy == "stratified" and self.data.task == "regression":
+            raise ValueError(
+                "split.strategy 'stratified' needs classes, and data.task is regression: "
+                "use split.strategy=random (or auto)"
+            )
         return self
 
 

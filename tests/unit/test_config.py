@@ -57,6 +57,28 @@ def test_a_bad_value_names_key_and_value(
         parse_params(raw)
 
 
+@pytest.mark.parametrize(
+    ("split", "task", "expected"),
+    [
+        ({"strategy": "time", "time_column": "region"}, None, r"region' is dtype category"),
+        ({"strategy": "stratified"}, "regression", r"'stratified' needs classes"),
+    ],
+)
+def test_a_split_that_cannot_work_on_the_data_fails_early(
+    params: Params, split: dict[str, str], task: str | None, expected: str
+) -> None:
+    raw = _raw(params)
+    raw["split"] |= split
+    if task:
+        raw["data"] |= {"task": task, "target": "monthly_charges", "positive_class": None}
+    with pytest.raises(ConfigError, match=expected):
+        parse_params(raw)
+    raw["split"] |= {"time_column": "tenure_months", "strategy": split["strategy"]}
+    if task:
+        raw["split"]["strategy"] = "random"
+    parse_params(raw)  # a number orders rows; a random split takes any task
+
+
 def test_params_are_frozen(params: Params) -> None:
     with pytest.raises(ValueError, match="frozen"):
         params.seed = 1  # type: ignore[misc]

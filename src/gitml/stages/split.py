@@ -112,13 +112,32 @@ def _by_group(
             f"split.group_column {column!r} has {int(groups.isna().sum())} missing values; "
             "every row needs a group. Fill them or mark the column nullable: false."
         )
-    names = groups.unique()
-    if len(names) < 2:
+    if groups.nunique() < 2:
         raise DataError(f"split.group_column {column!r} has fewer than 2 groups; cannot split.")
-    rng = np.random.default_rng(seed)
-    n_test = min(max(math.ceil(size * len(names)), 1), len(names) - 1)
-    test_groups = rng.permutation(names)[:n_test]
-    return _take(frame, np.flatnonzero(groups.isin(test_groups).to_numpy()))
+    import pandas as pd
+
+    # whole groups, in random order, until the test set holds about `size` of the rows
+    # (not of the groups: a few large groups would otherwise make it far bigger or smaller)
+    codes, names = pd.factorize(groups)
+    sizes = np.bincount(codes, minlength=len(names))
+    goal, total, chosen = size * len(frame), 0, []
+    for group in np.random.default_rng(seed).permutation(len(names)).tolist():
+        if total + sizes[group] <= goal or total + sizes[group] - goal < goal - total:
+            chosen.append(group)  # a group that overshoots is taken only if it lands closer
+            total += sizes[group]
+        if total >= goal or len(chosen) == len(names) - 1:
+            break
+    test = np.isin(codes, chosen or [int(np.argmin(sizes))])
+    share = test.mean()
+    if not size / 2 <= share <= min(size * 1.5, 1):
+        logger.warning(
+            "split: whole groups of %r put %.0f%% of the rows in the test set, not "
+            "split.test_size %.0f%%: its groups are few or large.",
+            column,
+            100 * share,
+            100 * size,
+        )
+    return _take(frame, np.flatnonzero(test))
 
 
 def _take(frame: pd.DataFrame, test_rows: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -58,6 +58,25 @@ def test_group_split_never_puts_a_group_on_both_sides(frame: pd.DataFrame, param
     assert not test.empty
 
 
+def test_group_split_test_size_is_a_share_of_rows_not_of_groups(
+    params: Params, caplog: pytest.LogCaptureFixture
+) -> None:
+    # one store holds half the rows: a quarter of the groups could be most of the data
+    stores = np.r_[np.zeros(500, dtype=int), np.repeat(np.arange(1, 51), 10)]
+    frame = pd.DataFrame({"store": stores, "churned": np.arange(1000) % 2, "x": 0.0})
+    for seed in range(5):
+        train, test = split_data(frame, params.data, _split("group", group_column="store"), seed)
+        assert set(train["store"]).isdisjoint(test["store"])
+        assert 0 not in set(test["store"])  # taking the big store would overshoot by far
+        assert len(test) == 250
+    assert "not split.test_size" not in caplog.text
+    two = frame.assign(store=(frame.index < 900).astype(int))  # 900 and 100 rows
+    with caplog.at_level(logging.WARNING):
+        _, test = split_data(two, params.data, _split("group", group_column="store"), seed=0)
+    assert len(test) == 100
+    assert "put 10% of the rows in the test set, not split.test_size 25%" in caplog.text
+
+
 def test_time_split_tests_on_the_latest_rows(frame: pd.DataFrame, params: Params) -> None:
     train, test = split_data(frame, params.data, _split("time", time_column="day"), seed=1)
     assert train["day"].max() < test["day"].min()
