@@ -54,7 +54,7 @@ def _run_stage(args: argparse.Namespace) -> None:
 
 
 def _compose(args: argparse.Namespace) -> None:
-    from gitml.compose import compose_text, stale_diff, write_params
+    from gitml.compose import compose_text, missing_source, stale_diff, write_params
     from gitml.errors import ConfigError
 
     text = compose_text(args.conf, args.overrides)
@@ -69,6 +69,8 @@ def _compose(args: argparse.Namespace) -> None:
         return
     changed = write_params(text, args.params)
     logger.info("%s %s", args.params, "written" if changed else "unchanged")
+    if warning := missing_source(text):
+        logger.warning("%s", warning)
 
 
 def _infer_contract(args: argparse.Namespace) -> None:

@@ -94,6 +94,23 @@ def _explain(error: Exception, directory: Path, overrides: list[str]) -> str:
     )
 
 
+def missing_source(text: str) -> str | None:
+    """A warning when the composed data source is a file that is not there (yet), or None.
+
+    DVC checks a stage's deps before it runs it, so `dvc repro` would stop with its own
+    "No such file or directory" and no word on which setting to fix.
+    """
+    data = yaml.safe_load(text)["data"]
+    path = data["source"]["path"]
+    if data["source"]["kind"] != "file" or Path(path).exists():
+        return None
+    return (
+        f"data.source.path {path!r} (conf/data/{data['name']}.yaml) does not exist: "
+        "`dvc repro` will stop at ingest. Fix the path there, or `dvc pull` the file if DVC "
+        "tracks it."
+    )
+
+
 def write_params(text: str, path: str | Path = PARAMS_FILE) -> bool:
     """Write params.yaml if its text changed; return whether it did."""
     target = Path(path)

@@ -139,6 +139,18 @@ def test_feature_with_no_values(project: Path, capsys: pytest.CaptureFixture[str
     assert _outputs(project) == before
 
 
+def test_compose_warns_when_the_source_file_is_not_there(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["compose", "data=mine"]) == 0
+    assert "does not exist" not in capsys.readouterr().err
+    Path("customers.csv").rename("elsewhere.csv")
+    assert cli.main(["compose", "data=mine"]) == 0  # it may be `dvc pull`ed later
+    err = capsys.readouterr().err
+    assert "WARNING data.source.path 'customers.csv' (conf/data/mine.yaml) does not exist" in err
+    assert "Fix the path there, or `dvc pull` the file" in err
+
+
 def test_unknown_model_name(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     before = Path("params.yaml").read_text()
     _fails(
