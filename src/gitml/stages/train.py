@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
-from gitml.config import DataParams, ModelParams, Params
+from gitml.config import DataParams, HistGradientBoostingParams, ModelParams, Params
 from gitml.errors import DataError
 from gitml.features import feature_kinds
 from gitml.io import file_sha256, read_table, write_json
@@ -39,6 +39,39 @@ def fit_model(train: pd.DataFrame, data: DataParams, model: ModelParams, seed: i
     if problem:
         raise DataError(problem)
     return pipeline.fit(train[list(data.feature_columns)], train[data.target].to_numpy())
+
+
+def learnt_nothing_warning(
+    pipeline: Pipeline, train: pd.DataFrame, data: DataParams, model: ModelParams
+) -> str | None:
+    """One line when the model predicts the same for every training row checked, or None.
+
+    On small data a default setting can forbid every split (histogram gradient boosting's
+    min_samples_leaf: 20 on 30 rows), and the model then predicts the class shares (or the
+    mean) for every row, while the metrics look merely poor.
+    """
+    import numpy as np
+
+    checked = train.sample(n=min(len(train), 2000), random_state=0)[list(data.feature_columns)]
+    scores = (
+        pipeline.predict(checked) if data.task == "regression" else pipeline.predict_proba(checked)
+    )
+    if len(checked) < 2 or not np.allclose(scores, scores[0]):
+        return None
+    hint = "Check that the features carry signal about the target"
+    if isinstance(model, HistGradientBoostingParams):
+        held_out = (
+            " once early stopping has held out its validation rows" if model.early_stopping else ""
+        )
+        hint = (
+            f"hist_gradient_boosting splits a leaf only with 2 × model.min_samples_leaf "
+            f"({2 * model.min_samples_leaf}) rows{held_out}: lower min_samples_leaf, set "
+            "model.early_stopping=false, or try model=random_forest"
+        )
+    return (
+        f"train: the model predicts the same for all {len(checked)} training rows checked; it "
+        f"learnt nothing from the {len(train)} rows. {hint}."
+    )
 
 
 def describe_model(
@@ -73,6 +106,8 @@ def run(params: Params) -> None:
     started = time.perf_counter()
     pipeline = fit_model(train, params.data, params.model, params.seed)
     seconds = time.perf_counter() - started
+    if warning := learnt_nothing_warning(pipeline, train, params.data, params.model):
+        logger.warning("%s", warning)
     save_model(pipeline, params.paths.model)
     meta = describe_model(pipeline, params, file_sha256(params.paths.train), seconds)
     write_json(params.paths.model_meta, meta)

@@ -12,7 +12,7 @@ from gitml.contract import validate_frame
 from gitml.io import read_json, write_parquet
 from gitml.model import load_model
 from gitml.stages import train
-from gitml.stages.train import fit_model
+from gitml.stages.train import fit_model, learnt_nothing_warning
 from gitml.synthetic import generate_churn
 from tests.conftest import with_paths
 
@@ -193,3 +193,18 @@ def test_the_early_stopping_check_refuses_exactly_what_scikit_learn_cannot_split
     except ValueError:
         fits = False
     assert (validation_split_problem(estimator, target, "y") is None) == fits
+
+
+def test_a_model_that_learnt_nothing_is_named_with_the_setting_to_change(
+    compose_params: Callable[..., Params], typed: pd.DataFrame
+) -> None:
+    tiny = typed.groupby("churned").head(16)  # 32 rows: no leaf of 20 can be split
+    params = compose_params()
+    model = fit_model(tiny, params.data, params.model, params.seed)
+    warning = learnt_nothing_warning(model, tiny, params.data, params.model)
+    assert warning is not None
+    assert "predicts the same for all 32 training rows" in warning
+    assert "2 × model.min_samples_leaf (40) rows once early stopping" in warning
+    smaller = compose_params("model.min_samples_leaf=3")
+    model = fit_model(tiny, smaller.data, smaller.model, smaller.seed)
+    assert learnt_nothing_warning(model, tiny, smaller.data, smaller.model) is None
