@@ -64,7 +64,7 @@ def learnt_nothing_warning(
             " once early stopping has held out its validation rows" if model.early_stopping else ""
         )
         hint = (
-            f"hist_gradient_boosting splits a leaf only with 2 × model.min_samples_leaf "
+            f"hist_gradient_boosting splits a leaf only with twice model.min_samples_leaf "
             f"({2 * model.min_samples_leaf}) rows{held_out}: lower min_samples_leaf, set "
             "model.early_stopping=false, or try model=random_forest"
         )

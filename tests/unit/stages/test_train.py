@@ -204,7 +204,7 @@ def test_a_model_that_learnt_nothing_is_named_with_the_setting_to_change(
     warning = learnt_nothing_warning(model, tiny, params.data, params.model)
     assert warning is not None
     assert "predicts the same for all 32 training rows" in warning
-    assert "2 × model.min_samples_leaf (40) rows once early stopping" in warning
+    assert "twice model.min_samples_leaf (40) rows once early stopping" in warning
     smaller = compose_params("model.min_samples_leaf=3")
     model = fit_model(tiny, smaller.data, smaller.model, smaller.seed)
     assert learnt_nothing_warning(model, tiny, smaller.data, smaller.model) is None
