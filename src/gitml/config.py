@@ -362,7 +362,45 @@ def load_params(path: str | Path = PARAMS_FILE) -> Params:
 
 def _problem(error: Any) -> str:
     where = _dotted(error["loc"])
-    return f"  {where}: {_reason(error)}" if where else f"  {_reason(error)}"
+    reason = _reason(error)
+    if error["type"] == "extra_forbidden" and (keys := _keys_at(error["loc"][:-1])):
+        reason += f"; the keys here are {', '.join(keys)}"
+    return f"  {where}: {reason}" if where else f"  {reason}"
+
+
+def _keys_at(loc: tuple[int | str, ...]) -> list[str]:
+    """The keys the params model takes at `loc` (a section, a column, a model), or []."""
+    from types import NoneType, UnionType
+    from typing import Union, get_args, get_origin
+
+    node: Any = Params
+    for part in loc:
+        if get_origin(node) in (Union, UnionType):  # a tagged model or source: pick by the tag
+            options = [arg for arg in get_args(node) if arg is not NoneType]
+            tagged = [o for o in options if part in _tags(o)]
+            node = tagged[0] if tagged else options[0]
+            if tagged:
+                continue
+        if get_origin(node) is dict:
+            node = get_args(node)[1]
+        elif isinstance(node, type) and issubclass(node, BaseModel) and part in node.model_fields:
+            node = node.model_fields[str(part)].annotation
+        else:
+            return []
+    if get_origin(node) in (Union, UnionType):
+        node = next((arg for arg in get_args(node) if arg is not NoneType), None)
+    return list(node.model_fields) if isinstance(node, type) and issubclass(node, BaseModel) else []
+
+
+def _tags(model: Any) -> tuple[Any, ...]:
+    """The literal values of a tagged union member's `name` or `kind` field."""
+    from typing import get_args
+
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        return ()
+    fields = model.model_fields
+    tag = fields.get("name") or fields.get("kind")
+    return get_args(tag.annotation) if tag else ()
 
 
 def _dotted(loc: tuple[int | str, ...]) -> str:

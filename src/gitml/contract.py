@@ -230,12 +230,15 @@ def _target_failures(frame: pd.DataFrame, data: DataParams) -> list[Failure]:
     classes = sorted(frame[data.target].dropna().unique().tolist(), key=str)
     enough = 2 if data.task == "binary" else 3
     if data.task == "binary" and len(classes) > 2:
-        return [Failure(data.target, f"binary target has {len(classes)} classes", 1, classes[:5])]
+        check = f"binary target has {len(classes)} classes (task: multiclass takes them)"
+        return [Failure(data.target, check, len(frame), classes[:5])]
     if len(classes) < enough:
         check = f"{data.task} target needs at least {enough} classes, found {len(classes)}"
         return [Failure(data.target, check, len(frame), classes)]
     if data.positive_class is not None and data.positive_class not in classes:
         check = f"positive_class {data.positive_class!r} is not a class of the target"
+        if isinstance(data.positive_class, bool) and any(isinstance(c, str) for c in classes):
+            check += " (YAML reads an unquoted yes/no/on/off as true/false: quote the class)"
         return [Failure(data.target, check, len(frame), classes)]
     return []
 

@@ -79,6 +79,30 @@ def test_a_split_that_cannot_work_on_the_data_fails_early(
     parse_params(raw)  # a number orders rows; a random split takes any task
 
 
+@pytest.mark.parametrize(
+    ("where", "keys"),
+    [
+        (("data", "positve_class"), "name, task, target, positive_class, id_column,"),
+        (("data", "columns", "tenure_months", "maxx"), "dtype, nullable, min, max, allowed,"),
+        (("data", "source", "rows"), "kind, path, n_rows"),  # the synthetic source's
+        (("model", "max_depht"), "name, learning_rate, max_iter, max_depth, max_leaf_nodes"),
+    ],
+)
+def test_an_unknown_key_lists_the_keys_of_its_section(
+    params: Params, where: tuple[str, ...], keys: str
+) -> None:
+    raw = _raw(params)
+    node = raw
+    for part in where[:-1]:
+        node = node[part]
+    node[where[-1]] = 1
+    with pytest.raises(ConfigError) as caught:
+        parse_params(raw)
+    assert f"{'.'.join(where)}: Extra inputs are not permitted; the keys here are {keys}" in str(
+        caught.value
+    )
+
+
 def test_params_are_frozen(params: Params) -> None:
     with pytest.raises(ValueError, match="frozen"):
         params.seed = 1  # type: ignore[misc]

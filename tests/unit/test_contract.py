@@ -225,3 +225,18 @@ def test_a_unique_nullable_column_may_miss_several_values(params: Params) -> Non
     assert [(f.column, f.check, f.count, f.samples) for f in verdict.failures] == [
         ("ref", "field_uniqueness", 2, ["a"])
     ]
+
+
+def test_target_messages_say_which_setting_fits_the_data(params: Params) -> None:
+    frame = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0], "y": ["no", "yes", "no", "maybe"]})
+    contract = {"x": {"dtype": "float"}, "y": {"dtype": "category"}}
+    update = {"target": "y", "id_column": None, "columns": contract, "checks": []}
+    data = type(params.data).model_validate(params.data.model_dump() | update)
+    _, verdict = validate_frame(frame, data)
+    assert [f.check for f in verdict.failures] == [
+        "binary target has 3 classes (task: multiclass takes them)"
+    ]
+    # `positive_class: no` in YAML is False
+    data = type(params.data).model_validate(data.model_dump() | {"positive_class": False})
+    _, verdict = validate_frame(frame.replace("maybe", "yes"), data)
+    assert "quote the class" in verdict.failures[0].check
