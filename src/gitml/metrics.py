@@ -81,6 +81,14 @@ def roc_auc(is_positive: np.ndarray, score: np.ndarray) -> float:
     )
 
 
+# what primary_score's fall means, per task: permutation importance is measured in it
+PRIMARY_SCORE_LOSS = {
+    "binary": "fall in roc_auc",
+    "multiclass": "rise in log_loss",
+    "regression": "rise in rmse",
+}
+
+
 def primary_score(
     task: str, classes: Sequence[Any] = (), positive: Any = None
 ) -> Callable[[np.ndarray, np.ndarray], float]:

@@ -10,7 +10,7 @@ import numpy as np
 
 from gitml.config import EvaluateParams, Params
 from gitml.io import read_json, read_table, write_json, write_parquet
-from gitml.metrics import SLICE_METRICS, compute_metrics, primary_score
+from gitml.metrics import PRIMARY_SCORE_LOSS, SLICE_METRICS, compute_metrics, primary_score
 from gitml.model import load_model
 from gitml.plots import classification_plots, regression_plots
 from gitml.preflight import refuse_unscorable_test_set
@@ -139,8 +139,15 @@ def feature_importance(
     baseline = score(truth, outputs[0])
     drops = np.array([baseline - score(truth, output) for output in outputs[1:]])
     drops = drops.reshape(len(names), settings.importance_repeats)
+    unit = PRIMARY_SCORE_LOSS[meta["task"]]
     rows = [
-        {"feature": name, "importance": float(row.mean()), "std": float(row.std()), "rows": n}
+        {
+            "feature": name,
+            "importance": float(row.mean()),
+            "std": float(row.std()),
+            "score": unit,
+            "rows": n,
+        }
         for name, row in zip(names, drops, strict=True)
     ]
     return sorted(rows, key=lambda row: -row["importance"])

@@ -66,6 +66,7 @@ def test_plots_importance_and_slices(evaluated: Params) -> None:
     assert len(roc) <= evaluated.evaluate.plot_max_points
     importance = read_json(evaluated.paths.importance)
     assert importance[0]["feature"] in {"contract", "tenure_months"}
+    assert {row["score"] for row in importance} == {"fall in roc_auc"}
     noise = {row["feature"]: row["importance"] for row in importance}
     assert noise["noise_uniform"] < importance[0]["importance"] / 5
     slices = read_json(evaluated.paths.slices)
