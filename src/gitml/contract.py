@@ -218,7 +218,8 @@ def _require_target(frame: pd.DataFrame, data: DataParams) -> None:
         raise DataError(
             f"Target column {data.target!r} is not in the data (columns: "
             f"{', '.join(map(str, frame.columns))}). Set data.target in "
-            f"conf/data/{data.name}.yaml to one of them."
+            f"conf/data/{data.name}.yaml to one of them (or, after switching data=, run "
+            "ingest again: `dvc repro` does)."
         )
     if frame.empty:
         raise DataError(f"The dataset for {data.name!r} has no rows. Check data.source.path.")

@@ -102,6 +102,13 @@ def describe_model(
 
 
 def run(params: Params) -> None:
+    dates = [n for n, c in params.data.columns.items() if c.dtype == "datetime" and c.feature]
+    if dates:  # the estimators take numbers, booleans and categories
+        logger.info(
+            "train: datetime column(s) %s are not features; derive one (a month, an age in "
+            "days) as a column of its own to use it, or set feature: false to say so.",
+            ", ".join(map(repr, dates)),
+        )
     train = read_table(params.paths.train)
     started = time.perf_counter()
     pipeline = fit_model(train, params.data, params.model, params.seed)
