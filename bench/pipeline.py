@@ -169,6 +169,21 @@ def table(results: list[dict[str, object]]) -> str:
             + " | ".join(str(stages[s]["seconds"]) for s in STAGES)
             + " |"
         )
+    lines += [
+        "",
+        "Peak RSS per stage, MB (each stage run on its own; the script for comparison):",
+        "",
+        "| rows | source | script | " + " | ".join(STAGES) + " |",
+        "|" + "---|" * (3 + len(STAGES)),
+    ]
+    for r in results:
+        stages = r["stages"]
+        assert isinstance(stages, dict)
+        lines.append(
+            f"| {r['rows']:,} | {r['source']} | {r['script_peak_rss_mb']} | "
+            + " | ".join(str(stages[s]["peak_rss_mb"]) for s in STAGES)
+            + " |"
+        )
     return "\n".join(lines)
 
 
