@@ -97,7 +97,7 @@ def gate(root: Path, summary_path: Path, params: Params) -> Verdict:
 def judge_summary(summary: dict[str, Any], params: Params) -> Verdict:
     return judge(
         summary["task"],
-        [MetricDelta(**metric) for metric in summary["metrics"]],
+        [MetricDelta.from_json(metric) for metric in summary["metrics"]],
         params.gate,
         params.report.confidence,
         summary["contract"],
