@@ -17,12 +17,13 @@ from gitml.report.data_diff import DataDiff
 from gitml.report.gate import Verdict
 from gitml.report.markdown import table
 
-ICONS = {"pass": "✅", "fail": "❌", "no change": "⚪"}
+ICONS = {"pass": "✅", "fail": "❌", "no change": "⚪", "not comparable": "⚠️"}
 
 
 def verdict(result: Verdict, summary: str) -> str:
     lines = [f"## {ICONS[result.status]} gitml report: {result.status.upper()}", "", summary, ""]
     lines += [f"- ❌ {reason}" for reason in result.reasons]
+    lines += [f"- ⚠️ {warning}" for warning in result.warnings]
     lines += [f"- {'▲' if 'better' in note else '▼'} {note}" for note in result.notes]
     return "\n".join(lines) + "\n"
 

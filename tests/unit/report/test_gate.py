@@ -142,3 +142,42 @@ def test_unpaired_metrics_read_back_from_report_json_are_judged_not_a_crash(
         "average_precision is worse than main by 0.0400, beyond its tolerance 0.02 "
         "(no paired interval: the rows differ).",
     ]
+
+
+TARGET_CHANGED = "the target changed from `churned` to `fraud`"
+NOT_COMPARED = (
+    "Not compared with main: the target changed from `churned` to `fraud`, so main's metrics "
+    "do not measure the same thing. Tolerance rules were skipped; absolute bounds (min, max) "
+    "still apply to the branch's own metrics."
+)
+
+
+def test_metrics_that_are_not_comparable_skip_tolerance_but_keep_absolute_bounds() -> None:
+    # a baseline value that would fail roc_auc's tolerance by far
+    metrics = [delta("roc_auc", 0.95, 0.70, math.nan, math.nan)]
+
+    verdict = judge(
+        "binary", metrics, ROC_ONLY, 0.95, baseline="main", not_comparable=TARGET_CHANGED
+    )
+
+    assert verdict.status == "fail"
+    assert verdict.reasons == ["roc_auc is 0.7000, below its minimum 0.75."]
+    assert verdict.warnings == [NOT_COMPARED]
+
+
+def test_a_branch_on_another_target_is_not_comparable_not_a_silent_pass(
+    params: Params, tmp_path: Path
+) -> None:
+    nan = math.nan
+    metrics = [
+        delta("roc_auc", nan, 0.90, nan, nan),
+        delta("average_precision", nan, 0.60, nan, nan),
+        delta("log_loss", nan, 0.30, nan, nan),
+    ]
+    summary = summary_of(metrics, pairing="not comparable", not_comparable=TARGET_CHANGED)
+
+    verdict = judge_summary(stored(summary, tmp_path), params)
+
+    assert verdict.status == "not comparable"
+    assert verdict.reasons == []
+    assert verdict.warnings == [NOT_COMPARED]
