@@ -35,6 +35,8 @@ def metrics(result: ModelComparison, gate: GateParams, baseline: str, confidence
     for metric in result.metrics:
         rule = rules.get(metric.name)
         guard = "" if rule is None else _rule_text(rule.min, rule.max, rule.tolerance)
+        if rule is not None and rule.tolerance is not None and result.not_comparable:
+            guard += " (skipped: not comparable)"
         interval = (
             f"{_signed(metric.low)} to {_signed(metric.high)}" if math.isfinite(metric.low) else "—"
         )

@@ -78,6 +78,7 @@ def test_a_baseline_on_another_target_is_not_comparable(params: Params, tmp_path
     assert all(math.isfinite(m.branch) for m in result.metrics)
     text = sections.metrics(result, params.gate, "main", 0.95)
     assert "| **roc_auc** | — | " in text
+    assert "| ≥ 0.75, tolerance 0.01 (skipped: not comparable) |" in text
     assert "Not comparable with the baseline: the target changed from `churned` to `fraud`" in text
 
 
