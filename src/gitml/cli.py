@@ -109,6 +109,8 @@ def _gate(args: argparse.Namespace) -> None:
     from gitml.report.build import gate
 
     verdict = gate(Path.cwd(), Path(args.summary), load_params(args.params))
+    for warning in verdict.warnings:
+        logger.warning("%s", warning)
     for note in verdict.notes:
         logger.info("%s", note)
     logger.info("The gate passes (%s).", verdict.status)

@@ -6,6 +6,8 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from tests.integration.conftest import Project, new_project
@@ -137,6 +139,40 @@ def test_a_stale_report_is_refused_by_the_gate(repo: Project) -> None:
 
     assert gate.returncode != 0
     assert "Run `gitml report` again" in gate.stderr
+
+
+def test_a_branch_on_another_dataset_is_not_comparable_and_the_gate_says_why(
+    repo: Project,
+) -> None:
+    # given the README's bring-your-own-data flow on a branch: another file, another target
+    open_branch(repo, "fraud")
+    rng = np.random.default_rng(0)
+    features = rng.normal(size=(500, 3))
+    fraud = np.where(features[:, 0] + rng.normal(0, 0.3, 500) > 0.5, "yes", "no")
+    (repo.root / "data/external").mkdir(parents=True)
+    frame = pd.DataFrame(features, columns=["f0", "f1", "f2"]).assign(fraud=fraud)
+    frame.to_csv(repo.root / "data/external/fraud.csv", index=False)
+    repo.dvc("add", "data/external/fraud.csv")
+    repo.gitml("infer-contract", "data/external/fraud.csv", "--target", "fraud")
+    repo.gitml("compose", "data=fraud", "model.max_iter=20")
+    repo.dvc("repro")
+    repo.commit("F: our own data")
+
+    # when it is reported against main and gated
+    text, summary = report(repo)
+    gate = repo.gitml("gate", check=False)
+
+    # then no metric is judged against main's, which measure churn, and everyone is told
+    assert summary["pairing"] == "not comparable"
+    assert summary["verdict"]["status"] == "not comparable"
+    assert all(m["baseline"] is None and m["low"] is None for m in summary["metrics"])
+    assert "## ⚠️ gitml report: NOT COMPARABLE" in text
+    assert "Not compared with main: the target changed from `churned` to `fraud`" in text
+    assert "worse than main" not in text
+    assert "Rows: 4,000 on main → 500 on the branch (**+500** added, **-4,000** removed)" in text
+    assert gate.returncode == 0, gate.stderr
+    assert "WARNING Not compared with main: the target changed" in gate.stderr
+    assert "The gate passes (not comparable)" in gate.stderr
 
 
 def test_a_baseline_missing_from_the_cache_is_reproduced_in_a_worktree(repo: Project) -> None:

@@ -7,6 +7,7 @@ matrix products instead of a Python loop: 1,000 resamples of 20,000 rows take ab
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +32,15 @@ class MetricDelta:
     low: float  # confidence interval of the delta
     high: float
     lower_is_better: bool
+
+    @classmethod
+    def from_json(cls, record: dict[str, Any]) -> MetricDelta:
+        """A metric as report.json stores it, where JSON's null stands for NaN (undefined)."""
+        numbers = {
+            key: math.nan if record[key] is None else float(record[key])
+            for key in ("baseline", "branch", "delta", "low", "high")
+        }
+        return cls(record["name"], lower_is_better=bool(record["lower_is_better"]), **numbers)
 
     @property
     def improvement(self) -> tuple[float, float, float]:

@@ -90,20 +90,22 @@ def gate(root: Path, summary_path: Path, params: Params) -> Verdict:
     verdict = judge_summary(summary, params)
     if verdict.status == "fail":
         reasons = "\n".join(f"  - {reason}" for reason in verdict.reasons)
-        raise GateFailed(f"The gate fails ({len(verdict.reasons)} reason(s)):\n{reasons}")
+        warnings = "".join(f"\n{warning}" for warning in verdict.warnings)
+        raise GateFailed(f"The gate fails ({len(verdict.reasons)} reason(s)):\n{reasons}{warnings}")
     return verdict
 
 
 def judge_summary(summary: dict[str, Any], params: Params) -> Verdict:
     return judge(
         summary["task"],
-        [MetricDelta(**metric) for metric in summary["metrics"]],
+        [MetricDelta.from_json(metric) for metric in summary["metrics"]],
         params.gate,
         params.report.confidence,
         summary["contract"],
         summary["stale"],
         summary["identical"],
         summary["baseline"]["ref"] if summary["baseline"] else "the baseline",
+        summary.get("not_comparable") or "",  # absent from reports of older versions
     )
 
 
@@ -152,6 +154,7 @@ def _summary(
         "contract": data.validation,
         "stale": stale,
         "pairing": model.pairing if model else None,
+        "not_comparable": model.not_comparable if model else "",
         "identical": bool(model and model.identical),
         "metrics": [asdict(metric) for metric in model.metrics] if model else [],
         "drifted_columns": [d.column for d in data.drift if d.is_drifted],

@@ -36,13 +36,14 @@ class ModelComparison:
     classes: list[Any]
     positive: Any
     rows: int
-    pairing: str  # "same rows" | "rescored" | "unpaired" | "no baseline"
+    pairing: str  # "same rows" | "rescored" | "unpaired" | "not comparable" | "no baseline"
     note: str
     metrics: list[MetricDelta]
     identical: bool = False
     slices: list[dict[str, Any]] = field(default_factory=list)
     branch: Scored | None = None
     baseline: Scored | None = None
+    not_comparable: str = ""  # why the baseline's metrics measure something else, if they do
 
 
 def compare_models(
@@ -61,8 +62,14 @@ def compare_models(
     mine = _scored(table, meta)
     base_table, pairing, note = _baseline_table(branch, baseline, table, meta)
     if base_table is None:
-        recorded = baseline.files.get("metrics") if baseline else None
+        changed = note if pairing == "not comparable" else ""
+        # numbers of another target or dataset are not shown beside the branch's
+        recorded = baseline.files.get("metrics") if baseline and not changed else None
         theirs_metrics = read_json(recorded) if recorded else {}
+        if changed:
+            note = (
+                f"Not comparable with the baseline: {changed}; only the branch's metrics are shown."
+            )
         return ModelComparison(
             task,
             classes,
@@ -72,6 +79,7 @@ def compare_models(
             note,
             _unpaired(task, mine, classes, positive, theirs_metrics),
             branch=mine,
+            not_comparable=changed,
         )
     theirs = _scored(base_table, meta)
     metrics = paired_bootstrap(
@@ -140,11 +148,20 @@ def moved_slices(
 def _baseline_table(
     branch: Artifacts, baseline: Artifacts | None, table: pd.DataFrame, meta: dict[str, Any]
 ) -> tuple[pd.DataFrame | None, str, str]:
-    """The baseline model's prediction table on the branch's test rows, and how we got it."""
+    """The baseline model's prediction table on the branch's test rows, and how we got it.
+
+    With no table, the pairing says why; for "not comparable" the note is the reason alone.
+    """
     import pandas as pd
 
     if baseline is None:
         return None, "no baseline", "No baseline run to compare with."
+    base_meta = read_json(baseline.files["model_meta"]) if "model_meta" in baseline.files else None
+    # main's params.yaml still says what its model predicted when the model itself is gone
+    base_data = baseline.params.get("data") or {}
+    changed = not_comparable(meta, base_meta or base_data)
+    if changed:
+        return None, "not comparable", changed
     rows = f"{len(table):,} test rows"
     test_md5 = branch.out_md5("test")
     same_test = test_md5 is not None and test_md5 == baseline.out_md5("test")
@@ -153,21 +170,29 @@ def _baseline_table(
         aligned = theirs.set_index("row_id").reindex(table["row_id"]).reset_index()
         if len(theirs) == len(table) and aligned["truth"].notna().all():
             return aligned, "same rows", f"Both models scored on the same {rows}."
-    if "model" not in baseline.files or "model_meta" not in baseline.files:
-        return None, "unpaired", "The baseline model is unavailable; metrics are not paired."
-    try:
-        from gitml.model import load_model
-        from gitml.stages.evaluate import predict_table
+    unpaired = ""
+    if "model" not in baseline.files or base_meta is None:
+        unpaired = "the baseline model is unavailable"
+    else:
+        try:
+            from gitml.model import load_model
+            from gitml.stages.evaluate import predict_table
 
-        base_meta = read_json(baseline.files["model_meta"])
-        if base_meta["classes"] != meta["classes"] or base_meta["target"] != meta["target"]:
-            return None, "unpaired", "The target or its classes changed; metrics are not paired."
-        test = pd.read_parquet(_need(branch, "test")).loc[table["row_id"].to_numpy()]
-        theirs = predict_table(load_model(baseline.files["model"]), test, base_meta)
-        theirs["row_id"] = table["row_id"].to_numpy()
-    except Exception as exc:  # a model from other code may not score this data; say why
-        logger.warning("could not score the baseline model on the branch's test rows: %s", exc)
-        return None, "unpaired", f"The baseline model could not score the branch's rows ({exc})."
+            test = pd.read_parquet(_need(branch, "test")).loc[table["row_id"].to_numpy()]
+            theirs = predict_table(load_model(baseline.files["model"]), test, base_meta)
+            theirs["row_id"] = table["row_id"].to_numpy()
+        except Exception as exc:  # a model from other code may not score this data; say why
+            logger.warning("could not score the baseline model on the branch's test rows: %s", exc)
+            unpaired = f"the baseline model could not score the branch's rows ({exc})"
+    if unpaired:
+        # its recorded metrics come from its own test rows: of the same dataset, a rough
+        # guide; of another dataset, a different question
+        other = _changed(
+            "dataset", base_data.get("name"), branch.params.get("data", {}).get("name")
+        )
+        if other:
+            return None, "not comparable", other
+        return None, "unpaired", f"{unpaired[0].upper()}{unpaired[1:]}; metrics are not paired."
     return (
         theirs,
         "rescored",
@@ -176,6 +201,35 @@ def _baseline_table(
             "its numbers differ from those recorded on the baseline's own test set."
         ),
     )
+
+
+def not_comparable(mine: dict[str, Any], theirs: dict[str, Any]) -> str:
+    """Why the two models' metrics measure different things, or "" when they do not.
+
+    Each side is its model.json (task, target, classes) or, without one, its params.yaml's
+    `data` section (task, target): classes are compared only when both sides know them.
+    """
+    for key in ("task", "target"):
+        changed = _changed(key, theirs.get(key), mine.get(key))
+        if changed:
+            return changed
+    if "classes" in mine and "classes" in theirs and mine["classes"] != theirs["classes"]:
+        return (
+            f"the classes of `{mine.get('target')}` changed from {_classes(theirs['classes'])} "
+            f"to {_classes(mine['classes'])}"
+        )
+    return ""
+
+
+def _changed(what: str, before: Any, after: Any) -> str:
+    if before is None or after is None or before == after:
+        return ""
+    return f"the {what} changed from `{before}` to `{after}`"
+
+
+def _classes(values: list[Any], shown: int = 10) -> str:
+    names = [str(value) for value in values[:shown]] + (["…"] if len(values) > shown else [])
+    return f"`[{', '.join(names)}]`"
 
 
 def _scored(table: pd.DataFrame, meta: dict[str, Any]) -> Scored:

@@ -56,13 +56,16 @@ def diff_data(branch: Artifacts, baseline: Artifacts | None, params: Params) -> 
 def row_changes(
     before: pd.DataFrame, after: pd.DataFrame, id_column: str | None
 ) -> tuple[int, int]:
-    """(added, removed): by id when the contract names one, else by the rows' content."""
+    """(added, removed): by id when the contract names one, else by the rows' content over the
+    columns both sides have; with no column in common (another dataset), no row is shared."""
     import pandas as pd
 
     if id_column and id_column in before and id_column in after:
         old_ids, new_ids = set(before[id_column].astype(str)), set(after[id_column].astype(str))
         return len(new_ids - old_ids), len(old_ids - new_ids)
     common = [column for column in after.columns if column in before.columns]
+    if not common:  # rows of no columns all hash alike: every row would "match"
+        return len(after), len(before)
     old_counts = pd.util.hash_pandas_object(_plain(before[common]), index=False).value_counts()
     new_counts = pd.util.hash_pandas_object(_plain(after[common]), index=False).value_counts()
     keys = old_counts.index.union(new_counts.index)

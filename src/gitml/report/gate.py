@@ -10,10 +10,10 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from gitml.config import GateParams
+from gitml.config import GateParams, GateRule
 from gitml.report.bootstrap import MetricDelta
 
-Status = Literal["pass", "fail", "no change"]
+Status = Literal["pass", "fail", "no change", "not comparable"]
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,7 @@ class Verdict:
     status: Status
     reasons: list[str] = field(default_factory=list)  # why it fails, every one
     notes: list[str] = field(default_factory=list)  # what moved significantly, for context
+    warnings: list[str] = field(default_factory=list)  # what the gate could not judge, and why
 
 
 def judge(
@@ -32,8 +33,14 @@ def judge(
     stale: list[str] | None = None,
     identical: bool = False,
     baseline: str = "the baseline",
+    not_comparable: str = "",
 ) -> Verdict:
-    """Collect every reason to fail; no reason and identical outputs is "no change"."""
+    """Collect every reason to fail; no reason and identical outputs is "no change".
+
+    `not_comparable` says why the baseline's metrics measure something else (another target,
+    task or dataset): then only absolute bounds are judged and, if they hold, the verdict is
+    "not comparable" with a warning, neither a failure nobody can fix nor a silent pass.
+    """
     reasons: list[str] = []
     if contract is not None and not contract.get("passed", True) and gate.contract:
         failures = contract.get("failures", [])
@@ -46,6 +53,13 @@ def judge(
         )
     if reasons:
         return Verdict("fail", reasons)
+    warnings = []
+    if not_comparable:
+        warnings.append(
+            f"Not compared with {baseline}: {not_comparable}, so {_possessive(baseline)} metrics "
+            "do not measure the same thing. Tolerance rules were skipped; absolute bounds "
+            "(min, max) still apply to the branch's own metrics."
+        )
     by_name = {metric.name: metric for metric in metrics}
     level = f"{confidence:.0%}"
     for name, rule in gate.rules.get(task, {}).items():  # type: ignore[call-overload]
@@ -53,28 +67,43 @@ def judge(
         if metric is None or not math.isfinite(metric.branch):
             reasons.append(f"{name} is undefined on the branch's test rows; it is gated.")
             continue
-        if rule.min is not None and metric.branch < rule.min:
-            reasons.append(f"{name} is {metric.branch:.4f}, below its minimum {rule.min:g}.")
-        if rule.max is not None and metric.branch > rule.max:
-            reasons.append(f"{name} is {metric.branch:.4f}, above its maximum {rule.max:g}.")
-        gain, _, high = metric.improvement
-        if rule.tolerance is None or not math.isfinite(gain):
-            continue
-        if math.isfinite(high) and high < -rule.tolerance:
-            reasons.append(
-                f"{name} is worse than {baseline} by {abs(metric.delta):.4f} "
-                f"({level} CI of the change {_signed(metric.low)} to {_signed(metric.high)}), "
-                f"beyond its tolerance {rule.tolerance:g}."
-            )
-        elif not math.isfinite(high) and gain < -rule.tolerance:
-            reasons.append(
-                f"{name} is worse than {baseline} by {abs(metric.delta):.4f}, beyond its "
-                f"tolerance {rule.tolerance:g} (no paired interval: the rows differ)."
-            )
+        reasons += _out_of_bounds(metric, rule)
+        if not not_comparable:
+            reasons += _regression(metric, rule, baseline, level)
     notes = [_movement(metric, level) for metric in metrics if _significant(metric)]
     if reasons:
-        return Verdict("fail", reasons, notes)
+        return Verdict("fail", reasons, notes, warnings)
+    if not_comparable:
+        return Verdict("not comparable", [], notes, warnings)
     return Verdict("no change" if identical else "pass", [], notes)
+
+
+def _out_of_bounds(metric: MetricDelta, rule: GateRule) -> list[str]:
+    reasons = []
+    if rule.min is not None and metric.branch < rule.min:
+        reasons.append(f"{metric.name} is {metric.branch:.4f}, below its minimum {rule.min:g}.")
+    if rule.max is not None and metric.branch > rule.max:
+        reasons.append(f"{metric.name} is {metric.branch:.4f}, above its maximum {rule.max:g}.")
+    return reasons
+
+
+def _regression(metric: MetricDelta, rule: GateRule, baseline: str, level: str) -> list[str]:
+    """Worse than the baseline beyond tolerance: the whole interval, else the point estimate."""
+    gain, _, high = metric.improvement
+    if rule.tolerance is None or not math.isfinite(gain):
+        return []
+    worse = f"{metric.name} is worse than {baseline} by {abs(metric.delta):.4f}"
+    if math.isfinite(high) and high < -rule.tolerance:
+        return [
+            f"{worse} ({level} CI of the change {_signed(metric.low)} to "
+            f"{_signed(metric.high)}), beyond its tolerance {rule.tolerance:g}."
+        ]
+    if not math.isfinite(high) and gain < -rule.tolerance:
+        return [
+            f"{worse}, beyond its tolerance {rule.tolerance:g} "
+            "(no paired interval: the rows differ)."
+        ]
+    return []
 
 
 def _significant(metric: MetricDelta) -> bool:
@@ -89,6 +118,10 @@ def _movement(metric: MetricDelta, level: str) -> str:
         f"{metric.name} {_signed(metric.delta)} ({level} CI {_signed(metric.low)} to "
         f"{_signed(metric.high)}): significantly {word}."
     )
+
+
+def _possessive(name: str) -> str:
+    return "its" if name == "the baseline" else f"{name}'s"
 
 
 def _signed(value: float) -> str:

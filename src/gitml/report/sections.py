@@ -17,12 +17,13 @@ from gitml.report.data_diff import DataDiff
 from gitml.report.gate import Verdict
 from gitml.report.markdown import table
 
-ICONS = {"pass": "✅", "fail": "❌", "no change": "⚪"}
+ICONS = {"pass": "✅", "fail": "❌", "no change": "⚪", "not comparable": "⚠️"}
 
 
 def verdict(result: Verdict, summary: str) -> str:
     lines = [f"## {ICONS[result.status]} gitml report: {result.status.upper()}", "", summary, ""]
     lines += [f"- ❌ {reason}" for reason in result.reasons]
+    lines += [f"- ⚠️ {warning}" for warning in result.warnings]
     lines += [f"- {'▲' if 'better' in note else '▼'} {note}" for note in result.notes]
     return "\n".join(lines) + "\n"
 
@@ -34,6 +35,8 @@ def metrics(result: ModelComparison, gate: GateParams, baseline: str, confidence
     for metric in result.metrics:
         rule = rules.get(metric.name)
         guard = "" if rule is None else _rule_text(rule.min, rule.max, rule.tolerance)
+        if rule is not None and rule.tolerance is not None and result.not_comparable:
+            guard += " (skipped: not comparable)"
         interval = (
             f"{_signed(metric.low)} to {_signed(metric.high)}" if math.isfinite(metric.low) else "—"
         )

@@ -1,9 +1,14 @@
 import math
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
 
 import pytest
 
-from gitml.config import GateParams, GateRule
+from gitml.config import GateParams, GateRule, Params
+from gitml.io import read_json, write_json
 from gitml.report.bootstrap import MetricDelta
+from gitml.report.build import judge_summary
 from gitml.report.gate import judge
 
 
@@ -94,3 +99,85 @@ def test_rules_must_name_a_metric_of_their_task_with_the_right_bound() -> None:
         GateParams.model_validate({"rules": {"binary": {"rmse": {"tolerance": 1}}}})
     with pytest.raises(ValueError, match=r"log_loss is lower-is-better, so its bound is `max`"):
         GateParams.model_validate({"rules": {"binary": {"log_loss": {"min": 0.1}}}})
+
+
+def stored(summary: dict[str, Any], tmp_path: Path) -> dict[str, Any]:
+    """The summary as `gitml gate` reads it back: report.json has no NaN, only null."""
+    write_json(tmp_path / "report.json", summary)
+    return read_json(tmp_path / "report.json")
+
+
+def summary_of(metrics: list[MetricDelta], **fields: Any) -> dict[str, Any]:
+    return {
+        "task": "binary",
+        "baseline": {"ref": "main", "commit": "0" * 40, "source": "DVC cache"},
+        "contract": {"passed": True, "rows": 100, "failures": []},
+        "stale": [],
+        "identical": False,
+        "metrics": [asdict(metric) for metric in metrics],
+        **fields,
+    }
+
+
+def test_unpaired_metrics_read_back_from_report_json_are_judged_not_a_crash(
+    params: Params, tmp_path: Path
+) -> None:
+    # given metrics with no paired interval, and one undefined on the branch, stored as null
+    nan = math.nan
+    metrics = [
+        delta("roc_auc", 0.80, nan, nan, nan),
+        delta("average_precision", 0.70, 0.66, nan, nan),
+        delta("log_loss", nan, 0.40, nan, nan),  # no recorded baseline value
+    ]
+    summary = stored(summary_of(metrics, pairing="unpaired"), tmp_path)
+    assert summary["metrics"][0]["low"] is None
+
+    # when the gate re-judges it
+    verdict = judge_summary(summary, params)
+
+    # then each rule is judged on what is defined
+    assert verdict.status == "fail"
+    assert verdict.reasons == [
+        "roc_auc is undefined on the branch's test rows; it is gated.",
+        "average_precision is worse than main by 0.0400, beyond its tolerance 0.02 "
+        "(no paired interval: the rows differ).",
+    ]
+
+
+TARGET_CHANGED = "the target changed from `churned` to `fraud`"
+NOT_COMPARED = (
+    "Not compared with main: the target changed from `churned` to `fraud`, so main's metrics "
+    "do not measure the same thing. Tolerance rules were skipped; absolute bounds (min, max) "
+    "still apply to the branch's own metrics."
+)
+
+
+def test_metrics_that_are_not_comparable_skip_tolerance_but_keep_absolute_bounds() -> None:
+    # a baseline value that would fail roc_auc's tolerance by far
+    metrics = [delta("roc_auc", 0.95, 0.70, math.nan, math.nan)]
+
+    verdict = judge(
+        "binary", metrics, ROC_ONLY, 0.95, baseline="main", not_comparable=TARGET_CHANGED
+    )
+
+    assert verdict.status == "fail"
+    assert verdict.reasons == ["roc_auc is 0.7000, below its minimum 0.75."]
+    assert verdict.warnings == [NOT_COMPARED]
+
+
+def test_a_branch_on_another_target_is_not_comparable_not_a_silent_pass(
+    params: Params, tmp_path: Path
+) -> None:
+    nan = math.nan
+    metrics = [
+        delta("roc_auc", nan, 0.90, nan, nan),
+        delta("average_precision", nan, 0.60, nan, nan),
+        delta("log_loss", nan, 0.30, nan, nan),
+    ]
+    summary = summary_of(metrics, pairing="not comparable", not_comparable=TARGET_CHANGED)
+
+    verdict = judge_summary(stored(summary, tmp_path), params)
+
+    assert verdict.status == "not comparable"
+    assert verdict.reasons == []
+    assert verdict.warnings == [NOT_COMPARED]

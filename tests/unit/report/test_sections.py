@@ -1,0 +1,22 @@
+from gitml.report import sections
+from gitml.report.gate import Verdict
+
+WARNING = "Not compared with main: the target changed from `churned` to `fraud`, so …"
+
+
+def test_a_verdict_that_is_not_comparable_says_so_in_its_title_and_why() -> None:
+    verdict = Verdict("not comparable", warnings=[WARNING])
+
+    text = sections.verdict(verdict, "Branch `abc` against `main`.")
+
+    assert text.startswith("## ⚠️ gitml report: NOT COMPARABLE\n")
+    assert f"- ⚠️ {WARNING}" in text
+
+
+def test_a_failing_verdict_lists_its_reasons_before_its_warnings() -> None:
+    verdict = Verdict("fail", ["roc_auc is 0.7000, below its minimum 0.75."], [], [WARNING])
+
+    lines = sections.verdict(verdict, "Branch `abc` against `main`.").splitlines()
+
+    assert lines[0] == "## ❌ gitml report: FAIL"
+    assert lines[-2:] == ["- ❌ roc_auc is 0.7000, below its minimum 0.75.", f"- ⚠️ {WARNING}"]
