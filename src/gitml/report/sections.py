@@ -147,7 +147,7 @@ def _importance(importance: dict[str, list[dict[str, Any]]], top: int, baseline:
         "Top feature importances (branch)",
         "feature",
         names,
-        "score drop when shuffled",
+        f"{mine[0].get('score', 'score drop')} when shuffled",  # e.g. fall in roc_auc
         (0, max(values) * 1.1 or 1.0),
         bars,
         horizontal=True,

@@ -38,7 +38,7 @@ GATE = GateParams.model_validate(
 )
 IMPORTANCE = {
     "branch": [
-        {"feature": 'odd "quoted" <name>', "importance": 0.2},
+        {"feature": 'odd "quoted" <name>', "importance": 0.2, "score": "fall in roc_auc"},
         {"feature": "ünïcode, comma", "importance": 3e-6},
         {"feature": "negative", "importance": -0.01},
     ],
@@ -63,3 +63,8 @@ def test_plots_and_tables_render(task: str) -> None:
 
     assert text.count("```mermaid") == (3 if task == "binary" else 2)
     assert report_problems(text) == []
+
+
+def test_the_importance_chart_names_the_score_it_measures() -> None:
+    text = sections.plots(comparison("binary"), IMPORTANCE, 10, "main")
+    assert "fall in roc_auc when shuffled" in text
