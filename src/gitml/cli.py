@@ -93,6 +93,8 @@ def _report(args: argparse.Namespace) -> None:
     params = load_params(args.params)
     report = build_report(Path.cwd(), args.baseline, params)
     write_report(report, Path(args.output_dir))
+    for warning in report.verdict.warnings:
+        logger.warning("%s", warning)
     logger.info(
         "report: %s against %s → %s/report.md (%d characters; full: report-full.md)",
         report.verdict.status.upper(),

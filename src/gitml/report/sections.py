@@ -187,11 +187,12 @@ def confusion(result: ModelComparison, limit: int) -> str:
 def data(diff: DataDiff, baseline: str, limit: int | None) -> str:
     parts = [_validation(diff.validation)]
     if diff.baseline_rows is not None:
+        mine = "?" if diff.branch_rows is None else f"{diff.branch_rows:,}"  # no validation.json
         if diff.same_data:
-            parts.append(f"Same validated data as {baseline} ({diff.branch_rows:,} rows).\n")
+            parts.append(f"Same validated data as {baseline} ({mine} rows).\n")
         else:
             parts.append(
-                f"Rows: {diff.baseline_rows:,} on {baseline} → {diff.branch_rows:,} on the branch "
+                f"Rows: {diff.baseline_rows:,} on {baseline} → {mine} on the branch "
                 f"(**+{diff.added:,}** added, **-{diff.removed:,}** removed).\n"
             )
     if diff.drift:
