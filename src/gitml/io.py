@@ -101,9 +101,10 @@ def separator_problem(frame: pd.DataFrame, source: str | Path) -> str | None:
             decimal = " (add decimal=',' if numbers are written 1,5)" if separator == ";" else ""
             return (
                 f"{source} looks {name}-separated ({separator!r} in its header {header!r}); "
-                "gitml reads comma-separated CSV or Parquet. Convert it, e.g.: python -c "
+                "gitml reads comma-separated CSV or Parquet. Convert it, e.g.: uv run python -c "
                 f'"import pandas as pd; pd.read_csv({str(source)!r}, sep={separator!r})'
-                f'.to_csv({str(source)!r}, index=False)"{decimal}'
+                f'.to_csv({str(source)!r}, index=False)"{decimal}, then `uv run dvc add '
+                f"{source}` again so that DVC tracks the converted file."
             )
     return None
 

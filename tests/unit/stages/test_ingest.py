@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -69,12 +72,19 @@ def test_a_csv_with_another_separator_says_so_and_how_to_convert(
     message, header = str(raised.value), f"x{separator}label"
     assert message.startswith(
         f"{path} looks {kind}-separated ({separator!r} in its header {header!r}); "
-        "gitml reads comma-separated CSV or Parquet. Convert it, e.g.: python -c "
+        "gitml reads comma-separated CSV or Parquet. Convert it, e.g.: uv run python -c "
+    )
+    # the project's Python (pandas is not in a bare `python`), and DVC told of the new content
+    assert message.endswith(
+        f", then `uv run dvc add {path}` again so that DVC tracks the converted file."
     )
 
-    # and the conversion it gives works
-    command = message.split('python -c "', 1)[1].split('"', 1)[0]
-    exec(command)  # the one-liner the message tells the user to run
+    # and the conversion it gives works, run by a shell as the user would
+    command = message.split("e.g.: ", 1)[1].split(" (add decimal", 1)[0].split(", then ", 1)[0]
+    assert command.startswith("uv run python -c ")
+    # `uv run python` is this Python in the tests
+    shell_line = command.replace("uv run python", shlex.quote(sys.executable), 1)
+    subprocess.run(["bash", "-c", shell_line], check=True)
     loaded = ingest.load_source(source, seed=0)
     assert loaded.to_dict("list") == {"x": [1, 2], "label": [0, 1]}
 
