@@ -92,3 +92,24 @@ def test_a_csv_with_another_separator_says_so_and_how_to_convert(
 def test_a_one_column_csv_without_other_separators_is_read() -> None:
     frame = pd.DataFrame({"only": [1, 2]})
     assert separator_problem(frame, "one.csv") is None
+
+
+def test_a_csv_is_read_with_the_sources_markers_and_thousands(tmp_path: Path) -> None:
+    # given a CSV with '?' for missing values and numbers written with thousands separators
+    path = tmp_path / "messy.csv"
+    path.write_text(
+        'income,score,zip,region\n"75,083",1.5,01094,north\n"1,234,567",?,02110,?\n'
+        "512,-2,90210,south\n",
+        encoding="utf-8",
+    )
+    source = FileSource(kind="file", path=str(path), na_values=["?"], thousands=",")
+
+    # when ingested, with zip declared text by the contract
+    frame = ingest.load_source(source, seed=0, text_columns=["zip", "region"])
+
+    # then the numbers are numbers, '?' is missing everywhere, and codes keep their zeros
+    assert frame["income"].tolist() == [75083, 1234567, 512]
+    assert frame["score"].tolist()[::2] == [1.5, -2.0]
+    assert frame["score"].isna().tolist() == [False, True, False]
+    assert frame["region"].isna().tolist() == [False, True, False]
+    assert frame["zip"].tolist() == ["01094", "02110", "90210"]
