@@ -32,6 +32,7 @@ def draft_contract(
 
     Identifiers, free text, empty columns and dates are drafted `feature: false` (see
     `column_profile.non_features`); one log line lists them, and constant columns, with why.
+    Identifiers get no range (new rows bring new ids) and `unique: true` only without gaps.
     The target is never nullable; a binary task gets an explicit `positive_class`.
 
     Raises:
@@ -45,9 +46,15 @@ def draft_contract(
     roles, constants = non_features(frame, columns, target)
     ids = [column for column, role in roles.items() if role.startswith("identifier")]
     for column in roles:
+        spec = columns[column]
         if column in ids:
-            columns[column]["unique"] = True
-        columns[column]["feature"] = False
+            for rule in ("min", "max", "allowed"):  # the next rows bring ids never seen
+                spec.pop(rule, None)
+            if spec["nullable"]:  # pandera would count the gaps as duplicates
+                roles[column] += f"; {int(frame[column].isna().sum())} missing, so not unique"
+            else:
+                spec["unique"] = True
+        spec["feature"] = False
     if len(roles) + 1 == len(columns):
         reasons = ", ".join(f"{column} ({role})" for column, role in roles.items())
         raise DataError(

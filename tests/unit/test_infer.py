@@ -66,20 +66,22 @@ def test_unique_numbers_stay_features_and_id_named_columns_are_identifiers(
     contract = _draft(frame)
 
     assert contract["id_column"] == "customer_id"
+    # no range: the next batch brings ids never seen (min 100, max 129 would refuse them)
     assert contract["columns"]["customer_id"] == {
         "dtype": "int",
         "nullable": False,
-        "min": 100,
-        "max": 129,
         "unique": True,
         "feature": False,
     }
     assert contract["columns"]["age"] == {"dtype": "int", "nullable": False, "min": 20, "max": 49}
     assert "feature" not in contract["columns"]["income"]
-    assert _infer_messages(caplog, logging.INFO)[0] == (
+    assert (
         "Drafted as feature: false: customer_id (identifier: unique, named like an id). "
         "Change `feature:` in the draft where that is wrong."
-    )
+    ) in _infer_messages(caplog, logging.INFO)
+    next_batch = frame.assign(customer_id=np.arange(5000, 5000 + ROWS))
+    _, verdict = validate_frame(next_batch, DataParams.model_validate(contract))
+    assert verdict.failures == []
 
 
 @pytest.mark.parametrize(
@@ -117,6 +119,23 @@ def test_unique_codes_are_identifiers_and_unique_text_is_not_a_feature() -> None
 
 def test_no_identifier_no_id_column() -> None:
     assert "id_column" not in _draft(_frame())
+
+
+def test_an_id_with_gaps_is_not_drafted_unique(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="gitml")
+    frame = _frame(customer_id=[None, *range(100, 100 + ROWS - 1)])
+
+    contract = _draft(frame)  # pandera would count the gaps as duplicates of each other
+
+    assert contract["id_column"] == "customer_id"
+    assert contract["columns"]["customer_id"] == {
+        "dtype": "int",
+        "nullable": True,
+        "feature": False,
+    }
+    assert "customer_id (identifier: unique, named like an id; 1 missing, so not unique)" in (
+        "\n".join(_infer_messages(caplog, logging.INFO))
+    )
 
 
 # --- dtypes and the target -----------------------------------------------------------------
@@ -220,11 +239,11 @@ def test_empty_columns_are_not_features_and_constants_are_named(
     assert contract["columns"]["notes"] == {"dtype": "category", "nullable": True, "feature": False}
     assert contract["columns"]["score"] == {"dtype": "float", "nullable": True, "feature": False}
     assert "feature" not in contract["columns"]["country"]
-    assert _infer_messages(caplog, logging.INFO)[0] == (
+    assert (
         "Drafted as feature: false: notes (all values missing), score (all values missing), "
         "day (a date: usable as split.time_column). Constant, kept as features: country "
         "(always 'FR'). Change `feature:` in the draft where that is wrong."
-    )
+    ) in _infer_messages(caplog, logging.INFO)
 
 
 # --- mistakes: one clear message, never a pydantic dump ------------------------------------
