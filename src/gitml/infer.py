@@ -170,11 +170,30 @@ def _target_task(target: pd.Series, dtype: str, task: str | None, source_path: s
         )
     if task:
         return task
+    task, why = _inferred_task(values, dtype, distinct)
+    logger.info("Task %s: target %r %s", task, target.name, why)
+    return task
+
+
+def _inferred_task(values: pd.Series, dtype: str, distinct: int) -> tuple[str, str]:
+    """The task a target's values suggest, and why, with how to pick the other one."""
     if distinct == 2:
-        return "binary"
-    if dtype in ("category", "str", "bool") or (dtype == "int" and distinct <= MAX_CLASSES):
-        return "multiclass"
-    return "regression"
+        return "binary", "has 2 distinct values."
+    if dtype in ("category", "str", "bool"):
+        return "multiclass", f"holds text with {distinct} distinct values, taken as classes."
+    span = f"{plain(values.min())} to {plain(values.max())}"
+    if dtype == "int" and distinct <= MAX_CLASSES:
+        return "multiclass", (
+            f"holds whole numbers with {distinct} distinct values ({span}), and gitml takes up "
+            f"to {MAX_CLASSES} as classes. If they are amounts to predict as a number (a "
+            "count, a score), pass --task regression."
+        )
+    if dtype == "int":
+        return "regression", (
+            f"holds whole numbers with {distinct} distinct values ({span}), more than the "
+            f"{MAX_CLASSES} gitml takes as classes. If they are classes, pass --task multiclass."
+        )
+    return "regression", f"holds numbers with fractions ({span})."
 
 
 def _shape_target(target: pd.Series, spec: dict[str, Any], task: str, source_path: str) -> None:

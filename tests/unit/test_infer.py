@@ -432,3 +432,59 @@ def test_a_csv_with_another_separator_says_so(separator: str, kind: str) -> None
 
     assert "gitml reads comma-separated CSV or Parquet. Convert it" in str(raised.value)
     assert "is not in" not in str(raised.value)
+
+
+# --- how the task is picked ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("target", "task", "message"),
+    [
+        (
+            list(range(11)) * 3,
+            "multiclass",
+            "Task multiclass: target 'y' holds whole numbers with 11 distinct values (0 to 10), "
+            "and gitml takes up to 20 as classes. If they are amounts to predict as a number "
+            "(a count, a score), pass --task regression.",
+        ),
+        (
+            list(range(25)) + [0] * 8,
+            "regression",
+            "Task regression: target 'y' holds whole numbers with 25 distinct values (0 to 24), "
+            "more than the 20 gitml takes as classes. If they are classes, pass --task "
+            "multiclass.",
+        ),
+        (
+            [0.5, 1.25, 2.0] * 11,
+            "regression",
+            "Task regression: target 'y' holds numbers with fractions (0.5 to 2).",
+        ),
+        (
+            ["a", "b", "c"] * 11,
+            "multiclass",
+            "Task multiclass: target 'y' holds text with 3 distinct values, taken as classes.",
+        ),
+        ([0, 1] * 16 + [1], "binary", "Task binary: target 'y' has 2 distinct values."),
+    ],
+    ids=["small-ints", "many-ints", "floats", "text", "two"],
+)
+def test_the_task_picked_is_logged_with_why_and_how_to_override(
+    target: list[Any], task: str, message: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="gitml")
+    frame = pd.DataFrame({"x": range(len(target)), "plan": ["a", "b", "c"] * 11, "y": target})
+
+    assert _draft(frame)["task"] == task
+
+    assert message in _infer_messages(caplog, logging.INFO)
+
+
+def test_a_given_task_is_not_second_guessed(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="gitml")
+    frame = _frame(y=list(range(10)) * 3)
+
+    contract = _draft(frame, task="regression")
+
+    assert contract["task"] == "regression"
+    assert contract["columns"]["y"] == {"dtype": "int", "nullable": False, "min": 0, "max": 9}
+    assert not [m for m in _infer_messages(caplog, logging.INFO) if m.startswith("Task")]
