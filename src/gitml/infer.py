@@ -104,13 +104,13 @@ def run(
             f"--name {name!r} cannot be selected with `gitml compose data=<name>`: use ASCII "
             f"letters, digits, _ or -, starting with a letter (e.g. --name {contract_name(name)})."
         )
-    frame = read_table(path)
     name = name or contract_name(Path(path).stem)
     destination = Path(output or f"conf/data/{name}.yaml")
     if destination.exists() and not force:
         raise ConfigError(
             f"{destination} exists; pass --force to replace it or --output elsewhere."
         )
+    frame = read_table(path, hint=f"Check the path to your data file (from {Path.cwd()}).")
     contract = draft_contract(frame, name, target, path, task)
     text = render_contract(contract, len(frame))
     write_with(destination, lambda tmp: tmp.write_text(text, encoding="utf-8"))

@@ -488,3 +488,18 @@ def test_a_given_task_is_not_second_guessed(caplog: pytest.LogCaptureFixture) ->
     assert contract["task"] == "regression"
     assert contract["columns"]["y"] == {"dtype": "int", "nullable": False, "min": 0, "max": 9}
     assert not [m for m in _infer_messages(caplog, logging.INFO) if m.startswith("Task")]
+
+
+# --- the user's own file --------------------------------------------------------------------
+
+
+def test_a_missing_file_says_to_check_the_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+
+    assert cli.main(["infer-contract", "nope.csv", "--target", "y"]) == DataError.exit_code
+
+    err = capsys.readouterr().err
+    assert f"File not found: nope.csv. Check the path to your data file (from {tmp_path})." in err
+    assert "dvc repro" not in err
