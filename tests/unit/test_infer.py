@@ -20,6 +20,7 @@ from gitml.config import DataParams
 from gitml.contract import validate_frame
 from gitml.errors import ConfigError, DataError
 from gitml.infer import contract_name, draft_contract
+from gitml.stages.ingest import load_source
 from tests.conftest import ROOT
 
 ROWS = 30
@@ -488,6 +489,188 @@ def test_a_given_task_is_not_second_guessed(caplog: pytest.LogCaptureFixture) ->
     assert contract["task"] == "regression"
     assert contract["columns"]["y"] == {"dtype": "int", "nullable": False, "min": 0, "max": 9}
     assert not [m for m in _infer_messages(caplog, logging.INFO) if m.startswith("Task")]
+
+
+# --- untidy CSV text: missing-value marks, thousands separators, leading zeros ------------
+
+
+def _messy_csv(path: Path, rows: int = 60) -> pd.DataFrame:
+    """What a spreadsheet export looks like: 75,083, '?' for gaps, zip codes, an int target."""
+    rng = np.random.default_rng(1)
+    income = rng.permutation(np.arange(rows)) * 1733 + 18_250  # unique, as small samples are
+    score = np.round(rng.normal(600, 80, rows), 1).astype(object)
+    score[::7] = "?"
+    frame = pd.DataFrame(
+        {
+            "customer_id": np.arange(1000, 1000 + rows),
+            "income": [f"{value:,}" for value in income],
+            "score": score,
+            "zip": [f"{code:05d}" for code in rng.integers(1000, 3000, rows)],
+            "region": ["north", "south", "?", "east", "none", "west"] * (rows // 6),
+            "satisfaction": rng.integers(0, 11, rows),
+        }
+    )
+    frame.to_csv(path, index=False)
+    return frame
+
+
+def _infer(path: Path, *argv: str) -> dict[str, Any]:
+    assert cli.main(["infer-contract", str(path), "--output", "c.yaml", "--force", *argv]) == 0
+    return dict(yaml.safe_load(Path("c.yaml").read_text(encoding="utf-8")))
+
+
+def test_untidy_numbers_are_read_as_numbers_and_the_log_says_how(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    caplog.set_level(logging.INFO, logger="gitml")
+    _messy_csv(Path("messy.csv"))
+
+    contract = _infer(Path("messy.csv"), "--target", "satisfaction")
+
+    # how the file is read: '?' is missing everywhere, 75,083 is a number
+    assert contract["source"] == {
+        "kind": "file",
+        "path": "messy.csv",
+        "na_values": ["?"],
+        "thousands": ",",
+    }
+    columns = contract["columns"]
+    # unique numbers written with separators: a feature, not an id code
+    assert columns["income"] == {"dtype": "int", "nullable": False, "min": 18250, "max": 120497}
+    assert contract["id_column"] == "customer_id"
+    assert columns["score"]["dtype"] == "float"
+    assert columns["score"]["nullable"] is True
+    # '?' among words is a gap; the word 'none' is a real value there
+    assert columns["region"] == {
+        "dtype": "category",
+        "nullable": True,
+        "allowed": ["east", "none", "north", "south", "west"],
+    }
+    # zip codes keep their zeros: read as text
+    assert columns["zip"]["dtype"] in ("str", "category")
+    messages = _infer_messages(caplog, logging.INFO)
+    assert (
+        "Drafted source.na_values ['?']: text that stands for a missing value among numbers or "
+        "words: '?' in score (9 rows), region (10 rows). Every column of the file reads it as "
+        "missing; take a value out of na_values where it is real data."
+    ) in messages
+    assert (
+        "Drafted source.thousands ',': numbers written with thousands separators in income (e.g. '"
+    ) in "\n".join(messages)
+    zip_line = next(m for m in messages if m.startswith("Read as text: zip (e.g. '0"))
+    assert zip_line.endswith(
+        "digits with leading zeros, which numbers would lose, so they are drafted as str or "
+        "category. Where such a column is an amount, set its dtype: int."
+    )
+
+
+def test_the_draft_passes_the_file_as_ingest_reads_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    written = _messy_csv(Path("messy.csv"))
+    data = DataParams.model_validate(_infer(Path("messy.csv"), "--target", "satisfaction"))
+
+    raw = load_source(data.source, seed=0, text_columns=data.text_columns)
+    typed, verdict = validate_frame(raw, data)
+
+    assert verdict.failures == []
+    assert typed is not None
+    assert typed["zip"].astype(str).tolist() == written["zip"].tolist()
+    assert typed["income"].tolist() == [int(v.replace(",", "")) for v in written["income"]]
+    assert typed["score"].isna().sum() == 9
+
+
+def test_numbers_with_other_text_are_flagged_and_never_an_id(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    caplog.set_level(logging.INFO, logger="gitml")
+    frame = _frame()
+    frame["income"] = [f"{value:,}" for value in frame["income"] * 7]
+    frame.loc[3, "income"] = "12,5"  # a decimal comma: no number, and no thousands either
+    frame.to_csv("t.csv", index=False)
+
+    contract = _infer(Path("t.csv"), "--target", "y")
+
+    assert "id_column" not in contract
+    assert contract["columns"]["income"] == {"dtype": "str", "nullable": False, "feature": False}
+    assert _infer_messages(caplog, logging.WARNING) == [
+        "income looks like numbers, but not all its values are read as numbers: '12,5' (1 row). "
+        "It is drafted as text. Fix those values in the file and run infer-contract again; or, if "
+        "they mean missing, add them to source.na_values and set the column's dtype: float."
+    ]
+    assert "income (text that looks like numbers: see the warning above)" in "\n".join(
+        _infer_messages(caplog, logging.INFO)
+    )
+
+
+@pytest.mark.parametrize(
+    ("values", "shown"),
+    [
+        (["12,5", "3,75", "8,0"], "'12,5' (10 rows), '3,75' (10 rows), '8,0' (10 rows)"),
+        (["45%", "50%", "12.5%"], "'45%' (10 rows), '50%' (10 rows), '12.5%' (10 rows)"),
+    ],
+    ids=["decimal-comma", "percent"],
+)
+def test_numbers_pandas_does_not_read_are_never_silent(
+    values: list[str],
+    shown: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    _frame(rate=values * (ROWS // 3)).to_csv("t.csv", index=False)
+
+    contract = _infer(Path("t.csv"), "--target", "y")
+
+    assert contract["columns"]["rate"]["dtype"] == "category"
+    assert _infer_messages(caplog, logging.WARNING) == [
+        f"rate looks like numbers, but not all its values are read as numbers: {shown}. It is "
+        "drafted as text. Fix those values in the file and run infer-contract again; or, if "
+        "they mean missing, add them to source.na_values and set the column's dtype: float."
+    ]
+
+
+def test_words_for_missing_numbers_are_marks_only_among_numbers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    caplog.set_level(logging.INFO, logger="gitml")
+    _frame(
+        rooms=["unknown", "2", "3", "-", "5", "1"] * (ROWS // 6),
+        service=["none", "dsl", "fiber"] * (ROWS // 3),  # 'none' is a value of its own here
+        sign=["+", "-"] * (ROWS // 2),  # marks alone: values, not gaps
+    ).to_csv("t.csv", index=False)
+
+    contract = _infer(Path("t.csv"), "--target", "y")
+
+    assert contract["source"]["na_values"] == ["-", "unknown"]
+    assert contract["columns"]["rooms"] == {
+        "dtype": "int",
+        "nullable": True,
+        "min": 1,
+        "max": 5,
+    }
+    assert contract["columns"]["service"]["allowed"] == ["dsl", "fiber", "none"]
+    # '-' is missing in every column of the file: the log says so, and which columns hold it
+    assert contract["columns"]["sign"] == {"dtype": "category", "nullable": True, "allowed": ["+"]}
+    assert (
+        "Drafted source.na_values ['-', 'unknown']: text that stands for a missing value among "
+        "numbers or words: '-' in rooms (5 rows), sign (15 rows); 'unknown' in rooms (5 rows). "
+    ) in _infer_messages(caplog, logging.INFO)[0]
+
+
+def test_a_tidy_csv_gets_no_read_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    _frame(code=["007", "A1", "12"] * (ROWS // 3)).to_csv("t.csv", index=False)
+
+    contract = _infer(Path("t.csv"), "--target", "y")
+
+    assert contract["source"] == {"kind": "file", "path": "t.csv"}
+    assert contract["columns"]["code"]["allowed"] == ["007", "12", "A1"]
 
 
 # --- the user's own file --------------------------------------------------------------------
