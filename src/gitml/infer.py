@@ -23,6 +23,9 @@ logger = logging.getLogger(__name__)
 
 MAX_CLASSES = 20
 HYDRA_KEYWORDS = frozenset({"true", "false", "null", "nan", "inf"})  # parsed as values
+# values conf/ cannot hold: OmegaConf reads ${...} as a reference to another setting (an escaped
+# \${ is resolved back into one when params.yaml is composed) and ??? as one still to be set
+HYDRA_UNSAFE = re.compile(r"\$\{|^\?\?\?$")
 
 
 def draft_contract(
@@ -42,7 +45,8 @@ def draft_contract(
     (what the CSV's text said, see `read_sample`) sets how the source is read.
 
     Raises:
-        DataError: the target is missing, empty, constant or a date; no feature is left.
+        DataError: the target is missing, empty, constant or a date; no feature is left; a
+            value conf/ cannot hold.
         ConfigError: `task` does not fit the target.
     """
     text = text or CsvText()
@@ -85,7 +89,9 @@ def draft_contract(
         contract["source"]["thousands"] = text.thousands
     contract["columns"] = columns
     contract["checks"] = []
+    _unlist_hydra_unsafe(columns)
     _validate(contract, source_path)
+    _refuse_hydra_unsafe(contract, source_path)
     return contract
 
 
@@ -331,6 +337,46 @@ def _classes(target: pd.Series, dtype: str) -> list[Scalar]:
     if dtype == "bool":
         return sorted(bool(value) for value in values)
     return sorted(str(value) for value in values)
+
+
+def _unlist_hydra_unsafe(columns: dict[str, dict[str, Any]]) -> None:
+    """A category whose values conf/ cannot hold gets no `allowed` list: the data keeps them."""
+    for column, spec in columns.items():
+        unsafe = [v for v in spec.get("allowed", []) if HYDRA_UNSAFE.search(str(v))]
+        if unsafe:
+            del spec["allowed"]
+            logger.warning(
+                "%s holds %s, which conf/ cannot hold (Hydra reads ${...} as a reference to "
+                "another setting, and ??? as one still to be made), so the draft lists no allowed "
+                "values for %s. The data keeps the values as they are.",
+                column,
+                ", ".join(map(repr, unsafe[:3])),
+                column,
+            )
+
+
+def _refuse_hydra_unsafe(contract: dict[str, Any], source_path: str) -> None:
+    places = _unsafe_places(contract)
+    if places:
+        shown = ", ".join(f"{value!r} (the draft's {where})" for where, value in places[:3])
+        raise DataError(
+            f"{source_path} holds {shown}, which conf/ cannot hold: Hydra reads ${{...}} as a "
+            "reference to another setting and ??? as a setting still to be made. Replace it in "
+            "the file (an empty field reads as missing) and run infer-contract again."
+        )
+
+
+def _unsafe_places(value: Any, at: str = "") -> list[tuple[str, str]]:
+    """(dotted key, value) of the string values HYDRA_UNSAFE matches; keys are not resolved."""
+    if isinstance(value, dict):
+        return [
+            place
+            for key, item in value.items()
+            for place in _unsafe_places(item, f"{at}.{key}".lstrip("."))
+        ]
+    if isinstance(value, list):
+        return [place for item in value for place in _unsafe_places(item, at)]
+    return [(at, value)] if isinstance(value, str) and HYDRA_UNSAFE.search(value) else []
 
 
 def _validate(contract: dict[str, Any], source_path: str) -> None:

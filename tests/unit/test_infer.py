@@ -16,7 +16,7 @@ from sklearn import datasets
 
 from gitml import cli
 from gitml.column_profile import looks_like_id
-from gitml.config import DataParams
+from gitml.config import DataParams, load_params
 from gitml.contract import validate_frame
 from gitml.errors import ConfigError, DataError
 from gitml.infer import contract_name, draft_contract
@@ -671,6 +671,63 @@ def test_a_tidy_csv_gets_no_read_options(tmp_path: Path, monkeypatch: pytest.Mon
 
     assert contract["source"] == {"kind": "file", "path": "t.csv"}
     assert contract["columns"]["code"]["allowed"] == ["007", "12", "A1"]
+
+
+# --- values conf/ must hold literally -----------------------------------------------------
+
+
+def test_a_category_with_values_conf_cannot_hold_is_drafted_without_a_list(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # OmegaConf reads ${...} as a reference to another setting: `gitml compose` would fail
+    shutil.copytree(ROOT / "conf", tmp_path / "conf")
+    monkeypatch.chdir(tmp_path)
+    Path("data/external").mkdir(parents=True)
+    odd = ["${oops}", "a\\${b}", "plain"]
+    _frame(plan=odd * (ROWS // 3)).to_csv("data/external/odd.csv", index=False)
+
+    assert cli.main(["infer-contract", "data/external/odd.csv", "--target", "y"]) == 0
+    assert cli.main(["compose", "data=odd"]) == 0
+    for stage in ("ingest", "validate"):
+        assert cli.main([stage]) == 0
+
+    assert load_params("params.yaml").data.columns["plan"].allowed is None
+    assert _infer_messages(caplog, logging.WARNING) == [
+        "plan holds '${oops}', 'a\\\\${b}', which conf/ cannot hold (Hydra reads ${...} as a "
+        "reference to another setting, and ??? as one still to be made), so the draft lists no "
+        "allowed values for plan. The data keeps the values as they are."
+    ]
+    validated = pd.read_parquet("data/interim/validated.parquet")
+    assert sorted(validated["plan"].astype(str).unique()) == sorted(odd)
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "where"),
+    [
+        ("plan", "???", "source.na_values"),  # ??? among words: a missing-value mark
+        ("y", "z${x}", "positive_class"),  # the last class in sorted order
+    ],
+)
+def test_a_value_hydra_cannot_hold_elsewhere_is_refused_clearly(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    column: str,
+    value: str,
+    where: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    values = [value, "basic", "pro"] if column == "plan" else [value, "ok"]
+    _frame(**{column: values * (ROWS // len(values))}).to_csv("t.csv", index=False)
+
+    assert cli.main(["infer-contract", "t.csv", "--target", "y"]) == DataError.exit_code
+
+    assert (
+        f"t.csv holds {value!r} (the draft's {where}), which conf/ cannot hold: Hydra reads "
+        "${...} as a reference to another setting and ??? as a setting still to be made. "
+        "Replace it in the file (an empty field reads as missing) and run infer-contract again."
+    ) in capsys.readouterr().err
+    assert not Path("c.yaml").exists()
 
 
 # --- the user's own file --------------------------------------------------------------------
