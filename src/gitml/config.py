@@ -63,11 +63,12 @@ class SyntheticSource(Strict):
 
 
 class FileSource(Strict):
-    """A CSV or Parquet file. For CSV, how its text is read wherever the file is read (ingest,
-    `gitml predict`, `gitml infer-contract`): `na_values` are extra text that marks a missing
-    value, in every column (pandas' own, such as empty, NA, null, are always missing);
-    `thousands` is the character between groups of three digits (`75,083`): only numbers
-    grouped exactly so are read as numbers, so `12,5` stays text and fails a number column."""
+    """A CSV or Parquet file. For CSV, how its text is read, by ingest and by `gitml predict`
+    for new rows (`gitml infer-contract` drafts both from what it sees): `na_values` are extra
+    text that marks a missing value, in every column (pandas' own, such as empty, NA, null,
+    are always missing); `thousands` is the character between groups of three digits
+    (`75,083`): only numbers grouped exactly so are read as numbers, so `12,5` stays text and
+    fails a number column."""
 
     kind: Literal["file"]
     path: str
