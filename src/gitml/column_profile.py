@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from gitml.io import grouped_number
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -12,6 +16,16 @@ MAX_CATEGORIES = 50
 ID_WORDS = frozenset({"id", "uuid", "guid", "key"})
 # a code: one token (no spaces) of at most 64 characters holding a digit: C-0012, 7590-VHVEG
 CODE = re.compile(r"(?=\S*\d)\S{1,64}")
+# digits with number punctuation: 01094, 75,083, 12,5, 75'083, $1,200, 45% (numbers, not codes)
+NUMBER_LIKE = re.compile(r"[+-]?[$\u20ac\u00a3]?\d(?:[\d,.']*\d)?%?")
+NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[+-]?inf(?:inity)?", re.I)
+THOUSANDS = ","  # drafted when seen; ' and space are accepted in conf/ but too ambiguous to guess
+# words that stand for a missing number (pandas already reads NA, N/A, null, None, nan, ...)
+MISSING_WORDS = frozenset(
+    {"missing", "unknown", "none", "nil", "na", "n/a", "n.a.", "unk", "not available", "empty"}
+)
+MISSING_MARK = re.compile(r"[?*./_#\u2013\u2014-]{1,3}")  # ?, -, --, ., ..., *, #: a placeholder
+MOSTLY = 0.9  # share of a column's values (besides missing marks) that look like numbers
 
 
 def column_rules(series: pd.Series) -> dict[str, Any]:
@@ -53,6 +67,101 @@ def column_dtype(series: pd.Series) -> str:
     return "category" if distinct <= MAX_CATEGORIES and distinct < max(len(text) / 2, 2) else "str"
 
 
+@dataclass(frozen=True)
+class CsvText:
+    """What the text of a CSV says about how to read it (see `csv_text`)."""
+
+    # text that marks a missing value → the columns holding it, with its row count in each
+    na_values: dict[str, dict[str, int]] = field(default_factory=dict)
+    # columns of numbers written with a thousands separator → one such value
+    grouped: dict[str, str] = field(default_factory=dict)
+    # columns of digits with leading zeros (01094) → one such value
+    leading_zeros: dict[str, str] = field(default_factory=dict)
+    # columns of numbers that also hold other text (12,5 or cheap) → those values, row counts
+    not_numbers: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def thousands(self) -> str | None:
+        return THOUSANDS if self.grouped else None
+
+    @property
+    def text_columns(self) -> list[str]:
+        """Columns to read as text: codes whose zeros matter, numbers mixed with other text."""
+        return [*self.leading_zeros, *(c for c in self.not_numbers if c not in self.leading_zeros)]
+
+
+def csv_text(raw: pd.DataFrame) -> CsvText:
+    """How to read a CSV, from its text (`raw`: every column read as text).
+
+    - `na_values`: in a column of numbers, text that is no number but a placeholder: marks
+      such as `?`, `-`, `--`, or words such as `n/a`, `missing`, `unknown`, `none`; in a
+      column of words, the marks alone (`?` among `north`, `south`): words there are real
+      values (`internet_service: none`);
+    - `grouped`: columns of numbers written with thousands separators (75,083);
+    - `leading_zeros`: columns of digits starting with 0 (01094), which numbers would lose;
+    - `not_numbers`: text that is not read as a number (12,5, 45%, cheap) in a column that
+      is mostly numbers, or looks like them.
+    """
+    hints = CsvText()
+    grouped = grouped_number(THOUSANDS)
+    texts: dict[str, dict[str, int]] = {}
+    marks: set[str] = set()
+    for column in raw.columns:
+        name = str(column)
+        counts = {
+            str(v): int(c) for v, c in raw[column].dropna().astype(str).value_counts().items()
+        }
+        texts[name] = counts
+        kind_of = {value: _kind(value, grouped) for value in counts}
+        rows = Counter[str]()
+        for value, count in counts.items():
+            rows[kind_of[value]] += count
+        numbers = rows["number"] + rows["grouped"] + rows["number_like"]
+        numeric = numbers > 0 and numbers >= MOSTLY * (numbers + rows["other"])
+        words = numeric or any(
+            any(character.isalnum() for character in value)
+            for value, kind in kind_of.items()
+            if kind != "mark"
+        )  # a column of + and - holds signs, not gaps
+        marks.update(
+            value
+            for value, kind in kind_of.items()
+            if (kind == "mark" and words) or (kind == "word" and numeric)
+        )
+        if not numeric:
+            continue
+        others = {v: c for v, c in counts.items() if kind_of[v] in ("number_like", "other")}
+        if others:
+            hints.not_numbers[name] = others
+        examples = {kind: v for v, kind in reversed(kind_of.items())}  # the most frequent
+        if "grouped" in examples:
+            hints.grouped[name] = examples["grouped"]
+        digits = [value.strip() for value, kind in kind_of.items() if kind == "number"]
+        zeros = [value for value in digits if len(value) > 1 and value.startswith("0")]
+        if zeros and "grouped" not in examples and all(value.isdigit() for value in digits):
+            hints.leading_zeros[name] = zeros[0]
+    for mark in sorted(marks):  # read as missing in every column: say where it is
+        hints.na_values[mark] = {
+            name: counts[mark] for name, counts in texts.items() if mark in counts
+        }
+    return hints
+
+
+def _kind(value: str, grouped: re.Pattern[str]) -> str:
+    text = value.strip()
+    if NUMBER.fullmatch(text):
+        return "number"
+    if grouped.fullmatch(text):
+        return "grouped"
+    if NUMBER_LIKE.fullmatch(text):
+        return "number_like"
+    if MISSING_MARK.fullmatch(text):
+        return "mark"
+    if text.casefold() in MISSING_WORDS:
+        return "word"
+    return "other"
+
+
 def non_features(
     frame: pd.DataFrame, columns: dict[str, dict[str, Any]], target: str
 ) -> tuple[dict[str, str], dict[str, Any]]:
@@ -62,7 +171,8 @@ def non_features(
     - identifiers: unique values and a name that says id (`looks_like_id`), or unique strings
       that all look like codes (one token of at most 64 characters with a digit: `C-0012`,
       `7590-VHVEG`). Unique numbers with other names (`age`, `income`) stay features: in a
-      small sample many columns are unique;
+      small sample many columns are unique; so does text that looks like numbers (`01094`,
+      `75,083`, `12,5`), which is not a code;
     - other strings with a different value on every row (free text: nothing to learn);
     - columns with no values at all, and dates (usable as `split.time_column`).
     Constant columns stay features; they are returned so that the caller can say so.
@@ -75,6 +185,8 @@ def non_features(
             continue
         dtype = columns[key]["dtype"]
         unique = dtype in ("int", "str") and len(values) > 1 and values.is_unique
+        if unique and dtype == "str" and values.astype(str).str.fullmatch(NUMBER_LIKE).all():
+            unique = looks_like_id(key)  # numbers written as text: an id only if named so
         if values.empty:
             roles[key] = "all values missing"
         elif dtype == "datetime":

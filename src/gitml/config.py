@@ -10,6 +10,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -63,8 +64,28 @@ class SyntheticSource(Strict):
 
 
 class FileSource(Strict):
+    """A CSV or Parquet file. For CSV, how its text is read, by ingest and by `gitml predict`
+    for new rows (`gitml infer-contract` drafts both from what it sees): `na_values` are extra
+    text that marks a missing value, in every column (pandas' own, such as empty, NA, null,
+    are always missing); `thousands` is the character between groups of three digits
+    (`75,083`): only numbers grouped exactly so are read as numbers, so `12,5` stays text and
+    fails a number column."""
+
     kind: Literal["file"]
     path: str
+    na_values: list[Annotated[str, Field(min_length=1)]] = []
+    thousands: Literal[",", "'", " "] | None = None
+
+    @field_validator("na_values", "thousands")
+    @classmethod
+    def _for_csv_only(cls, value: list[str] | str | None, info: ValidationInfo) -> Any:
+        path = str(info.data.get("path", ""))
+        if value and path and not path.lower().endswith(".csv"):
+            raise ValueError(
+                f"says how to read CSV text, and {path} is not a .csv file (Parquet keeps its "
+                f"types): remove {info.field_name}"
+            )
+        return value
 
 
 Source = Annotated[SyntheticSource | FileSource, Field(discriminator="kind")]

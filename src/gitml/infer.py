@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from pydantic import ValidationError
 
-from gitml.column_profile import column_rules, non_features, plain
+from gitml.column_profile import CsvText, column_rules, csv_text, non_features, plain
 from gitml.config import DataParams, Scalar
 from gitml.errors import ConfigError, DataError
 from gitml.io import read_table, separator_problem, write_with
@@ -23,31 +23,52 @@ logger = logging.getLogger(__name__)
 
 MAX_CLASSES = 20
 HYDRA_KEYWORDS = frozenset({"true", "false", "null", "nan", "inf"})  # parsed as values
+# values conf/ cannot hold: OmegaConf reads ${...} as a reference to another setting (an escaped
+# \${ is resolved back into one when params.yaml is composed) and ??? as one still to be set
+HYDRA_UNSAFE = re.compile(r"\$\{|^\?\?\?$")
 
 
 def draft_contract(
-    frame: pd.DataFrame, name: str, target: str, source_path: str, task: str | None = None
+    frame: pd.DataFrame,
+    name: str,
+    target: str,
+    source_path: str,
+    task: str | None = None,
+    text: CsvText | None = None,
 ) -> dict[str, Any]:
     """A data contract that `frame` passes: dtypes, nullability, ranges, allowed values.
 
     Identifiers, free text, empty columns and dates are drafted `feature: false` (see
     `column_profile.non_features`); one log line lists them, and constant columns, with why.
-    The target is never nullable; a binary task gets an explicit `positive_class`.
+    Identifiers get no range (new rows bring new ids) and `unique: true` only without gaps.
+    The target is never nullable; a binary task gets an explicit `positive_class`. `text`
+    (what the CSV's text said, see `read_sample`) sets how the source is read.
 
     Raises:
-        DataError: the target is missing, empty, constant or a date; no feature is left.
+        DataError: the target is missing, empty, constant or a date; no feature is left; a
+            value conf/ cannot hold.
         ConfigError: `task` does not fit the target.
     """
+    text = text or CsvText()
     _require_target(frame, target, source_path)
     columns = {str(column): column_rules(frame[column]) for column in frame.columns}
     task = _target_task(frame[target], columns[target]["dtype"], task, source_path)
     _shape_target(frame[target], columns[target], task, source_path)
     roles, constants = non_features(frame, columns, target)
+    for column in text.not_numbers:
+        if column != target and column not in roles and columns[column]["dtype"] == "str":
+            roles[column] = "text that looks like numbers: see the warning above"
     ids = [column for column, role in roles.items() if role.startswith("identifier")]
     for column in roles:
+        spec = columns[column]
         if column in ids:
-            columns[column]["unique"] = True
-        columns[column]["feature"] = False
+            for rule in ("min", "max", "allowed"):  # the next rows bring ids never seen
+                spec.pop(rule, None)
+            if spec["nullable"]:  # pandera would count the gaps as duplicates
+                roles[column] += f"; {int(frame[column].isna().sum())} missing, so not unique"
+            else:
+                spec["unique"] = True
+        spec["feature"] = False
     if len(roles) + 1 == len(columns):
         reasons = ", ".join(f"{column} ({role})" for column, role in roles.items())
         raise DataError(
@@ -62,9 +83,15 @@ def draft_contract(
     if ids:
         contract["id_column"] = ids[0]
     contract["source"] = {"kind": "file", "path": source_path}
+    if text.na_values:
+        contract["source"]["na_values"] = sorted(text.na_values)
+    if text.thousands:
+        contract["source"]["thousands"] = text.thousands
     contract["columns"] = columns
     contract["checks"] = []
+    _unlist_hydra_unsafe(columns)
     _validate(contract, source_path)
+    _refuse_hydra_unsafe(contract, source_path)
     return contract
 
 
@@ -77,6 +104,24 @@ def render_contract(contract: dict[str, Any], rows: int) -> str:
         "# Use it with `gitml compose data=<name>` or `dvc exp run -S data=<name>`.\n"
     )
     return header + yaml.safe_dump(contract, sort_keys=False, allow_unicode=True)
+
+
+def read_sample(path: str) -> tuple[pd.DataFrame, CsvText]:
+    """The table as the pipeline will read it with the drafted source, and what its CSV text
+    said about how to read it (missing-value marks, thousands separators, leading zeros)."""
+    frame = read_table(path, hint=f"Check the path to your data file (from {Path.cwd()}).")
+    if not path.lower().endswith(".csv"):
+        return frame, CsvText()  # Parquet keeps its types
+    text = csv_text(read_table(path, text_columns=list(frame.columns)))
+    _log_reading(text)
+    if text.na_values or text.thousands or text.text_columns:
+        frame = read_table(
+            path,
+            text_columns=text.text_columns,
+            na_values=list(text.na_values),
+            thousands=text.thousands,
+        )
+    return frame, text
 
 
 def contract_name(stem: str) -> str:
@@ -97,14 +142,14 @@ def run(
             f"--name {name!r} cannot be selected with `gitml compose data=<name>`: use ASCII "
             f"letters, digits, _ or -, starting with a letter (e.g. --name {contract_name(name)})."
         )
-    frame = read_table(path)
     name = name or contract_name(Path(path).stem)
     destination = Path(output or f"conf/data/{name}.yaml")
     if destination.exists() and not force:
         raise ConfigError(
             f"{destination} exists; pass --force to replace it or --output elsewhere."
         )
-    contract = draft_contract(frame, name, target, path, task)
+    frame, reading = read_sample(path)
+    contract = draft_contract(frame, name, target, path, task, reading)
     text = render_contract(contract, len(frame))
     write_with(destination, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return destination
@@ -163,11 +208,30 @@ def _target_task(target: pd.Series, dtype: str, task: str | None, source_path: s
         )
     if task:
         return task
+    task, why = _inferred_task(values, dtype, distinct)
+    logger.info("Task %s: target %r %s", task, target.name, why)
+    return task
+
+
+def _inferred_task(values: pd.Series, dtype: str, distinct: int) -> tuple[str, str]:
+    """The task a target's values suggest, and why, with how to pick the other one."""
     if distinct == 2:
-        return "binary"
-    if dtype in ("category", "str", "bool") or (dtype == "int" and distinct <= MAX_CLASSES):
-        return "multiclass"
-    return "regression"
+        return "binary", "has 2 distinct values."
+    if dtype in ("category", "str", "bool"):
+        return "multiclass", f"holds text with {distinct} distinct values, taken as classes."
+    span = f"{plain(values.min())} to {plain(values.max())}"
+    if dtype == "int" and distinct <= MAX_CLASSES:
+        return "multiclass", (
+            f"holds whole numbers with {distinct} distinct values ({span}), and gitml takes up "
+            f"to {MAX_CLASSES} as classes. If they are amounts to predict as a number (a "
+            "count, a score), pass --task regression."
+        )
+    if dtype == "int":
+        return "regression", (
+            f"holds whole numbers with {distinct} distinct values ({span}), more than the "
+            f"{MAX_CLASSES} gitml takes as classes. If they are classes, pass --task multiclass."
+        )
+    return "regression", f"holds numbers with fractions ({span})."
 
 
 def _shape_target(target: pd.Series, spec: dict[str, Any], task: str, source_path: str) -> None:
@@ -190,6 +254,51 @@ def _shape_target(target: pd.Series, spec: dict[str, Any], task: str, source_pat
         classes = _classes(target, spec["dtype"])
         if spec["dtype"] in ("int", "float") and len(classes) <= MAX_CLASSES:
             spec["allowed"] = classes
+
+
+def _log_reading(text: CsvText) -> None:
+    """Say what the CSV's text showed and how the draft reads it, so none of it is silent."""
+    if text.na_values:
+        seen = "; ".join(
+            f"{value!r} in "
+            + ", ".join(f"{column} ({_rows(rows)})" for column, rows in where.items())
+            for value, where in text.na_values.items()
+        )
+        logger.info(
+            "Drafted source.na_values %s: text that stands for a missing value among numbers "
+            "or words: %s. Every column of the file reads it as missing; take a value out of "
+            "na_values where it is real data.",
+            sorted(text.na_values),
+            seen,
+        )
+    if text.thousands:
+        logger.info(
+            "Drafted source.thousands %r: numbers written with thousands separators in %s, "
+            "read as numbers. Only numbers grouped in threes are read so: 12,5 stays text and "
+            "fails the contract.",
+            text.thousands,
+            ", ".join(f"{column} (e.g. {value!r})" for column, value in text.grouped.items()),
+        )
+    if text.leading_zeros:
+        logger.info(
+            "Read as text: %s: digits with leading zeros, which numbers would lose, so they are "
+            "drafted as str or category. Where such a column is an amount, set its dtype: int.",
+            ", ".join(f"{column} (e.g. {value!r})" for column, value in text.leading_zeros.items()),
+        )
+    for column, values in text.not_numbers.items():
+        shown = ", ".join(f"{value!r} ({_rows(rows)})" for value, rows in list(values.items())[:5])
+        logger.warning(
+            "%s looks like numbers, but not all its values are read as numbers: %s%s. It is "
+            "drafted as text. Fix those values in the file and run infer-contract again; or, if "
+            "they mean missing, add them to source.na_values and set the column's dtype: float.",
+            column,
+            shown,
+            ", ..." if len(values) > 5 else "",
+        )
+
+
+def _rows(count: int) -> str:
+    return f"{count} row{'' if count == 1 else 's'}"
 
 
 def _log_roles(roles: dict[str, str], constants: dict[str, Any]) -> None:
@@ -228,6 +337,46 @@ def _classes(target: pd.Series, dtype: str) -> list[Scalar]:
     if dtype == "bool":
         return sorted(bool(value) for value in values)
     return sorted(str(value) for value in values)
+
+
+def _unlist_hydra_unsafe(columns: dict[str, dict[str, Any]]) -> None:
+    """A category whose values conf/ cannot hold gets no `allowed` list: the data keeps them."""
+    for column, spec in columns.items():
+        unsafe = [v for v in spec.get("allowed", []) if HYDRA_UNSAFE.search(str(v))]
+        if unsafe:
+            del spec["allowed"]
+            logger.warning(
+                "%s holds %s, which conf/ cannot hold (Hydra reads ${...} as a reference to "
+                "another setting, and ??? as one still to be made), so the draft lists no allowed "
+                "values for %s. The data keeps the values as they are.",
+                column,
+                ", ".join(map(repr, unsafe[:3])),
+                column,
+            )
+
+
+def _refuse_hydra_unsafe(contract: dict[str, Any], source_path: str) -> None:
+    places = _unsafe_places(contract)
+    if places:
+        shown = ", ".join(f"{value!r} (the draft's {where})" for where, value in places[:3])
+        raise DataError(
+            f"{source_path} holds {shown}, which conf/ cannot hold: Hydra reads ${{...}} as a "
+            "reference to another setting and ??? as a setting still to be made. Replace it in "
+            "the file (an empty field reads as missing) and run infer-contract again."
+        )
+
+
+def _unsafe_places(value: Any, at: str = "") -> list[tuple[str, str]]:
+    """(dotted key, value) of the string values HYDRA_UNSAFE matches; keys are not resolved."""
+    if isinstance(value, dict):
+        return [
+            place
+            for key, item in value.items()
+            for place in _unsafe_places(item, f"{at}.{key}".lstrip("."))
+        ]
+    if isinstance(value, list):
+        return [place for item in value for place in _unsafe_places(item, at)]
+    return [(at, value)] if isinstance(value, str) and HYDRA_UNSAFE.search(value) else []
 
 
 def _validate(contract: dict[str, Any], source_path: str) -> None:

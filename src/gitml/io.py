@@ -6,6 +6,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -19,6 +20,15 @@ if TYPE_CHECKING:
 
 TABLE_SUFFIXES = (".csv", ".parquet", ".pq")
 OTHER_SEPARATORS = {";": "semicolon", "\t": "tab", "|": "pipe"}
+
+
+def grouped_number(thousands: str) -> re.Pattern[str]:
+    """A number written with `thousands` between groups of three digits: 75,083 or 1,234.5.
+
+    Strict, unlike pandas' `thousands=` (which reads `12,5` as 125 and `1,2,3` as 123): the
+    first group has 1 to 3 digits and does not start with 0, every other group has 3.
+    """
+    return re.compile(rf"[+-]?[1-9]\d{{0,2}}(?:{re.escape(thousands)}\d{{3}})+(?:\.\d+)?")
 
 
 @contextmanager
@@ -63,11 +73,18 @@ def write_parquet(path: str | Path, frame: pd.DataFrame) -> None:
     write_with(path, lambda tmp: frame.to_parquet(tmp, index=True))
 
 
-def read_table(path: str | Path, hint: str = "", text_columns: Iterable[str] = ()) -> pd.DataFrame:
+def read_table(
+    path: str | Path,
+    hint: str = "",
+    text_columns: Iterable[str] = (),
+    na_values: Iterable[str] = (),
+    thousands: str | None = None,
+) -> pd.DataFrame:
     """Read a CSV or Parquet file; fail with one message naming the file and the fix.
 
     `text_columns` are read from CSV as text, so codes keep their leading zeros and a code
-    column with blanks does not turn into floats.
+    column with blanks does not turn into floats. `na_values` (text that marks a missing
+    value, besides pandas' own) and `thousands` (see `ungroup_numbers`) apply to CSV only.
     """
     import pandas as pd
 
@@ -78,10 +95,16 @@ def read_table(path: str | Path, hint: str = "", text_columns: Iterable[str] = (
             f"Cannot read {source}: unsupported file type {suffix!r}. "
             f"Use one of {', '.join(TABLE_SUFFIXES)}."
         )
+    text = list(text_columns)
     try:
         if suffix != ".csv":
             return pd.read_parquet(source)
-        frame = pd.read_csv(source, low_memory=False, dtype=dict.fromkeys(text_columns, "str"))
+        frame = pd.read_csv(
+            source,
+            low_memory=False,
+            dtype=dict.fromkeys(text, "str"),
+            na_values=list(na_values) or None,
+        )
     except Exception as exc:  # pandas/pyarrow raise many types for a corrupt file
         raise DataError(
             f"Cannot read {source} as {suffix[1:]}: {exc}. Check that the file is a valid "
@@ -90,7 +113,37 @@ def read_table(path: str | Path, hint: str = "", text_columns: Iterable[str] = (
     problem = separator_problem(frame, source)
     if problem:
         raise DataError(problem)
-    return frame
+    return ungroup_numbers(frame, thousands, text) if thousands else frame
+
+
+def ungroup_numbers(
+    frame: pd.DataFrame, thousands: str, text_columns: Iterable[str] = ()
+) -> pd.DataFrame:
+    """`frame` with numbers written in groups (`75,083`) read as numbers, in columns of text
+    other than `text_columns`.
+
+    Only values that `grouped_number` matches lose their separators. A column whose values
+    are then all numbers becomes numeric, as pandas would have read it; one that still holds
+    other text (`12,5`, `cheap`) stays text, with its grouped numbers written plainly, so that
+    the contract's type check reports those other values alone.
+    """
+    import pandas as pd
+
+    pattern, skip, tidied = grouped_number(thousands), set(text_columns), {}
+    for name in frame.columns:
+        column = frame[name]
+        if name in skip or not (
+            pd.api.types.is_string_dtype(column) or pd.api.types.is_object_dtype(column)
+        ):
+            continue
+        text = column.astype("str").where(column.notna())  # missing stays missing
+        grouped = text.str.fullmatch(pattern).fillna(False).astype(bool)
+        if not grouped.any():
+            continue
+        plain = text.mask(grouped, text.str.replace(thousands, "", regex=False))
+        numbers = pd.to_numeric(plain, errors="coerce")
+        tidied[name] = numbers if numbers.notna().sum() == plain.notna().sum() else plain
+    return frame.assign(**tidied) if tidied else frame
 
 
 def separator_problem(frame: pd.DataFrame, source: str | Path) -> str | None:
@@ -101,9 +154,10 @@ def separator_problem(frame: pd.DataFrame, source: str | Path) -> str | None:
             decimal = " (add decimal=',' if numbers are written 1,5)" if separator == ";" else ""
             return (
                 f"{source} looks {name}-separated ({separator!r} in its header {header!r}); "
-                "gitml reads comma-separated CSV or Parquet. Convert it, e.g.: python -c "
+                "gitml reads comma-separated CSV or Parquet. Convert it, e.g.: uv run python -c "
                 f'"import pandas as pd; pd.read_csv({str(source)!r}, sep={separator!r})'
-                f'.to_csv({str(source)!r}, index=False)"{decimal}'
+                f'.to_csv({str(source)!r}, index=False)"{decimal}, then `uv run dvc add '
+                f"{source}` again so that DVC tracks the converted file."
             )
     return None
 

@@ -6,6 +6,7 @@ import json
 import math
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -61,3 +62,56 @@ def test_a_csv_and_a_contract_file_are_all_it_takes(
     assert metrics[metric] > 0.3
     predictions = pd.read_parquet(project.root / "reports/predictions.parquet")
     assert len(predictions) == math.ceil(len(load()) * 0.2)  # sklearn rounds the test set up
+
+
+def _untidy(rows: int = 1200) -> pd.DataFrame:
+    """A spreadsheet export: 75,083 incomes, '?' gaps, zip codes with leading zeros."""
+    rng = np.random.default_rng(3)
+    income = rng.integers(18_000, 250_000, rows)
+    score = np.round(rng.normal(600, 80, rows), 1)
+    region = rng.choice(["north", "south", "east", "west"], rows)
+    signal = income / 25_000 + (score - 600) / 40
+    frame = pd.DataFrame(
+        {
+            "customer_id": np.arange(1000, 1000 + rows),
+            "income": [f"{value:,}" for value in income],
+            "score": score.astype(object),
+            "zip": rng.choice([f"{code:05d}" for code in rng.integers(1000, 99999, 80)], rows),
+            "region": region.astype(object),
+            "satisfaction": np.clip(np.round(signal + rng.normal(0, 1, rows)), 0, 10).astype(int),
+        }
+    )
+    frame.loc[rng.random(rows) < 0.07, "score"] = "?"
+    frame.loc[rng.random(rows) < 0.04, "region"] = "?"
+    return frame
+
+
+def test_an_untidy_csv_trains_on_its_numbers(project: Project) -> None:
+    # given a CSV with thousands separators, '?' for gaps and zip codes, tracked by DVC
+    (project.root / "data/external").mkdir(parents=True)
+    _untidy().to_csv(project.root / "data/external/untidy.csv", index=False)
+    project.dvc("add", "data/external/untidy.csv")
+
+    # when a contract is drafted and the pipeline reproduced, through the CLI alone
+    drafted = project.gitml(
+        "infer-contract", "data/external/untidy.csv", "--target", "satisfaction"
+    )
+    assert "Task multiclass: target 'satisfaction' holds whole numbers" in drafted.stderr
+    project.gitml("compose", "data=untidy", "model=random_forest", "model.n_estimators=50")
+    project.dvc("repro")
+
+    # then the model learns from numbers, not from 75,083 as an id or '?' as a category
+    meta = json.loads((project.root / "models/model.json").read_text())
+    kinds = {feature["name"]: feature["kind"] for feature in meta["features"]}
+    assert kinds == {
+        "income": "numeric",
+        "score": "numeric",
+        "zip": "categorical",
+        "region": "categorical",
+    }
+    validated = pd.read_parquet(project.root / "data/interim/validated.parquet")
+    assert validated["zip"].astype(str).str.len().eq(5).all()  # leading zeros kept
+    assert "?" not in set(validated["region"].dropna().astype(str))
+    assert validated["score"].isna().any()
+    importance = json.loads((project.root / "reports/importance.json").read_text())
+    assert importance[0]["feature"] == "income"

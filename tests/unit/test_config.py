@@ -117,3 +117,25 @@ def test_params_file_round_trips(params: Params, tmp_path: Any) -> None:
     path = tmp_path / "params.yaml"
     path.write_text(yaml.safe_dump(_raw(params)))
     assert load_params(path) == params
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        (
+            {"path": "data/t.parquet", "na_values": ["?"]},
+            r"data\.source\.na_values: says how to read CSV text, and data/t\.parquet is not a "
+            r"\.csv file \(Parquet keeps its types\): remove na_values \(got \['\?'\]\)",
+        ),
+        ({"path": "t.csv", "thousands": "."}, r"data\.source\.thousands: Input should be ','"),
+        ({"path": "t.csv", "na_values": "?"}, r"data\.source\.na_values: Input should be a "),
+        ({"path": "t.csv", "na_values": [""]}, r"data\.source\.na_values\.0: String should have"),
+    ],
+)
+def test_csv_read_options_are_checked(
+    params: Params, source: dict[str, Any], expected: str
+) -> None:
+    raw = _raw(params)
+    raw["data"]["source"] = {"kind": "file"} | source
+    with pytest.raises(ConfigError, match=expected):
+        parse_params(raw)

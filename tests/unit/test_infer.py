@@ -16,10 +16,11 @@ from sklearn import datasets
 
 from gitml import cli
 from gitml.column_profile import looks_like_id
-from gitml.config import DataParams
+from gitml.config import DataParams, load_params
 from gitml.contract import validate_frame
 from gitml.errors import ConfigError, DataError
 from gitml.infer import contract_name, draft_contract
+from gitml.stages.ingest import load_source
 from tests.conftest import ROOT
 
 ROWS = 30
@@ -66,20 +67,22 @@ def test_unique_numbers_stay_features_and_id_named_columns_are_identifiers(
     contract = _draft(frame)
 
     assert contract["id_column"] == "customer_id"
+    # no range: the next batch brings ids never seen (min 100, max 129 would refuse them)
     assert contract["columns"]["customer_id"] == {
         "dtype": "int",
         "nullable": False,
-        "min": 100,
-        "max": 129,
         "unique": True,
         "feature": False,
     }
     assert contract["columns"]["age"] == {"dtype": "int", "nullable": False, "min": 20, "max": 49}
     assert "feature" not in contract["columns"]["income"]
-    assert _infer_messages(caplog, logging.INFO)[0] == (
+    assert (
         "Drafted as feature: false: customer_id (identifier: unique, named like an id). "
         "Change `feature:` in the draft where that is wrong."
-    )
+    ) in _infer_messages(caplog, logging.INFO)
+    next_batch = frame.assign(customer_id=np.arange(5000, 5000 + ROWS))
+    _, verdict = validate_frame(next_batch, DataParams.model_validate(contract))
+    assert verdict.failures == []
 
 
 @pytest.mark.parametrize(
@@ -117,6 +120,23 @@ def test_unique_codes_are_identifiers_and_unique_text_is_not_a_feature() -> None
 
 def test_no_identifier_no_id_column() -> None:
     assert "id_column" not in _draft(_frame())
+
+
+def test_an_id_with_gaps_is_not_drafted_unique(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="gitml")
+    frame = _frame(customer_id=[None, *range(100, 100 + ROWS - 1)])
+
+    contract = _draft(frame)  # pandera would count the gaps as duplicates of each other
+
+    assert contract["id_column"] == "customer_id"
+    assert contract["columns"]["customer_id"] == {
+        "dtype": "int",
+        "nullable": True,
+        "feature": False,
+    }
+    assert "customer_id (identifier: unique, named like an id; 1 missing, so not unique)" in (
+        "\n".join(_infer_messages(caplog, logging.INFO))
+    )
 
 
 # --- dtypes and the target -----------------------------------------------------------------
@@ -220,11 +240,11 @@ def test_empty_columns_are_not_features_and_constants_are_named(
     assert contract["columns"]["notes"] == {"dtype": "category", "nullable": True, "feature": False}
     assert contract["columns"]["score"] == {"dtype": "float", "nullable": True, "feature": False}
     assert "feature" not in contract["columns"]["country"]
-    assert _infer_messages(caplog, logging.INFO)[0] == (
+    assert (
         "Drafted as feature: false: notes (all values missing), score (all values missing), "
         "day (a date: usable as split.time_column). Constant, kept as features: country "
         "(always 'FR'). Change `feature:` in the draft where that is wrong."
-    )
+    ) in _infer_messages(caplog, logging.INFO)
 
 
 # --- mistakes: one clear message, never a pydantic dump ------------------------------------
@@ -413,3 +433,313 @@ def test_a_csv_with_another_separator_says_so(separator: str, kind: str) -> None
 
     assert "gitml reads comma-separated CSV or Parquet. Convert it" in str(raised.value)
     assert "is not in" not in str(raised.value)
+
+
+# --- how the task is picked ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("target", "task", "message"),
+    [
+        (
+            list(range(11)) * 3,
+            "multiclass",
+            "Task multiclass: target 'y' holds whole numbers with 11 distinct values (0 to 10), "
+            "and gitml takes up to 20 as classes. If they are amounts to predict as a number "
+            "(a count, a score), pass --task regression.",
+        ),
+        (
+            list(range(25)) + [0] * 8,
+            "regression",
+            "Task regression: target 'y' holds whole numbers with 25 distinct values (0 to 24), "
+            "more than the 20 gitml takes as classes. If they are classes, pass --task "
+            "multiclass.",
+        ),
+        (
+            [0.5, 1.25, 2.0] * 11,
+            "regression",
+            "Task regression: target 'y' holds numbers with fractions (0.5 to 2).",
+        ),
+        (
+            ["a", "b", "c"] * 11,
+            "multiclass",
+            "Task multiclass: target 'y' holds text with 3 distinct values, taken as classes.",
+        ),
+        ([0, 1] * 16 + [1], "binary", "Task binary: target 'y' has 2 distinct values."),
+    ],
+    ids=["small-ints", "many-ints", "floats", "text", "two"],
+)
+def test_the_task_picked_is_logged_with_why_and_how_to_override(
+    target: list[Any], task: str, message: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="gitml")
+    frame = pd.DataFrame({"x": range(len(target)), "plan": ["a", "b", "c"] * 11, "y": target})
+
+    assert _draft(frame)["task"] == task
+
+    assert message in _infer_messages(caplog, logging.INFO)
+
+
+def test_a_given_task_is_not_second_guessed(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="gitml")
+    frame = _frame(y=list(range(10)) * 3)
+
+    contract = _draft(frame, task="regression")
+
+    assert contract["task"] == "regression"
+    assert contract["columns"]["y"] == {"dtype": "int", "nullable": False, "min": 0, "max": 9}
+    assert not [m for m in _infer_messages(caplog, logging.INFO) if m.startswith("Task")]
+
+
+# --- untidy CSV text: missing-value marks, thousands separators, leading zeros ------------
+
+
+def _messy_csv(path: Path, rows: int = 60) -> pd.DataFrame:
+    """What a spreadsheet export looks like: 75,083, '?' for gaps, zip codes, an int target."""
+    rng = np.random.default_rng(1)
+    income = rng.permutation(np.arange(rows)) * 1733 + 18_250  # unique, as small samples are
+    score = np.round(rng.normal(600, 80, rows), 1).astype(object)
+    score[::7] = "?"
+    frame = pd.DataFrame(
+        {
+            "customer_id": np.arange(1000, 1000 + rows),
+            "income": [f"{value:,}" for value in income],
+            "score": score,
+            "zip": [f"{code:05d}" for code in rng.integers(1000, 3000, rows)],
+            "region": ["north", "south", "?", "east", "none", "west"] * (rows // 6),
+            "satisfaction": rng.integers(0, 11, rows),
+        }
+    )
+    frame.to_csv(path, index=False)
+    return frame
+
+
+def _infer(path: Path, *argv: str) -> dict[str, Any]:
+    assert cli.main(["infer-contract", str(path), "--output", "c.yaml", "--force", *argv]) == 0
+    return dict(yaml.safe_load(Path("c.yaml").read_text(encoding="utf-8")))
+
+
+def test_untidy_numbers_are_read_as_numbers_and_the_log_says_how(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    caplog.set_level(logging.INFO, logger="gitml")
+    _messy_csv(Path("messy.csv"))
+
+    contract = _infer(Path("messy.csv"), "--target", "satisfaction")
+
+    # how the file is read: '?' is missing everywhere, 75,083 is a number
+    assert contract["source"] == {
+        "kind": "file",
+        "path": "messy.csv",
+        "na_values": ["?"],
+        "thousands": ",",
+    }
+    columns = contract["columns"]
+    # unique numbers written with separators: a feature, not an id code
+    assert columns["income"] == {"dtype": "int", "nullable": False, "min": 18250, "max": 120497}
+    assert contract["id_column"] == "customer_id"
+    assert columns["score"]["dtype"] == "float"
+    assert columns["score"]["nullable"] is True
+    # '?' among words is a gap; the word 'none' is a real value there
+    assert columns["region"] == {
+        "dtype": "category",
+        "nullable": True,
+        "allowed": ["east", "none", "north", "south", "west"],
+    }
+    # zip codes keep their zeros: read as text
+    assert columns["zip"]["dtype"] in ("str", "category")
+    messages = _infer_messages(caplog, logging.INFO)
+    assert (
+        "Drafted source.na_values ['?']: text that stands for a missing value among numbers or "
+        "words: '?' in score (9 rows), region (10 rows). Every column of the file reads it as "
+        "missing; take a value out of na_values where it is real data."
+    ) in messages
+    assert (
+        "Drafted source.thousands ',': numbers written with thousands separators in income (e.g. '"
+    ) in "\n".join(messages)
+    zip_line = next(m for m in messages if m.startswith("Read as text: zip (e.g. '0"))
+    assert zip_line.endswith(
+        "digits with leading zeros, which numbers would lose, so they are drafted as str or "
+        "category. Where such a column is an amount, set its dtype: int."
+    )
+
+
+def test_the_draft_passes_the_file_as_ingest_reads_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    written = _messy_csv(Path("messy.csv"))
+    data = DataParams.model_validate(_infer(Path("messy.csv"), "--target", "satisfaction"))
+
+    raw = load_source(data.source, seed=0, text_columns=data.text_columns)
+    typed, verdict = validate_frame(raw, data)
+
+    assert verdict.failures == []
+    assert typed is not None
+    assert typed["zip"].astype(str).tolist() == written["zip"].tolist()
+    assert typed["income"].tolist() == [int(v.replace(",", "")) for v in written["income"]]
+    assert typed["score"].isna().sum() == 9
+
+
+def test_numbers_with_other_text_are_flagged_and_never_an_id(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    caplog.set_level(logging.INFO, logger="gitml")
+    frame = _frame()
+    frame["income"] = [f"{value:,}" for value in frame["income"] * 7]
+    frame.loc[3, "income"] = "12,5"  # a decimal comma: no number, and no thousands either
+    frame.to_csv("t.csv", index=False)
+
+    contract = _infer(Path("t.csv"), "--target", "y")
+
+    assert "id_column" not in contract
+    assert contract["columns"]["income"] == {"dtype": "str", "nullable": False, "feature": False}
+    assert _infer_messages(caplog, logging.WARNING) == [
+        "income looks like numbers, but not all its values are read as numbers: '12,5' (1 row). "
+        "It is drafted as text. Fix those values in the file and run infer-contract again; or, if "
+        "they mean missing, add them to source.na_values and set the column's dtype: float."
+    ]
+    assert "income (text that looks like numbers: see the warning above)" in "\n".join(
+        _infer_messages(caplog, logging.INFO)
+    )
+
+
+@pytest.mark.parametrize(
+    ("values", "shown"),
+    [
+        (["12,5", "3,75", "8,0"], "'12,5' (10 rows), '3,75' (10 rows), '8,0' (10 rows)"),
+        (["45%", "50%", "12.5%"], "'45%' (10 rows), '50%' (10 rows), '12.5%' (10 rows)"),
+    ],
+    ids=["decimal-comma", "percent"],
+)
+def test_numbers_pandas_does_not_read_are_never_silent(
+    values: list[str],
+    shown: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    _frame(rate=values * (ROWS // 3)).to_csv("t.csv", index=False)
+
+    contract = _infer(Path("t.csv"), "--target", "y")
+
+    assert contract["columns"]["rate"]["dtype"] == "category"
+    assert _infer_messages(caplog, logging.WARNING) == [
+        f"rate looks like numbers, but not all its values are read as numbers: {shown}. It is "
+        "drafted as text. Fix those values in the file and run infer-contract again; or, if "
+        "they mean missing, add them to source.na_values and set the column's dtype: float."
+    ]
+
+
+def test_words_for_missing_numbers_are_marks_only_among_numbers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    caplog.set_level(logging.INFO, logger="gitml")
+    _frame(
+        rooms=["unknown", "2", "3", "-", "5", "1"] * (ROWS // 6),
+        service=["none", "dsl", "fiber"] * (ROWS // 3),  # 'none' is a value of its own here
+        sign=["+", "-"] * (ROWS // 2),  # marks alone: values, not gaps
+    ).to_csv("t.csv", index=False)
+
+    contract = _infer(Path("t.csv"), "--target", "y")
+
+    assert contract["source"]["na_values"] == ["-", "unknown"]
+    assert contract["columns"]["rooms"] == {
+        "dtype": "int",
+        "nullable": True,
+        "min": 1,
+        "max": 5,
+    }
+    assert contract["columns"]["service"]["allowed"] == ["dsl", "fiber", "none"]
+    # '-' is missing in every column of the file: the log says so, and which columns hold it
+    assert contract["columns"]["sign"] == {"dtype": "category", "nullable": True, "allowed": ["+"]}
+    assert (
+        "Drafted source.na_values ['-', 'unknown']: text that stands for a missing value among "
+        "numbers or words: '-' in rooms (5 rows), sign (15 rows); 'unknown' in rooms (5 rows). "
+    ) in _infer_messages(caplog, logging.INFO)[0]
+
+
+def test_a_tidy_csv_gets_no_read_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    _frame(code=["007", "A1", "12"] * (ROWS // 3)).to_csv("t.csv", index=False)
+
+    contract = _infer(Path("t.csv"), "--target", "y")
+
+    assert contract["source"] == {"kind": "file", "path": "t.csv"}
+    assert contract["columns"]["code"]["allowed"] == ["007", "12", "A1"]
+
+
+# --- values conf/ must hold literally -----------------------------------------------------
+
+
+def test_a_category_with_values_conf_cannot_hold_is_drafted_without_a_list(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # OmegaConf reads ${...} as a reference to another setting: `gitml compose` would fail
+    shutil.copytree(ROOT / "conf", tmp_path / "conf")
+    monkeypatch.chdir(tmp_path)
+    Path("data/external").mkdir(parents=True)
+    odd = ["${oops}", "a\\${b}", "plain"]
+    _frame(plan=odd * (ROWS // 3)).to_csv("data/external/odd.csv", index=False)
+
+    assert cli.main(["infer-contract", "data/external/odd.csv", "--target", "y"]) == 0
+    assert cli.main(["compose", "data=odd"]) == 0
+    for stage in ("ingest", "validate"):
+        assert cli.main([stage]) == 0
+
+    assert load_params("params.yaml").data.columns["plan"].allowed is None
+    assert _infer_messages(caplog, logging.WARNING) == [
+        "plan holds '${oops}', 'a\\\\${b}', which conf/ cannot hold (Hydra reads ${...} as a "
+        "reference to another setting, and ??? as one still to be made), so the draft lists no "
+        "allowed values for plan. The data keeps the values as they are."
+    ]
+    validated = pd.read_parquet("data/interim/validated.parquet")
+    assert sorted(validated["plan"].astype(str).unique()) == sorted(odd)
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "where"),
+    [
+        ("plan", "???", "source.na_values"),  # ??? among words: a missing-value mark
+        ("y", "z${x}", "positive_class"),  # the last class in sorted order
+    ],
+)
+def test_a_value_hydra_cannot_hold_elsewhere_is_refused_clearly(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    column: str,
+    value: str,
+    where: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    values = [value, "basic", "pro"] if column == "plan" else [value, "ok"]
+    _frame(**{column: values * (ROWS // len(values))}).to_csv("t.csv", index=False)
+
+    assert cli.main(["infer-contract", "t.csv", "--target", "y"]) == DataError.exit_code
+
+    assert (
+        f"t.csv holds {value!r} (the draft's {where}), which conf/ cannot hold: Hydra reads "
+        "${...} as a reference to another setting and ??? as a setting still to be made. "
+        "Replace it in the file (an empty field reads as missing) and run infer-contract again."
+    ) in capsys.readouterr().err
+    assert not Path("c.yaml").exists()
+
+
+# --- the user's own file --------------------------------------------------------------------
+
+
+def test_a_missing_file_says_to_check_the_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+
+    assert cli.main(["infer-contract", "nope.csv", "--target", "y"]) == DataError.exit_code
+
+    err = capsys.readouterr().err
+    assert f"File not found: nope.csv. Check the path to your data file (from {tmp_path})." in err
+    assert "dvc repro" not in err

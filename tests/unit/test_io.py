@@ -1,4 +1,4 @@
-"""Atomic writes: all or nothing, with the permissions a plain write would give."""
+"""Atomic writes (all or nothing, with the permissions a plain write would give); reading."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
-from gitml.io import write_json, write_with
+from gitml.io import ungroup_numbers, write_json, write_with
 
 
 @pytest.fixture
@@ -38,3 +39,23 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path: Pat
         write_with(target, broken)
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["metrics.json"]
+
+
+def test_only_numbers_grouped_by_thousands_lose_their_separators() -> None:
+    # pandas' own thousands="," reads '12,5' as 125 and '1,2,3' as 123: silently wrong numbers
+    frame = pd.DataFrame(
+        {
+            "income": ["75,083", "1,234,567.5", "-5", None],
+            "mixed": ["75,083", "12,5", "1,2,3", "0,500"],
+            "code": ["1,000", "2,000", "3,000", "4,000"],
+        }
+    )
+
+    tidied = ungroup_numbers(frame, ",", text_columns=["code"])
+
+    assert tidied["income"].tolist()[:3] == [75083.0, 1234567.5, -5.0]
+    assert tidied["income"].isna().tolist() == [False, False, False, True]
+    # a column with other text stays text, so the contract's type check names those values
+    assert tidied["mixed"].tolist() == ["75083", "12,5", "1,2,3", "0,500"]
+    assert tidied["code"].tolist() == frame["code"].tolist()  # text by the contract
+    assert frame["income"].tolist()[0] == "75,083"  # the input is unchanged

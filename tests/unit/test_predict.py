@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from gitml import cli, predict
-from gitml.config import ColumnSpec, Params
+from gitml.config import ColumnSpec, FileSource, Params
 from gitml.errors import ConfigError, ContractError, DataError
 from gitml.predict import check_rows, run
 from gitml.stages import evaluate, ingest, split, train, validate
@@ -193,3 +193,25 @@ def test_cli_exit_code_and_message(
     argv = ["predict", "--params", str(params_file), "--input", str(bad)]
     assert cli.main([*argv, "--output", str(tmp_path / "o.parquet")]) == ContractError.exit_code
     assert "row 4, contract" in capsys.readouterr().err
+
+
+def test_new_rows_are_read_as_the_source_says(
+    trained: Params, test_csv: Path, tmp_path: Path
+) -> None:
+    # given a source whose CSV writes '?' for missing and 1,234.5 for numbers, and a batch so
+    frame = pd.read_csv(test_csv)
+    assert frame["satisfaction_score"].isna().any()
+    frame["satisfaction_score"] = frame["satisfaction_score"].astype(object).fillna("?")
+    frame["total_charges"] = [f"{value:,}" for value in frame["total_charges"]]  # nan stays
+    assert frame["total_charges"].str.contains(",").any()
+    frame.to_csv(tmp_path / "batch.csv", index=False)
+    source = FileSource(kind="file", path="data.csv", na_values=["?"], thousands=",")
+    messy = trained.model_copy(update={"data": trained.data.model_copy(update={"source": source})})
+
+    # when scored, then as evaluate scored the same rows; without the options, they break
+    assert run(messy, str(tmp_path / "batch.csv"), str(tmp_path / "o.parquet")) == (200, 0)
+    expected = pd.read_parquet(trained.paths.predictions)
+    scored = pd.read_parquet(tmp_path / "o.parquet")
+    np.testing.assert_allclose(scored["proba_1"], expected["proba_1"], rtol=0, atol=1e-12)
+    with pytest.raises(ContractError, match="satisfaction_score: float: numbers only"):
+        run(trained, str(tmp_path / "batch.csv"), str(tmp_path / "o.parquet"))

@@ -1,4 +1,5 @@
-"""Stage `ingest`: the configured source → data/raw/dataset.parquet (raw data, unchanged)."""
+"""Stage `ingest`: the configured source → data/raw/dataset.parquet (raw data, unchanged but
+for how the source says its CSV text is read: missing-value markers, thousands separators)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,13 @@ def load_source(source: Source, seed: int, text_columns: Iterable[str] = ()) -> 
             return generate_churn(source.n_rows, seed)
         case FileSource():
             hint = "Set data.source.path in conf/data/<name>.yaml, or `dvc pull` the file."
-            return read_table(source.path, hint=hint, text_columns=text_columns)
+            return read_table(
+                source.path,
+                hint=hint,
+                text_columns=text_columns,
+                na_values=source.na_values,
+                thousands=source.thousands,
+            )
     raise AssertionError(f"unhandled source {source!r}")  # pydantic restricts the kinds
 
 

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -69,12 +72,19 @@ def test_a_csv_with_another_separator_says_so_and_how_to_convert(
     message, header = str(raised.value), f"x{separator}label"
     assert message.startswith(
         f"{path} looks {kind}-separated ({separator!r} in its header {header!r}); "
-        "gitml reads comma-separated CSV or Parquet. Convert it, e.g.: python -c "
+        "gitml reads comma-separated CSV or Parquet. Convert it, e.g.: uv run python -c "
+    )
+    # the project's Python (pandas is not in a bare `python`), and DVC told of the new content
+    assert message.endswith(
+        f", then `uv run dvc add {path}` again so that DVC tracks the converted file."
     )
 
-    # and the conversion it gives works
-    command = message.split('python -c "', 1)[1].split('"', 1)[0]
-    exec(command)  # the one-liner the message tells the user to run
+    # and the conversion it gives works, run by a shell as the user would
+    command = message.split("e.g.: ", 1)[1].split(" (add decimal", 1)[0].split(", then ", 1)[0]
+    assert command.startswith("uv run python -c ")
+    # `uv run python` is this Python in the tests
+    shell_line = command.replace("uv run python", shlex.quote(sys.executable), 1)
+    subprocess.run(["bash", "-c", shell_line], check=True)
     loaded = ingest.load_source(source, seed=0)
     assert loaded.to_dict("list") == {"x": [1, 2], "label": [0, 1]}
 
@@ -82,3 +92,24 @@ def test_a_csv_with_another_separator_says_so_and_how_to_convert(
 def test_a_one_column_csv_without_other_separators_is_read() -> None:
     frame = pd.DataFrame({"only": [1, 2]})
     assert separator_problem(frame, "one.csv") is None
+
+
+def test_a_csv_is_read_with_the_sources_markers_and_thousands(tmp_path: Path) -> None:
+    # given a CSV with '?' for missing values and numbers written with thousands separators
+    path = tmp_path / "messy.csv"
+    path.write_text(
+        'income,score,zip,region\n"75,083",1.5,01094,north\n"1,234,567",?,02110,?\n'
+        "512,-2,90210,south\n",
+        encoding="utf-8",
+    )
+    source = FileSource(kind="file", path=str(path), na_values=["?"], thousands=",")
+
+    # when ingested, with zip declared text by the contract
+    frame = ingest.load_source(source, seed=0, text_columns=["zip", "region"])
+
+    # then the numbers are numbers, '?' is missing everywhere, and codes keep their zeros
+    assert frame["income"].tolist() == [75083, 1234567, 512]
+    assert frame["score"].tolist()[::2] == [1.5, -2.0]
+    assert frame["score"].isna().tolist() == [False, True, False]
+    assert frame["region"].isna().tolist() == [False, True, False]
+    assert frame["zip"].tolist() == ["01094", "02110", "90210"]
