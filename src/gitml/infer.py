@@ -11,17 +11,17 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from pydantic import ValidationError
 
-from gitml.column_profile import CsvText, column_rules, csv_text, non_features, plain
-from gitml.config import DataParams, Scalar
+from gitml.column_profile import CsvText, column_rules, csv_text, non_features
+from gitml.config import DataParams
 from gitml.errors import ConfigError, DataError
-from gitml.io import read_table, separator_problem, write_with
+from gitml.io import read_table, write_with
+from gitml.target_profile import positive_class, require_target, shape_target, target_task
 
 if TYPE_CHECKING:
     import pandas as pd
 
 logger = logging.getLogger(__name__)
 
-MAX_CLASSES = 20
 HYDRA_KEYWORDS = frozenset({"true", "false", "null", "nan", "inf"})  # parsed as values
 # values conf/ cannot hold: OmegaConf reads ${...} as a reference to another setting (an escaped
 # \${ is resolved back into one when params.yaml is composed) and ??? as one still to be set
@@ -50,10 +50,10 @@ def draft_contract(
         ConfigError: `task` does not fit the target.
     """
     text = text or CsvText()
-    _require_target(frame, target, source_path)
+    require_target(frame, target, source_path)
     columns = {str(column): column_rules(frame[column]) for column in frame.columns}
-    task = _target_task(frame[target], columns[target]["dtype"], task, source_path)
-    _shape_target(frame[target], columns[target], task, source_path)
+    task = target_task(frame[target], columns[target]["dtype"], task, source_path)
+    shape_target(frame[target], columns[target], task, source_path)
     roles, constants = non_features(frame, columns, target)
     for column in text.not_numbers:
         if column != target and column not in roles and columns[column]["dtype"] == "str":
@@ -79,7 +79,7 @@ def draft_contract(
     _log_roles(roles, constants)
     contract: dict[str, Any] = {"name": name, "task": task, "target": target}
     if task == "binary":
-        contract["positive_class"] = _positive_class(frame[target], columns[target]["dtype"])
+        contract["positive_class"] = positive_class(frame[target], columns[target]["dtype"])
     if ids:
         contract["id_column"] = ids[0]
     contract["source"] = {"kind": "file", "path": source_path}
@@ -155,107 +155,6 @@ def run(
     return destination
 
 
-def _require_target(frame: pd.DataFrame, target: str, source_path: str) -> None:
-    if target not in frame.columns:
-        hint = separator_problem(frame, source_path) if source_path.lower().endswith(".csv") else ""
-        raise DataError(
-            hint
-            or f"Target column {target!r} is not in {source_path} (columns: "
-            f"{', '.join(map(str, frame.columns))}). Pass --target with one of them."
-        )
-    if frame.empty:
-        raise DataError(f"{source_path} has no rows; cannot infer a contract from it.")
-
-
-def _target_task(target: pd.Series, dtype: str, task: str | None, source_path: str) -> str:
-    """The task: `task` if it fits the target, else inferred; a target nothing can learn fails."""
-    values = target.dropna()
-    distinct = values.nunique()
-    where = f"Target column {target.name!r} in {source_path}"
-    if distinct == 0:
-        raise DataError(
-            f"{where} has no values (all {len(target)} are missing). Pass the column that "
-            "holds the labels as --target."
-        )
-    if dtype == "datetime":
-        raise DataError(
-            f"{where} holds dates; gitml predicts classes or numbers. Pick another --target "
-            "(a date column can order a time split: split=time split.time_column=<column>)."
-        )
-    if distinct == 1:
-        raise DataError(
-            f"{where} has one value ({_classes(target, dtype)[0]!r}) in every row: there is "
-            "nothing to learn. Add rows of the other classes, or pick another --target."
-        )
-    examples = ", ".join(map(repr, _classes(target, dtype)[:5]))
-    if task == "regression" and dtype not in ("int", "float"):
-        held = "true/false values" if dtype == "bool" else "text"
-        raise ConfigError(
-            f"--task regression needs a numeric target, but {target.name!r} holds {held} "
-            f"(e.g. {examples}). Pass --task {'binary' if distinct == 2 else 'multiclass'} "
-            "(or leave --task out to infer it), or pick a numeric --target."
-        )
-    if task == "binary" and distinct > 2:
-        raise ConfigError(
-            f"--task binary needs a target with 2 classes, but {target.name!r} has {distinct} "
-            f"({examples}{', ...' if distinct > 5 else ''}). Pass --task multiclass (or leave "
-            "--task out to infer it)."
-        )
-    if task == "multiclass" and distinct == 2:
-        raise ConfigError(
-            f"--task multiclass needs a target with at least 3 classes, but {target.name!r} "
-            f"has 2 ({examples}). Pass --task binary (or leave --task out to infer it)."
-        )
-    if task:
-        return task
-    task, why = _inferred_task(values, dtype, distinct)
-    logger.info("Task %s: target %r %s", task, target.name, why)
-    return task
-
-
-def _inferred_task(values: pd.Series, dtype: str, distinct: int) -> tuple[str, str]:
-    """The task a target's values suggest, and why, with how to pick the other one."""
-    if distinct == 2:
-        return "binary", "has 2 distinct values."
-    if dtype in ("category", "str", "bool"):
-        return "multiclass", f"holds text with {distinct} distinct values, taken as classes."
-    span = f"{plain(values.min())} to {plain(values.max())}"
-    if dtype == "int" and distinct <= MAX_CLASSES:
-        return "multiclass", (
-            f"holds whole numbers with {distinct} distinct values ({span}), and gitml takes up "
-            f"to {MAX_CLASSES} as classes. If they are amounts to predict as a number (a "
-            "count, a score), pass --task regression."
-        )
-    if dtype == "int":
-        return "regression", (
-            f"holds whole numbers with {distinct} distinct values ({span}), more than the "
-            f"{MAX_CLASSES} gitml takes as classes. If they are classes, pass --task multiclass."
-        )
-    return "regression", f"holds numbers with fractions ({span})."
-
-
-def _shape_target(target: pd.Series, spec: dict[str, Any], task: str, source_path: str) -> None:
-    """A target is never nullable; a numeric class label gets its classes as allowed values."""
-    missing = int(target.isna().sum())
-    if missing:
-        logger.warning(
-            "Target %r is missing in %d of %d rows of %s: those rows will fail validation "
-            "(a target is never null), so the draft says nullable: false. Drop unlabeled rows "
-            "from the file first.",
-            target.name,
-            missing,
-            len(target),
-            source_path,
-        )
-    spec["nullable"] = False
-    if task != "regression":
-        spec.pop("min", None)
-        spec.pop("max", None)
-        classes = _classes(target, spec["dtype"])
-        if spec["dtype"] in ("int", "float") and len(classes) <= MAX_CLASSES:
-            spec["allowed"] = classes
-
-
 def _log_reading(text: CsvText) -> None:
     """Say what the CSV's text showed and how the draft reads it, so none of it is silent."""
     if text.na_values:
@@ -311,32 +210,6 @@ def _log_roles(roles: dict[str, str], constants: dict[str, Any]) -> None:
         parts.append(f"Constant, kept as features: {listed}.")
     if parts:
         logger.info("%s Change `feature:` in the draft where that is wrong.", " ".join(parts))
-
-
-def _positive_class(target: pd.Series, dtype: str) -> Scalar:
-    """The class train and evaluate pick when positive_class is unset: the last one sorted."""
-    classes = _classes(target, dtype)
-    positive = classes[-1]
-    logger.info(
-        "Binary target %r: positive class %r (the last of %s in sorted order, as gitml picks "
-        "it), written as positive_class; f1 and average precision are computed for it. "
-        "To score the other class, set positive_class: %r in the draft.",
-        target.name,
-        positive,
-        ", ".join(map(repr, classes)),
-        classes[0],
-    )
-    return positive
-
-
-def _classes(target: pd.Series, dtype: str) -> list[Scalar]:
-    """The target's classes as the model will see them (its `classes_`), sorted."""
-    values = target.dropna().unique()
-    if dtype in ("int", "float"):
-        return sorted(plain(value) for value in values)
-    if dtype == "bool":
-        return sorted(bool(value) for value in values)
-    return sorted(str(value) for value in values)
 
 
 def _unlist_hydra_unsafe(columns: dict[str, dict[str, Any]]) -> None:

@@ -51,7 +51,9 @@ def _draft(frame: pd.DataFrame, target: str = "y", task: str | None = None) -> d
 
 def _infer_messages(caplog: pytest.LogCaptureFixture, level: int) -> list[str]:
     return [
-        r.getMessage() for r in caplog.records if r.name == "gitml.infer" and r.levelno == level
+        r.getMessage()
+        for r in caplog.records
+        if r.name in ("gitml.infer", "gitml.target_profile") and r.levelno == level
     ]
 
 
