@@ -1,0 +1,76 @@
+"""pydantic's validation errors as one line per bad key: its dotted name, what is wrong,
+the value when short, and for an unknown key the keys that section takes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from gitml.config import MODEL_NAMES
+
+
+def problem_lines(error: ValidationError, root: type[BaseModel]) -> str:
+    """Every problem of `error`, raised validating `root`, one indented line each."""
+    return "\n".join(_problem(problem, root) for problem in error.errors())
+
+
+def _problem(error: Any, root: type[BaseModel]) -> str:
+    where = _dotted(error["loc"])
+    reason = _reason(error)
+    if error["type"] == "extra_forbidden" and (keys := _keys_at(error["loc"][:-1], root)):
+        reason += f"; the keys here are {', '.join(keys)}"
+    return f"  {where}: {reason}" if where else f"  {reason}"
+
+
+def _keys_at(loc: tuple[int | str, ...], root: type[BaseModel]) -> list[str]:
+    """The keys the params model takes at `loc` (a section, a column, a model), or []."""
+    from types import NoneType, UnionType
+    from typing import Union, get_args, get_origin
+
+    node: Any = root
+    for part in loc:
+        if get_origin(node) in (Union, UnionType):  # a tagged model or source: pick by the tag
+            options = [arg for arg in get_args(node) if arg is not NoneType]
+            tagged = [o for o in options if part in _tags(o)]
+            node = tagged[0] if tagged else options[0]
+            if tagged:
+                continue
+        if get_origin(node) is dict:
+            node = get_args(node)[1]
+        elif isinstance(node, type) and issubclass(node, BaseModel) and part in node.model_fields:
+            node = node.model_fields[str(part)].annotation
+        else:
+            return []
+    if get_origin(node) in (Union, UnionType):
+        node = next((arg for arg in get_args(node) if arg is not NoneType), None)
+    return list(node.model_fields) if isinstance(node, type) and issubclass(node, BaseModel) else []
+
+
+def _tags(model: Any) -> tuple[Any, ...]:
+    """The literal values of a tagged union member's `name` or `kind` field."""
+    from typing import get_args
+
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        return ()
+    fields = model.model_fields
+    tag = fields.get("name") or fields.get("kind")
+    return get_args(tag.annotation) if tag else ()
+
+
+def _dotted(loc: tuple[int | str, ...]) -> str:
+    parts = [str(part) for part in loc]
+    # discriminated unions add the tag to the location (model.random_forest.max_depth); drop it
+    if len(parts) > 2 and parts[0] == "model" and parts[1] in MODEL_NAMES:
+        del parts[1]
+    if len(parts) > 3 and parts[:2] == ["data", "source"] and parts[2] in ("synthetic", "file"):
+        del parts[2]
+    return ".".join(parts)  # empty for a rule over the whole file: its message names keys
+
+
+def _reason(error: Any) -> str:
+    message = str(error["msg"]).removeprefix("Value error, ")
+    shown = repr(error.get("input"))
+    if error["type"] in ("missing", "extra_forbidden") or len(shown) > 80:
+        return message  # a whole section as "input" would bury the message
+    return f"{message} (got {shown})"
