@@ -71,7 +71,7 @@ def column_dtype(series: pd.Series) -> str:
 class CsvText:
     """What the text of a CSV says about how to read it (see `csv_text`)."""
 
-    # text that marks a missing value → the columns holding it, with its row count in each
+    # text that marks a missing value → the columns where it does, with its row count in each
     na_values: dict[str, dict[str, int]] = field(default_factory=dict)
     # columns of numbers written with a thousands separator → one such value
     grouped: dict[str, str] = field(default_factory=dict)
@@ -85,6 +85,20 @@ class CsvText:
         return THOUSANDS if self.grouped else None
 
     @property
+    def na_values_by_column(self) -> dict[str, list[str]]:
+        """The missing-value marks of each column that has any, as source.na_values takes them."""
+        by_column: dict[str, list[str]] = {}
+        for mark, where in sorted(self.na_values.items()):
+            for column in where:
+                by_column.setdefault(column, []).append(mark)
+        return by_column
+
+    @property
+    def number_columns(self) -> list[str]:
+        """Columns of numbers written with thousands separators and nothing else."""
+        return [column for column in self.grouped if column not in self.not_numbers]
+
+    @property
     def text_columns(self) -> list[str]:
         """Columns to read as text: codes whose zeros matter, numbers mixed with other text."""
         return [*self.leading_zeros, *(c for c in self.not_numbers if c not in self.leading_zeros)]
@@ -96,7 +110,7 @@ def csv_text(raw: pd.DataFrame) -> CsvText:
     - `na_values`: in a column of numbers, text that is no number but a placeholder: marks
       such as `?`, `-`, `--`, or words such as `n/a`, `missing`, `unknown`, `none`; in a
       column of words, the marks alone (`?` among `north`, `south`): words there are real
-      values (`internet_service: none`);
+      values (`internet_service: none`). Each is read as missing where it was seen so;
     - `grouped`: columns of numbers written with thousands separators (75,083);
     - `leading_zeros`: columns of digits starting with 0 (01094), which numbers would lose;
     - `not_numbers`: text that is not read as a number (12,5, 45%, cheap) in a column that
@@ -104,14 +118,12 @@ def csv_text(raw: pd.DataFrame) -> CsvText:
     """
     hints = CsvText()
     grouped = grouped_number(THOUSANDS)
-    texts: dict[str, dict[str, int]] = {}
-    marks: set[str] = set()
+    marks: dict[str, dict[str, int]] = {}  # mark → {column: rows}
     for column in raw.columns:
         name = str(column)
         counts = {
             str(v): int(c) for v, c in raw[column].dropna().astype(str).value_counts().items()
         }
-        texts[name] = counts
         kind_of = {value: _kind(value, grouped) for value in counts}
         rows = Counter[str]()
         for value, count in counts.items():
@@ -123,11 +135,9 @@ def csv_text(raw: pd.DataFrame) -> CsvText:
             for value, kind in kind_of.items()
             if kind != "mark"
         )  # a column of + and - holds signs, not gaps
-        marks.update(
-            value
-            for value, kind in kind_of.items()
-            if (kind == "mark" and words) or (kind == "word" and numeric)
-        )
+        for value, kind in kind_of.items():
+            if (kind == "mark" and words) or (kind == "word" and numeric):
+                marks.setdefault(value, {})[name] = counts[value]
         if not numeric:
             continue
         others = {v: c for v, c in counts.items() if kind_of[v] in ("number_like", "other")}
@@ -140,10 +150,7 @@ def csv_text(raw: pd.DataFrame) -> CsvText:
         zeros = [value for value in digits if len(value) > 1 and value.startswith("0")]
         if zeros and "grouped" not in examples and all(value.isdigit() for value in digits):
             hints.leading_zeros[name] = zeros[0]
-    for mark in sorted(marks):  # read as missing in every column: say where it is
-        hints.na_values[mark] = {
-            name: counts[mark] for name, counts in texts.items() if mark in counts
-        }
+    hints.na_values.update(sorted(marks.items()))
     return hints
 
 

@@ -22,6 +22,7 @@ PARAMS_FILE = "params.yaml"
 Task = Literal["binary", "multiclass", "regression"]
 Dtype = Literal["int", "float", "bool", "category", "str", "datetime"]
 Scalar = str | int | float | bool
+NonEmpty = Annotated[str, Field(min_length=1)]
 TEXT = ("bool", "category", "str")  # dtypes whose order says nothing about time
 
 
@@ -66,19 +67,19 @@ class SyntheticSource(Strict):
 class FileSource(Strict):
     """A CSV or Parquet file. For CSV, how its text is read, by ingest and by `gitml predict`
     for new rows (`gitml infer-contract` drafts both from what it sees): `na_values` are extra
-    text that marks a missing value, in every column (pandas' own, such as empty, NA, null,
-    are always missing); `thousands` is the character between groups of three digits
-    (`75,083`): only numbers grouped exactly so are read as numbers, so `12,5` stays text and
-    fails a number column."""
+    text that marks a missing value, per column (`{score: ['?']}`) or in every column (a
+    list); pandas' own, such as empty, NA, null, are always missing. `thousands` is the
+    character between groups of three digits (`75,083`), in int and float columns: only
+    numbers grouped exactly so are read as numbers, so `12,5` stays text and fails."""
 
     kind: Literal["file"]
     path: str
-    na_values: list[Annotated[str, Field(min_length=1)]] = []
+    na_values: list[NonEmpty] | dict[str, list[NonEmpty]] = []
     thousands: Literal[",", "'", " "] | None = None
 
     @field_validator("na_values", "thousands")
     @classmethod
-    def _for_csv_only(cls, value: list[str] | str | None, info: ValidationInfo) -> Any:
+    def _for_csv_only(cls, value: Any, info: ValidationInfo) -> Any:
         path = str(info.data.get("path", ""))
         if value and path and not path.lower().endswith(".csv"):
             raise ValueError(
@@ -109,6 +110,15 @@ class DataParams(Strict):
                     f"{role} {column!r} is not a column of the contract "
                     f"(columns: {', '.join(self.columns)})"
                 )
+        na_values = getattr(self.source, "na_values", None)
+        unknown = (
+            [c for c in na_values if c not in self.columns] if isinstance(na_values, dict) else []
+        )
+        if unknown:
+            raise ValueError(
+                f"source.na_values names {', '.join(map(repr, unknown))}, not a column of the "
+                f"contract (columns: {', '.join(self.columns)})"
+            )
         if self.task == "regression" and self.columns[self.target].dtype not in ("int", "float"):
             raise ValueError(f"task 'regression' needs a numeric target; {self.target!r} is not")
         if not self.feature_columns:

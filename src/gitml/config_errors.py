@@ -3,16 +3,43 @@ the value when short, and for an unknown key the keys that section takes."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from gitml.config import MODEL_NAMES
 
+# pydantic names the member of an untagged union (`list[str] | dict[...]`) in the location
+UNION_MEMBER = re.compile(r"^(list|dict|tuple|set)\[.*\]$")
+
 
 def problem_lines(error: ValidationError, root: type[BaseModel]) -> str:
     """Every problem of `error`, raised validating `root`, one indented line each."""
-    return "\n".join(_problem(problem, root) for problem in error.errors())
+    return "\n".join(_problem(problem, root) for problem in _one_union_member(error.errors()))
+
+
+def _one_union_member(errors: list[Any]) -> list[Any]:
+    """A value that fits no member of a union fails each: report the member it came closest
+    to (the deepest failure, e.g. an empty string in a list), all of them if none did."""
+    groups: dict[tuple[Any, ...], list[Any]] = {}
+    kept = []
+    for error in errors:
+        loc = tuple(error["loc"])
+        cut = next((i for i, part in enumerate(loc) if UNION_MEMBER.match(str(part))), None)
+        if cut is None:
+            kept.append(error)
+        else:
+            groups.setdefault(loc[:cut], []).append(error)
+    for key, members in groups.items():
+        depth = max(len(error["loc"]) for error in members)
+        closest = [error for error in members if len(error["loc"]) == depth]
+        if len(closest) > 1:  # equally far: one line saying every shape it could take
+            message = " or ".join(str(error["msg"]) for error in closest)
+            message = message.replace(" or Input should be a ", " or a ")
+            closest = [closest[0] | {"msg": message}]
+        kept += [error | {"loc": key + tuple(error["loc"][len(key) + 1 :])} for error in closest]
+    return kept
 
 
 def _problem(error: Any, root: type[BaseModel]) -> str:

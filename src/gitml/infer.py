@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from gitml.column_profile import CsvText, column_rules, csv_text, non_features
 from gitml.config import DataParams
 from gitml.errors import ConfigError, DataError
-from gitml.io import read_table, write_with
+from gitml.io import CsvReading, read_table, write_with
 from gitml.target_profile import positive_class, require_target, shape_target, target_task
 
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ def draft_contract(
         contract["id_column"] = ids[0]
     contract["source"] = {"kind": "file", "path": source_path}
     if text.na_values:
-        contract["source"]["na_values"] = sorted(text.na_values)
+        contract["source"]["na_values"] = text.na_values_by_column
     if text.thousands:
         contract["source"]["thousands"] = text.thousands
     contract["columns"] = columns
@@ -112,15 +112,17 @@ def read_sample(path: str) -> tuple[pd.DataFrame, CsvText]:
     frame = read_table(path, hint=f"Check the path to your data file (from {Path.cwd()}).")
     if not path.lower().endswith(".csv"):
         return frame, CsvText()  # Parquet keeps its types
-    text = csv_text(read_table(path, text_columns=list(frame.columns)))
+    text = csv_text(read_table(path, reading=CsvReading(text_columns=tuple(frame.columns))))
     _log_reading(text)
     if text.na_values or text.thousands or text.text_columns:
-        frame = read_table(
-            path,
-            text_columns=text.text_columns,
-            na_values=list(text.na_values),
+        # as ingest will read it with the drafted source and contract (see io.csv_reading)
+        reading = CsvReading(
+            text_columns=tuple(text.text_columns),
+            na_values=text.na_values_by_column,
             thousands=text.thousands,
+            number_columns=tuple(text.number_columns),
         )
+        frame = read_table(path, reading=reading)
     return frame, text
 
 
@@ -165,9 +167,9 @@ def _log_reading(text: CsvText) -> None:
         )
         logger.info(
             "Drafted source.na_values %s: text that stands for a missing value among numbers "
-            "or words: %s. Every column of the file reads it as missing; take a value out of "
-            "na_values where it is real data.",
-            sorted(text.na_values),
+            "or words: %s. Only those columns read it as missing; take a value out where it "
+            "is real data.",
+            text.na_values_by_column,
             seen,
         )
     if text.thousands:

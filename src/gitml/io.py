@@ -8,8 +8,9 @@ import math
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,8 +19,56 @@ from gitml.errors import DataError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from gitml.config import DataParams
+
 TABLE_SUFFIXES = (".csv", ".parquet", ".pq")
 OTHER_SEPARATORS = {";": "semicolon", "\t": "tab", "|": "pipe"}
+
+
+@dataclass(frozen=True)
+class CsvReading:
+    """How a CSV's text becomes a table. ingest, `gitml predict` and infer-contract read a
+    source with the same one (`csv_reading`), so a draft's values are the ones ingest sees.
+
+    - `text_columns` are read as text: codes keep their leading zeros, and a code column
+      with blanks does not turn into floats;
+    - `na_values`: text that marks a missing value besides pandas' own (empty, NA, null...),
+      in every column (a list) or per column (a mapping);
+    - `thousands` between groups of digits (`75,083`), read as numbers in `number_columns`
+      only (see `ungroup_numbers`), so a category such as `1,000` keeps its comma.
+    """
+
+    text_columns: tuple[str, ...] = ()
+    na_values: tuple[str, ...] | Mapping[str, Sequence[str]] = ()
+    thousands: str | None = None
+    number_columns: tuple[str, ...] = ()
+
+    def read_csv_options(self) -> dict[str, Any]:
+        na_values = (
+            {column: list(marks) for column, marks in self.na_values.items()}
+            if isinstance(self.na_values, Mapping)
+            else list(self.na_values)
+        )
+        return {"dtype": dict.fromkeys(self.text_columns, "str"), "na_values": na_values or None}
+
+    def tidy(self, frame: pd.DataFrame) -> pd.DataFrame:
+        if not self.thousands or not self.number_columns:
+            return frame
+        return ungroup_numbers(frame, self.thousands, self.number_columns)
+
+
+def csv_reading(data: DataParams) -> CsvReading:
+    """How the contract's source is read: its text columns as text, its read options."""
+    from gitml.config import FileSource
+
+    file = data.source if isinstance(data.source, FileSource) else None
+    na_values = file.na_values if file else ()
+    return CsvReading(
+        text_columns=tuple(data.text_columns),
+        na_values=na_values if isinstance(na_values, Mapping) else tuple(na_values),
+        thousands=file.thousands if file else None,
+        number_columns=tuple(n for n, c in data.columns.items() if c.dtype in ("int", "float")),
+    )
 
 
 def grouped_number(thousands: str) -> re.Pattern[str]:
@@ -73,18 +122,10 @@ def write_parquet(path: str | Path, frame: pd.DataFrame) -> None:
     write_with(path, lambda tmp: frame.to_parquet(tmp, index=True))
 
 
-def read_table(
-    path: str | Path,
-    hint: str = "",
-    text_columns: Iterable[str] = (),
-    na_values: Iterable[str] = (),
-    thousands: str | None = None,
-) -> pd.DataFrame:
+def read_table(path: str | Path, hint: str = "", reading: CsvReading | None = None) -> pd.DataFrame:
     """Read a CSV or Parquet file; fail with one message naming the file and the fix.
 
-    `text_columns` are read from CSV as text, so codes keep their leading zeros and a code
-    column with blanks does not turn into floats. `na_values` (text that marks a missing
-    value, besides pandas' own) and `thousands` (see `ungroup_numbers`) apply to CSV only.
+    `reading` says how a CSV's text is read (Parquet keeps its types): see `CsvReading`.
     """
     import pandas as pd
 
@@ -95,16 +136,11 @@ def read_table(
             f"Cannot read {source}: unsupported file type {suffix!r}. "
             f"Use one of {', '.join(TABLE_SUFFIXES)}."
         )
-    text = list(text_columns)
+    reading = reading or CsvReading()
     try:
         if suffix != ".csv":
             return pd.read_parquet(source)
-        frame = pd.read_csv(
-            source,
-            low_memory=False,
-            dtype=dict.fromkeys(text, "str"),
-            na_values=list(na_values) or None,
-        )
+        frame = pd.read_csv(source, low_memory=False, **reading.read_csv_options())
     except Exception as exc:  # pandas/pyarrow raise many types for a corrupt file
         raise DataError(
             f"Cannot read {source} as {suffix[1:]}: {exc}. Check that the file is a valid "
@@ -113,30 +149,28 @@ def read_table(
     problem = separator_problem(frame, source)
     if problem:
         raise DataError(problem)
-    return ungroup_numbers(frame, thousands, text) if thousands else frame
+    return reading.tidy(frame)
 
 
-def ungroup_numbers(
-    frame: pd.DataFrame, thousands: str, text_columns: Iterable[str] = ()
-) -> pd.DataFrame:
-    """`frame` with numbers written in groups (`75,083`) read as numbers, in columns of text
-    other than `text_columns`.
+def ungroup_numbers(frame: pd.DataFrame, thousands: str, columns: Iterable[str]) -> pd.DataFrame:
+    """`frame` with numbers written in groups (`75,083`) read as numbers in `columns`.
 
-    Only values that `grouped_number` matches lose their separators. A column whose values
-    are then all numbers becomes numeric, as pandas would have read it; one that still holds
-    other text (`12,5`, `cheap`) stays text, with its grouped numbers written plainly, so that
-    the contract's type check reports those other values alone.
+    Only values that `grouped_number` matches (spaces around them aside) lose their
+    separators. A column whose values are then all numbers becomes numeric, as pandas would
+    have read it; one that still holds other text (`12,5`, `cheap`) stays text, with its
+    grouped numbers written plainly, so that the contract's type check reports those other
+    values alone.
     """
     import pandas as pd
 
-    pattern, skip, tidied = grouped_number(thousands), set(text_columns), {}
-    for name in frame.columns:
-        column = frame[name]
-        if name in skip or not (
-            pd.api.types.is_string_dtype(column) or pd.api.types.is_object_dtype(column)
-        ):
+    pattern, tidied = grouped_number(thousands), {}
+    for name in columns:
+        if name not in frame.columns:
             continue
-        text = column.astype("str").where(column.notna())  # missing stays missing
+        column = frame[name]
+        if not (pd.api.types.is_string_dtype(column) or pd.api.types.is_object_dtype(column)):
+            continue
+        text = column.astype("str").str.strip().where(column.notna())  # missing stays missing
         grouped = text.str.fullmatch(pattern).fillna(False).astype(bool)
         if not grouped.any():
             continue

@@ -10,15 +10,15 @@ number, column and reason.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gitml.config import DataParams, FileSource, Params
+from gitml.config import DataParams, Params
 from gitml.contract import build_feature_schema, reportable_cases, to_model_dtypes
 from gitml.errors import ConfigError, ContractError, DataError
-from gitml.io import atomic_path, read_json, ungroup_numbers
+from gitml.io import CsvReading, atomic_path, csv_reading, read_json
 from gitml.model import load_model
 from gitml.strict_types import TypeProblem, strict_types
 
@@ -121,17 +121,10 @@ def score_rows(
 
 
 def read_chunks(
-    path: str | Path,
-    rows: int,
-    text_columns: Iterable[str] = (),
-    na_values: Iterable[str] = (),
-    thousands: str | None = None,
+    path: str | Path, rows: int, reading: CsvReading | None = None
 ) -> Iterator[pd.DataFrame]:
-    """Chunks of at most `rows` rows, indexed by 1-based row number in the file.
-
-    `text_columns` are read from CSV as text: a chunk's blanks must not turn codes into floats.
-    `na_values` and `thousands` read CSV text as ingest reads the source (`io.read_table`).
-    """
+    """Chunks of at most `rows` rows, indexed by 1-based row number in the file, CSV text
+    read as ingest reads the training source (`io.csv_reading`)."""
     import pandas as pd
     import pyarrow.parquet as pq
 
@@ -140,18 +133,11 @@ def read_chunks(
         raise DataError(f"Input file not found: {source}. Pass --input a CSV or Parquet file.")
     suffix = source.suffix.lower()
     start = 1
-    text = list(text_columns)
+    reading = reading or CsvReading()
     try:
         if suffix == ".csv":
-            read = pd.read_csv(
-                source,
-                chunksize=rows,
-                dtype=dict.fromkeys(text, "str"),
-                na_values=list(na_values) or None,
-            )
-            chunks: Iterator[pd.DataFrame] = (
-                ungroup_numbers(chunk, thousands, text) if thousands else chunk for chunk in read
-            )
+            read = pd.read_csv(source, chunksize=rows, **reading.read_csv_options())
+            chunks: Iterator[pd.DataFrame] = (reading.tidy(chunk) for chunk in read)
         elif suffix in (".parquet", ".pq"):
             batches = pq.ParquetFile(source).iter_batches(batch_size=rows)
             chunks = (batch.to_pandas() for batch in batches)
@@ -187,7 +173,7 @@ def run(
         out_path = stack.enter_context(atomic_path(output))
         bad_path = stack.enter_context(atomic_path(rejects)) if rejects else None
         writers: dict[str, pq.ParquetWriter] = {}
-        for chunk in read_chunks(input_path, chunk_rows, data.text_columns, *_csv_options(data)):
+        for chunk in read_chunks(input_path, chunk_rows, _reading(data)):
             typed, problems = check_rows(chunk, data)
             if len(problems) and bad_path is None:
                 raise ContractError(_failure_message(problems, input_path, data.name))
@@ -212,18 +198,16 @@ def run(
     return scored, rejected
 
 
-def _csv_options(data: DataParams) -> tuple[list[str], str | None]:
-    """How the training source's CSV text is read (na_values, thousands): new rows come from
-    the same place, so they are read the same way."""
-    source = data.source
-    if not isinstance(source, FileSource) or not (source.na_values or source.thousands):
-        return [], None
-    logger.info(
-        "predict: reading CSV text as data.source says: na_values %s, thousands %r",
-        source.na_values,
-        source.thousands,
-    )
-    return source.na_values, source.thousands
+def _reading(data: DataParams) -> CsvReading:
+    """New rows come from where the training rows did: read their CSV text the same way."""
+    reading = csv_reading(data)
+    if reading.na_values or reading.thousands:
+        logger.info(
+            "predict: reading CSV text as data.source says: na_values %s, thousands %r",
+            reading.na_values,
+            reading.thousands,
+        )
+    return reading
 
 
 def _append(

@@ -128,7 +128,14 @@ def test_params_file_round_trips(params: Params, tmp_path: Any) -> None:
             r"\.csv file \(Parquet keeps its types\): remove na_values \(got \['\?'\]\)",
         ),
         ({"path": "t.csv", "thousands": "."}, r"data\.source\.thousands: Input should be ','"),
-        ({"path": "t.csv", "na_values": "?"}, r"data\.source\.na_values: Input should be a "),
+        (
+            {"path": "t.csv", "na_values": "?"},
+            r"data\.source\.na_values: Input should be a valid list or a valid dictionary \(got",
+        ),
+        (
+            {"path": "t.csv", "na_values": {"nope": ["?"]}},
+            r"source\.na_values names 'nope', not a column of the contract",
+        ),
         ({"path": "t.csv", "na_values": [""]}, r"data\.source\.na_values\.0: String should have"),
     ],
 )

@@ -20,6 +20,7 @@ from gitml.config import DataParams, load_params
 from gitml.contract import validate_frame
 from gitml.errors import ConfigError, DataError
 from gitml.infer import contract_name, draft_contract
+from gitml.io import csv_reading
 from gitml.stages.ingest import load_source
 from tests.conftest import ROOT
 
@@ -530,11 +531,11 @@ def test_untidy_numbers_are_read_as_numbers_and_the_log_says_how(
 
     contract = _infer(Path("messy.csv"), "--target", "satisfaction")
 
-    # how the file is read: '?' is missing everywhere, 75,083 is a number
+    # how the file is read: '?' is missing where it was a gap, 75,083 is a number
     assert contract["source"] == {
         "kind": "file",
         "path": "messy.csv",
-        "na_values": ["?"],
+        "na_values": {"score": ["?"], "region": ["?"]},
         "thousands": ",",
     }
     columns = contract["columns"]
@@ -553,9 +554,9 @@ def test_untidy_numbers_are_read_as_numbers_and_the_log_says_how(
     assert columns["zip"]["dtype"] in ("str", "category")
     messages = _infer_messages(caplog, logging.INFO)
     assert (
-        "Drafted source.na_values ['?']: text that stands for a missing value among numbers or "
-        "words: '?' in score (9 rows), region (10 rows). Every column of the file reads it as "
-        "missing; take a value out of na_values where it is real data."
+        "Drafted source.na_values {'score': ['?'], 'region': ['?']}: text that stands for a "
+        "missing value among numbers or words: '?' in score (9 rows), region (10 rows). Only "
+        "those columns read it as missing; take a value out where it is real data."
     ) in messages
     assert (
         "Drafted source.thousands ',': numbers written with thousands separators in income (e.g. '"
@@ -574,7 +575,7 @@ def test_the_draft_passes_the_file_as_ingest_reads_it(
     written = _messy_csv(Path("messy.csv"))
     data = DataParams.model_validate(_infer(Path("messy.csv"), "--target", "satisfaction"))
 
-    raw = load_source(data.source, seed=0, text_columns=data.text_columns)
+    raw = load_source(data.source, seed=0, reading=csv_reading(data))
     typed, verdict = validate_frame(raw, data)
 
     assert verdict.failures == []
@@ -649,7 +650,7 @@ def test_words_for_missing_numbers_are_marks_only_among_numbers(
 
     contract = _infer(Path("t.csv"), "--target", "y")
 
-    assert contract["source"]["na_values"] == ["-", "unknown"]
+    assert contract["source"]["na_values"] == {"rooms": ["-", "unknown"]}
     assert contract["columns"]["rooms"] == {
         "dtype": "int",
         "nullable": True,
@@ -657,12 +658,38 @@ def test_words_for_missing_numbers_are_marks_only_among_numbers(
         "max": 5,
     }
     assert contract["columns"]["service"]["allowed"] == ["dsl", "fiber", "none"]
-    # '-' is missing in every column of the file: the log says so, and which columns hold it
-    assert contract["columns"]["sign"] == {"dtype": "category", "nullable": True, "allowed": ["+"]}
+    # '-' is missing among rooms only: a column of signs keeps it
+    assert contract["columns"]["sign"] == {
+        "dtype": "category",
+        "nullable": False,
+        "allowed": ["+", "-"],
+    }
     assert (
-        "Drafted source.na_values ['-', 'unknown']: text that stands for a missing value among "
-        "numbers or words: '-' in rooms (5 rows), sign (15 rows); 'unknown' in rooms (5 rows). "
+        "Drafted source.na_values {'rooms': ['-', 'unknown']}: text that stands for a missing "
+        "value among numbers or words: '-' in rooms (5 rows); 'unknown' in rooms (5 rows). "
     ) in _infer_messages(caplog, logging.INFO)[0]
+
+
+def test_the_draft_reads_each_column_as_ingest_will(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 'unknown' marks a missing income but is a real plan; a category keeps 1,000's comma
+    monkeypatch.chdir(tmp_path)
+    _frame(
+        income=["75,083", "1,250", "unknown", "980", "12,000"] * (ROWS // 5),
+        plan=["unknown", "basic", "pro"] * (ROWS // 3),
+        band=["small", "large", "1,000"] * (ROWS // 3),
+    ).to_csv("t.csv", index=False)
+
+    data = DataParams.model_validate(_infer(Path("t.csv"), "--target", "y"))
+
+    assert data.columns["plan"].allowed == ["basic", "pro", "unknown"]
+    assert data.columns["band"].allowed == ["1,000", "large", "small"]
+    raw = load_source(data.source, seed=0, reading=csv_reading(data))
+    typed, verdict = validate_frame(raw, data)
+    assert verdict.failures == []
+    assert typed is not None
+    assert typed["income"].isna().sum() == ROWS // 5
 
 
 def test_a_tidy_csv_gets_no_read_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -706,7 +733,7 @@ def test_a_category_with_values_conf_cannot_hold_is_drafted_without_a_list(
 @pytest.mark.parametrize(
     ("column", "value", "where"),
     [
-        ("plan", "???", "source.na_values"),  # ??? among words: a missing-value mark
+        ("plan", "???", "source.na_values.plan"),  # ??? among words: a missing-value mark
         ("y", "z${x}", "positive_class"),  # the last class in sorted order
     ],
 )

@@ -48,14 +48,16 @@ def test_only_numbers_grouped_by_thousands_lose_their_separators() -> None:
             "income": ["75,083", "1,234,567.5", "-5", None],
             "mixed": ["75,083", "12,5", "1,2,3", "0,500"],
             "code": ["1,000", "2,000", "3,000", "4,000"],
+            "spaced": [" 75,083", "1,234 ", "5", None],
         }
     )
 
-    tidied = ungroup_numbers(frame, ",", text_columns=["code"])
+    tidied = ungroup_numbers(frame, ",", ["income", "mixed", "spaced"])
 
     assert tidied["income"].tolist()[:3] == [75083.0, 1234567.5, -5.0]
+    assert tidied["spaced"].tolist()[:3] == [75083, 1234, 5]  # as infer-contract judged it
     assert tidied["income"].isna().tolist() == [False, False, False, True]
     # a column with other text stays text, so the contract's type check names those values
     assert tidied["mixed"].tolist() == ["75083", "12,5", "1,2,3", "0,500"]
-    assert tidied["code"].tolist() == frame["code"].tolist()  # text by the contract
+    assert tidied["code"].tolist() == frame["code"].tolist()  # not a number column
     assert frame["income"].tolist()[0] == "75,083"  # the input is unchanged

@@ -12,6 +12,7 @@ import pytest
 from gitml import cli, predict
 from gitml.config import ColumnSpec, FileSource, Params
 from gitml.errors import ConfigError, ContractError, DataError
+from gitml.io import csv_reading
 from gitml.predict import check_rows, run
 from gitml.stages import evaluate, ingest, split, train, validate
 from gitml.strict_types import INT_RULE
@@ -128,7 +129,7 @@ def test_codes_keep_their_text_in_a_csv(trained: Params, tmp_path: Path) -> None
     pd.read_parquet(trained.paths.test).head(4).assign(code=["007", "12", None, "A1"]).to_csv(
         path, index=False
     )
-    chunks = list(predict.read_chunks(path, 2, data.text_columns))  # chunk 1: 007, 12 only
+    chunks = list(predict.read_chunks(path, 2, csv_reading(data)))  # chunk 1: 007, 12 only
     typed, problems = check_rows(pd.concat(chunks), data)
     assert problems.empty, problems
     assert typed["code"].astype(object).tolist()[:2] == ["007", "12"]

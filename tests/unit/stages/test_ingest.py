@@ -10,7 +10,7 @@ import pytest
 
 from gitml.config import FileSource, Params
 from gitml.errors import DataError
-from gitml.io import separator_problem
+from gitml.io import CsvReading, separator_problem
 from gitml.stages import ingest
 from tests.conftest import with_paths
 
@@ -104,8 +104,11 @@ def test_a_csv_is_read_with_the_sources_markers_and_thousands(tmp_path: Path) ->
     )
     source = FileSource(kind="file", path=str(path), na_values=["?"], thousands=",")
 
-    # when ingested, with zip declared text by the contract
-    frame = ingest.load_source(source, seed=0, text_columns=["zip", "region"])
+    # when ingested, with zip declared text and income a number by the contract
+    reading = CsvReading(
+        text_columns=("zip", "region"), na_values=("?",), thousands=",", number_columns=("income",)
+    )
+    frame = ingest.load_source(source, seed=0, reading=reading)
 
     # then the numbers are numbers, '?' is missing everywhere, and codes keep their zeros
     assert frame["income"].tolist() == [75083, 1234567, 512]
