@@ -118,16 +118,19 @@ def _by_group(
 
     # whole groups, in random order, until the test set holds about `size` of the rows
     # (not of the groups: a few large groups would otherwise make it far bigger or smaller)
-    codes, names = pd.factorize(groups)
+    codes, names = pd.factorize(groups, sort=True)  # the same groups whatever the row order
     sizes = np.bincount(codes, minlength=len(names))
-    goal, total, chosen = size * len(frame), 0, []
-    for group in np.random.default_rng(seed).permutation(len(names)).tolist():
+    order = np.random.default_rng(seed).permutation(len(names))
+    goal, total, chosen, smallest = size * len(frame), 0, [], int(sizes.min())
+    for group in order.tolist():
         if total + sizes[group] <= goal or total + sizes[group] - goal < goal - total:
             chosen.append(group)  # a group that overshoots is taken only if it lands closer
             total += sizes[group]
-        if total >= goal or len(chosen) == len(names) - 1:
-            break
-    test = np.isin(codes, chosen or [int(np.argmin(sizes))])
+        if goal - total <= smallest / 2 or len(chosen) == len(names) - 1:
+            break  # no group left could bring it closer
+    if not chosen:  # every group overshoots by more than it would fill: the smallest, by seed
+        chosen = [int(order[np.argmin(sizes[order])])]
+    test = np.isin(codes, chosen)
     share = test.mean()
     if not size / 2 <= share <= min(size * 1.5, 1):
         logger.warning(

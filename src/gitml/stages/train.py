@@ -56,7 +56,7 @@ def learnt_nothing_warning(
     scores = (
         pipeline.predict(checked) if data.task == "regression" else pipeline.predict_proba(checked)
     )
-    if len(checked) < 2 or not np.allclose(scores, scores[0]):
+    if len(checked) < 2 or np.ptp(scores, axis=0).max() > 0:  # exact: tiny targets are fine
         return None
     hint = "Check that the features carry signal about the target"
     if isinstance(model, HistGradientBoostingParams):

@@ -77,6 +77,18 @@ def test_group_split_test_size_is_a_share_of_rows_not_of_groups(
     assert "put 10% of the rows in the test set, not split.test_size 25%" in caplog.text
 
 
+def test_when_every_group_is_too_big_the_seed_picks_the_test_group(params: Params) -> None:
+    frame = pd.DataFrame({"store": np.repeat(["a", "b"], 100), "churned": 0, "x": 0.0})
+    frame.loc[::2, "churned"] = 1
+    picked = {
+        split_data(frame, params.data, _split("group", group_column="store"), seed)[1]["store"]
+        .unique()
+        .item()
+        for seed in range(12)
+    }
+    assert picked == {"a", "b"}  # 100 rows each, 50 wanted: either, by seed
+
+
 def test_time_split_tests_on_the_latest_rows(frame: pd.DataFrame, params: Params) -> None:
     train, test = split_data(frame, params.data, _split("time", time_column="day"), seed=1)
     assert train["day"].max() < test["day"].min()
