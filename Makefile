@@ -77,10 +77,10 @@ render-deps: ## the pinned mermaid that tests render the report's charts with (n
 	npm ci --prefix tests/support/mermaid --no-audit --no-fund --loglevel=error
 # --- ship loop (README "Ship"); the workflows call these --------------------------------------
 
-reproduce: install ## CI: params check, dvc pull --run-cache when a remote is readable, dvc repro
+reproduce: install ## CI: params check, dvc pull when a remote is readable, dvc repro
 	$(RUN) gitml compose --check
 	@if [ -n "$$($(RUN) dvc remote list)" ]; then \
-		$(RUN) dvc pull --run-cache || echo "DVC remote not readable: reproducing instead"; fi
+		$(RUN) dvc pull || echo "DVC remote not readable: reproducing instead"; fi
 	$(RUN) dvc repro
 
 data-push: install ## push DVC outputs to the remote, if one is configured

@@ -21,6 +21,8 @@ NOT_OUTPUT_AFFECTING = {
     "gitml.errors": "exception classes and their messages only",
     "gitml.config_errors": "the message for params that fail validation only",
 }
+# Every cmd is `python -m gitml <stage>`: gitml.__main__ and gitml.cli parse the command line,
+# load params.yaml (config, listed) and call the stage module, where tracing starts.
 EDGES_NOT_FOLLOWED = {
     ("gitml.config", "gitml.metrics"): "config reads metric names only, to check gate rules",
 }

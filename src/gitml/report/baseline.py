@@ -2,9 +2,9 @@
 
 The baseline's files come, in order of cost, from git (outputs with `cache: false`), from the
 local DVC cache (addressed by the md5 in the ref's `dvc.lock`), or from a temporary git
-worktree of the ref that shares this repository's DVC cache: there `dvc pull --run-cache`
-(when a remote is configured) and `dvc repro` restore unchanged stages instead of running
-them, and the ref's own code (`src/`) runs the stages.
+worktree of the ref that shares this repository's DVC cache: there `dvc pull` (when a remote
+is configured) and `dvc checkout` restore the outputs its `dvc.lock` records, and `dvc repro`
+runs the ref's own code (`src/`) for the stages still missing.
 """
 
 from __future__ import annotations
@@ -147,7 +147,7 @@ def _reproduce(root: Path, commit: str, tree: Path) -> str:
     }
     source = "reproduced in a temporary worktree (unchanged stages restored from the DVC cache)"
     if _dvc(tree, env, "remote", "list").stdout.strip():
-        pulled = _dvc(tree, env, "pull", "--run-cache")
+        pulled = _dvc(tree, env, "pull")
         if pulled.returncode == 0:
             source = "pulled from the DVC remote"
         else:

@@ -187,9 +187,11 @@ def _baseline_table(
     if unpaired:
         # its recorded metrics come from its own test rows: of the same dataset, a rough
         # guide; of another dataset, a different question
-        other = _changed(
-            "dataset", base_data.get("name"), branch.params.get("data", {}).get("name")
-        )
+        mine_data = branch.params.get("data", {})
+        other = _changed("dataset", base_data.get("name"), mine_data.get("name"))
+        # precision, recall and f1 are of the positive class: recorded for another, they differ
+        positive = base_meta.get("positive_class") if base_meta else base_data.get("positive_class")
+        other = other or _changed("positive class", positive, meta.get("positive_class"))
         if other:
             return None, "not comparable", other
         return None, "unpaired", f"{unpaired[0].upper()}{unpaired[1:]}; metrics are not paired."
@@ -213,12 +215,21 @@ def not_comparable(mine: dict[str, Any], theirs: dict[str, Any]) -> str:
         changed = _changed(key, theirs.get(key), mine.get(key))
         if changed:
             return changed
-    if "classes" in mine and "classes" in theirs and mine["classes"] != theirs["classes"]:
+    # compared as text: a target read as "0"/"1" instead of 0/1 has the same classes
+    if (
+        "classes" in mine
+        and "classes" in theirs
+        and _text(mine["classes"]) != _text(theirs["classes"])
+    ):
         return (
             f"the classes of `{mine.get('target')}` changed from {_classes(theirs['classes'])} "
             f"to {_classes(mine['classes'])}"
         )
     return ""
+
+
+def _text(values: list[Any]) -> list[str]:
+    return [str(value) for value in values]
 
 
 def _changed(what: str, before: Any, after: Any) -> str:

@@ -77,6 +77,8 @@ def plots(
         parts += _binary_curves(result, baseline)
     if result.task == "regression":
         parts.append(_predicted_vs_actual(result, baseline))
+    if result.not_comparable:  # its importances are in another target's (or task's) units
+        importance = {side: rows for side, rows in importance.items() if side != "baseline"}
     parts.append(_importance(importance, top, baseline))
     return "\n".join(part for part in parts if part) or "No plot applies to this task.\n"
 
@@ -152,12 +154,14 @@ def _importance(importance: dict[str, list[dict[str, Any]]], top: int, baseline:
         bars,
         horizontal=True,
     )
-    theirs = {row["feature"]: float(row["importance"]) for row in importance.get("baseline", [])}
-    rows = [
-        [row["feature"], _value(theirs.get(row["feature"], math.nan)), _value(row["importance"])]
-        for row in mine
-    ]
-    return chart + "\n" + table(["feature", baseline, "branch"], rows)
+    header = ["feature", "branch"]
+    rows = [[row["feature"], _value(row["importance"])] for row in mine]
+    if "baseline" in importance:  # not when absent, or in another target's units
+        theirs = {row["feature"]: float(row["importance"]) for row in importance["baseline"]}
+        header.insert(1, baseline)
+        for line in rows:
+            line.insert(1, _value(theirs.get(line[0], math.nan)))
+    return chart + "\n" + table(header, rows)
 
 
 def confusion(result: ModelComparison, limit: int) -> str:

@@ -14,7 +14,7 @@ from gitml.config import Params
 from gitml.io import write_json
 from gitml.report import sections
 from gitml.report.baseline import Artifacts
-from gitml.report.compare import ModelComparison, compare_models
+from gitml.report.compare import ModelComparison, compare_models, not_comparable
 
 FRAUD = {
     "task": "binary",
@@ -100,6 +100,12 @@ def test_a_baseline_on_another_target_is_not_comparable(params: Params, tmp_path
         # same target, but main's model cannot score the branch's rows: recorded numbers of
         # another dataset
         ({"name": "fraud_v1", **FRAUD}, None, "the dataset changed from `fraud_v1` to `fraud`"),
+        # unpaired, main's f1 and precision are of another class
+        (
+            {"name": "fraud", **FRAUD, "positive_class": "no"},
+            None,
+            "the positive class changed from `no` to `yes`",
+        ),
     ],
 )
 def test_what_makes_a_baseline_not_comparable_is_named(
@@ -123,3 +129,12 @@ def test_an_unavailable_model_of_the_same_data_is_compared_unpaired(
     auc = next(m for m in result.metrics if m.name == "roc_auc")
     assert auc.baseline == 0.84
     assert math.isnan(auc.low)
+
+
+def test_classes_read_as_text_instead_of_numbers_are_the_same_classes(
+    params: Params, tmp_path: Path
+) -> None:
+    theirs = side(tmp_path / "main", "main", {"name": "fraud", **FRAUD}, None, metrics=RECORDED)
+    text_classes = FRAUD | {"classes": ["0", "1"]}
+    assert not_comparable(text_classes, FRAUD | {"classes": [0, 1]}) == ""
+    assert compare(branch(tmp_path), theirs, params).pairing == "unpaired"

@@ -1,5 +1,7 @@
 """Every chart and table the report can produce renders: real mermaid in headless Chromium."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -68,3 +70,12 @@ def test_plots_and_tables_render(task: str) -> None:
 def test_the_importance_chart_names_the_score_it_measures() -> None:
     text = sections.plots(comparison("binary"), IMPORTANCE, 10, "main")
     assert "fall in roc_auc when shuffled" in text
+
+
+def test_importance_of_an_incomparable_baseline_is_not_shown_beside_the_branchs() -> None:
+    comparable = sections.plots(comparison("binary"), IMPORTANCE, 10, "main")
+    assert "| feature | main | branch |" in comparable
+    other = dataclasses.replace(comparison("binary"), not_comparable="the target changed")
+    text = sections.plots(other, IMPORTANCE, 10, "main")
+    assert "| feature | branch |" in text
+    assert "| feature | main |" not in text
