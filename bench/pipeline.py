@@ -154,37 +154,31 @@ def bench_size(rows: int, source: str, repeat: int) -> dict[str, object]:
 
 
 def table(results: list[dict[str, object]]) -> str:
-    lines = [
-        "| rows | source | dvc repro s | script s | pipeline - script s | ratio | no-op s | "
-        "peak RSS MB | " + " | ".join(f"{s} s" for s in STAGES) + " |",
-        "|" + "---|" * (8 + len(STAGES)),
-    ]
+    timing, memory = [], []
     for r in results:
         stages = r["stages"]
         assert isinstance(stages, dict)
-        lines.append(
-            f"| {r['rows']:,} | {r['source']} | {r['pipeline_seconds']} | {r['script_seconds']} | "
-            f"{r['fixed_cost_seconds']} | {r['ratio']} | {r['noop_repro_seconds']} | "
-            f"{r['pipeline_peak_rss_mb']} | "
-            + " | ".join(str(stages[s]["seconds"]) for s in STAGES)
-            + " |"
+        first = [f"{r['rows']:,}", r["source"]]
+        timing.append(
+            [*first, r["pipeline_seconds"], r["script_seconds"], r["fixed_cost_seconds"]]
+            + [r["ratio"], r["noop_repro_seconds"], r["pipeline_peak_rss_mb"]]
+            + [stages[s]["seconds"] for s in STAGES]
         )
-    lines += [
-        "",
-        "Peak RSS per stage, MB (each stage run on its own; the script for comparison):",
-        "",
-        "| rows | source | script | " + " | ".join(STAGES) + " |",
-        "|" + "---|" * (3 + len(STAGES)),
-    ]
-    for r in results:
-        stages = r["stages"]
-        assert isinstance(stages, dict)
-        lines.append(
-            f"| {r['rows']:,} | {r['source']} | {r['script_peak_rss_mb']} | "
-            + " | ".join(str(stages[s]["peak_rss_mb"]) for s in STAGES)
-            + " |"
+        memory.append(
+            [*first, r["script_peak_rss_mb"]] + [stages[s]["peak_rss_mb"] for s in STAGES]
         )
-    return "\n".join(lines)
+    header = ["rows", "source", "dvc repro s", "script s", "pipeline - script s", "ratio"]
+    header += ["no-op s", "peak RSS MB", *(f"{s} s" for s in STAGES)]
+    return (
+        _markdown(header, timing)
+        + "\n\nPeak RSS per stage, MB (each stage run on its own; the script for comparison):\n\n"
+        + _markdown(["rows", "source", "script", *STAGES], memory)
+    )
+
+
+def _markdown(header: list[str], rows: list[list[object]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return "\n".join(lines + ["| " + " | ".join(map(str, row)) + " |" for row in rows])
 
 
 def main() -> None:
