@@ -43,6 +43,9 @@ def check_rows(chunk: pd.DataFrame, data: DataParams) -> tuple[pd.DataFrame, pd.
     from pandera.errors import SchemaErrors
 
     schema = build_feature_schema(data)
+    absent = [name for name in data.feature_columns if name not in chunk.columns]
+    # a nullable feature may be left out, as in a service request: every value is missing
+    chunk = chunk.assign(**{n: None for n in absent if data.feature_columns[n].nullable})
     missing = [name for name in data.feature_columns if name not in chunk.columns]
     if missing:
         raise DataError(
@@ -168,30 +171,31 @@ def run(
             raise ConfigError(f"{flag} {path} must be a .parquet file; rename it.")
     data = params.data
     pipeline, meta = load_model(params.paths.model), read_json(params.paths.model_meta)
+    _require_matching_model(meta, data, params.paths.model)
     scored = rejected = 0
     with ExitStack() as stack:
         out_path = stack.enter_context(atomic_path(output))
         bad_path = stack.enter_context(atomic_path(rejects)) if rejects else None
         writers: dict[str, pq.ParquetWriter] = {}
-        for chunk in read_chunks(input_path, chunk_rows, _reading(data)):
+        for number, chunk in enumerate(read_chunks(input_path, chunk_rows, _reading(data))):
+            if number == 0:
+                _say_what_is_absent(chunk, data)
             typed, problems = check_rows(chunk, data)
             if len(problems) and bad_path is None:
-                raise ContractError(_failure_message(problems, input_path, data.name))
+                raise ContractError(_failure_message(problems, input_path, data.name, chunk))
             if len(problems) and bad_path is not None:
-                _append(writers, "rejects", bad_path, problems, stack)
+                _append(writers, "rejects", bad_path, _with_id(problems, chunk, data), stack)
                 rejected += problems["row"].nunique()
-            _append(
-                writers,
-                "output",
-                out_path,
-                score_rows(pipeline, typed, data, meta["classes"]),
-                stack,
-            )
+            if len(typed):  # a chunk of rejects only has no scores to give the file its columns
+                scores = score_rows(pipeline, typed, data, meta["classes"])
+                _append(writers, "output", out_path, scores, stack)
             scored += len(typed)
         if bad_path is not None and "rejects" not in writers:
             _append(writers, "rejects", bad_path, _no_problems(), stack)
-        if "output" not in writers:
+        if "output" not in writers and not rejected:
             raise DataError(f"{input_path} has no rows to score.")
+        if "output" not in writers:  # every row rejected: an empty file of the usual columns
+            _append(writers, "output", out_path, _no_scores(data, meta["classes"]), stack)
     logger.info("predict: %d rows scored → %s, %d rejected", scored, output, rejected)
     if rejected:
         logger.warning("predict: %d row(s) broke the contract → %s", rejected, rejects)
@@ -228,6 +232,50 @@ def _append(
     writer.write_table(pa.Table.from_pandas(frame, schema=writer.schema, preserve_index=False))
 
 
+def _require_matching_model(meta: dict[str, Any], data: DataParams, path: str) -> None:
+    """The model on disk must be the one params.yaml describes (not another branch's)."""
+    trained = [feature["name"] for feature in meta["features"]]
+    if meta["target"] == data.target and set(trained) == set(data.feature_columns):
+        return
+    raise ConfigError(
+        f"{path} predicts {meta['target']!r} from {len(trained)} feature(s), but params.yaml's "
+        f"contract conf/data/{data.name}.yaml has target {data.target!r} and "
+        f"{len(data.feature_columns)}: the model is out of date. After switching branches, "
+        "run `dvc checkout`; after changing conf/, `dvc repro`."
+    )
+
+
+def _say_what_is_absent(chunk: pd.DataFrame, data: DataParams) -> None:
+    absent = [n for n, c in data.feature_columns.items() if n not in chunk and c.nullable]
+    if absent:
+        logger.warning(
+            "predict: the input has no column %s; they are nullable, so every row is scored "
+            "with them missing.",
+            ", ".join(map(repr, absent)),
+        )
+
+
+def _with_id(problems: pd.DataFrame, chunk: pd.DataFrame, data: DataParams) -> pd.DataFrame:
+    """Problems with the row's id next to its number, when the contract and the file have one."""
+    if not data.id_column or data.id_column not in chunk:
+        return problems
+    ids = chunk[data.id_column].reindex(problems["row"]).astype(str).to_numpy()
+    return problems.assign(**{data.id_column: ids})[["row", data.id_column, *PROBLEM_COLUMNS[1:]]]
+
+
+def _no_scores(data: DataParams, classes: list[Any]) -> pd.DataFrame:
+    import numpy as np
+    import pandas as pd
+
+    table = pd.DataFrame({"row": pd.Series(dtype="int64")})
+    if data.id_column:
+        table[data.id_column] = pd.Series(dtype="str")
+    table["prediction"] = pd.Series(np.array(classes)[:0] if classes else [], dtype=None)
+    for label in classes:
+        table[f"proba_{label}"] = pd.Series(dtype="float64")
+    return table
+
+
 def _no_problems() -> pd.DataFrame:
     import pandas as pd
 
@@ -236,15 +284,16 @@ def _no_problems() -> pd.DataFrame:
     )
 
 
-def _failure_message(problems: pd.DataFrame, path: str, name: str) -> str:
+def _failure_message(problems: pd.DataFrame, path: str, name: str, chunk: pd.DataFrame) -> str:
     rows = problems["row"].nunique()
+    read = f"of the first {chunk.index[-1]:,} rows read "
     shown = "\n".join(
         f"  row {p.row}, {p.column}: {p.reason} (value {p.value})"
         for p in problems.head(MAX_SHOWN).itertuples()
     )
     more = f"\n  ... and {len(problems) - MAX_SHOWN} more" if len(problems) > MAX_SHOWN else ""
     return (
-        f"{rows} row(s) of {path} break the contract conf/data/{name}.yaml (row 1 is the first "
-        f"data row):\n{shown}{more}\nFix those rows, or pass --rejects <file> to score the "
-        "others and write these there."
+        f"{rows} row(s) {read}of {path} break the contract conf/data/{name}.yaml (row 1 is "
+        f"the first data row; the check stops at the first batch with problems):\n{shown}{more}"
+        "\nFix those rows, or pass --rejects <file> to score the others and write these there."
     )

@@ -216,3 +216,52 @@ def test_new_rows_are_read_as_the_source_says(
     np.testing.assert_allclose(scored["proba_1"], expected["proba_1"], rtol=0, atol=1e-12)
     with pytest.raises(ContractError, match="satisfaction_score: float: numbers only"):
         run(trained, str(tmp_path / "batch.csv"), str(tmp_path / "o.parquet"))
+
+
+def test_batches_of_rejects_only_lose_no_scores(
+    trained: Params, test_csv: Path, tmp_path: Path
+) -> None:
+    # rows 1-3 and 7-9 all break the contract: whole chunks of 3 with nothing to score
+    frame = pd.read_csv(test_csv).head(12).astype({"contract": object})
+    frame.loc[[0, 1, 2, 6, 7, 8], "contract"] = "lifetime"
+    frame.to_csv(tmp_path / "b.csv", index=False)
+    out, rejects = tmp_path / "o.parquet", tmp_path / "r.parquet"
+
+    assert run(trained, str(tmp_path / "b.csv"), str(out), str(rejects), chunk_rows=3) == (6, 6)
+
+    scored = pd.read_parquet(out)
+    assert scored["row"].tolist() == [4, 5, 6, 10, 11, 12]
+    assert {"prediction", "proba_0", "proba_1"} <= set(scored.columns)
+    bad = pd.read_parquet(rejects)
+    assert list(bad.columns) == ["row", "customer_id", "column", "reason", "value"]
+    assert (
+        bad["customer_id"].tolist()
+        == frame["customer_id"].iloc[[0, 1, 2, 6, 7, 8]].astype(str).tolist()
+    )
+    # every row rejected: an empty output with the usual columns, not an error
+    frame.assign(contract="lifetime").to_csv(tmp_path / "all.csv", index=False)
+    assert run(trained, str(tmp_path / "all.csv"), str(out), str(rejects), chunk_rows=5) == (0, 12)
+    assert {"row", "prediction", "proba_1"} <= set(pd.read_parquet(out).columns)
+
+
+def test_a_nullable_feature_may_be_left_out_as_in_a_request(
+    trained: Params, test_csv: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert trained.data.columns["satisfaction_score"].nullable
+    pd.read_csv(test_csv).drop(columns="satisfaction_score").to_csv(tmp_path / "n.csv")
+    assert run(trained, str(tmp_path / "n.csv"), str(tmp_path / "o.parquet")) == (200, 0)
+    assert "no column 'satisfaction_score'; they are nullable" in caplog.text
+    pd.read_csv(test_csv).drop(columns="tenure_months").to_csv(tmp_path / "t.csv")
+    with pytest.raises(DataError, match="lacks feature column"):  # not nullable: refused
+        run(trained, str(tmp_path / "t.csv"), str(tmp_path / "o.parquet"))
+
+
+def test_a_model_of_another_contract_is_refused_with_the_fix(
+    trained: Params, test_csv: Path, tmp_path: Path
+) -> None:
+    columns = {n: c for n, c in trained.data.columns.items() if n != "region"}
+    other = trained.model_copy(
+        update={"data": trained.data.model_copy(update={"columns": columns})}
+    )
+    with pytest.raises(ConfigError, match=r"the model is out of date\. After switching branches"):
+        run(other, str(test_csv), str(tmp_path / "o.parquet"))
