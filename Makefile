@@ -42,7 +42,8 @@ run: install ## compose params.yaml from conf/, reproduce the pipeline, show the
 	@echo "Metrics: reports/metrics.json   plots: reports/plots/   model: models/model.skops"
 
 report: install ## the PR comment, locally: repro, compare with BASELINE (main), then the gate
-	-@$(MAKE) --no-print-directory reproduce
+	@$(RUN) gitml compose --check  # a stale params.yaml would describe another run
+	-@$(MAKE) --no-print-directory reproduce  # a failing stage is what the report shows
 	$(RUN) gitml report --baseline $(BASELINE)
 	@echo "Report: reports/report.md (the comment)  reports/report-full.md (the artifact)"
 	$(RUN) gitml gate

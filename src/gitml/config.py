@@ -176,10 +176,26 @@ class RandomForestParams(Strict):
     n_estimators: int = Field(default=200, ge=1)
     max_depth: int | None = Field(default=None, ge=1)
     min_samples_leaf: int = Field(default=1, ge=1)
-    max_features: float | Literal["sqrt", "log2"] | None = "sqrt"
+    # a count of features (3), a share of them (0.5), sqrt or log2 of their number, or all
+    max_features: int | float | Literal["sqrt", "log2"] | None = "sqrt"
     max_samples: float | None = Field(default=None, gt=0, le=1)
     class_weight: Literal["balanced", "balanced_subsample"] | None = None
-    n_jobs: int = -1
+    n_jobs: int = -1  # processes: -1 for every core
+
+    @field_validator("max_features")
+    @classmethod
+    def _some_features(cls, value: float | str | None) -> float | str | None:
+        wrong = isinstance(value, int) and value < 1
+        if wrong or (isinstance(value, float) and not 0 < value <= 1):
+            raise ValueError("must be a count ≥ 1, a share in (0, 1], 'sqrt', 'log2' or null")
+        return value
+
+    @field_validator("n_jobs")
+    @classmethod
+    def _some_jobs(cls, value: int) -> int:
+        if value == 0 or value < -1:
+            raise ValueError("must be -1 (every core) or a whole number ≥ 1")
+        return value
 
 
 class HistGradientBoostingParams(Strict):

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 from gitml.config import MODEL_NAMES
 
 # pydantic names the member of an untagged union (`list[str] | dict[...]`) in the location
-UNION_MEMBER = re.compile(r"^(list|dict|tuple|set)\[.*\]$")
+UNION_MEMBER = re.compile(r"^((list|dict|tuple|set|literal)\[.*\]|constrained-\w+|int|float|str)$")
 
 
 def problem_lines(error: ValidationError, root: type[BaseModel]) -> str:
@@ -32,11 +32,14 @@ def _one_union_member(errors: list[Any]) -> list[Any]:
         else:
             groups.setdefault(loc[:cut], []).append(error)
     for key, members in groups.items():
+        if len(members) == 1:  # no union after all (a column named `int`, say): as it is
+            kept += members
+            continue
         depth = max(len(error["loc"]) for error in members)
         closest = [error for error in members if len(error["loc"]) == depth]
         if len(closest) > 1:  # equally far: one line saying every shape it could take
-            message = " or ".join(str(error["msg"]) for error in closest)
-            message = message.replace(" or Input should be a ", " or a ")
+            first, *others = (str(error["msg"]) for error in closest)
+            message = " or ".join([first, *(m.removeprefix("Input should be ") for m in others)])
             closest = [closest[0] | {"msg": message}]
         kept += [error | {"loc": key + tuple(error["loc"][len(key) + 1 :])} for error in closest]
     return kept

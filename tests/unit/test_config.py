@@ -103,6 +103,30 @@ def test_an_unknown_key_lists_the_keys_of_its_section(
     )
 
 
+@pytest.mark.parametrize(
+    ("setting", "value", "expected"),
+    [
+        ("max_features", 3, None),  # a count, as scikit-learn takes it (not 3.0)
+        ("max_features", 0.5, None),
+        ("max_features", 0, r"max_features: must be a count ≥ 1, a share in \(0, 1\]"),
+        ("max_features", 2.5, r"max_features: must be a count ≥ 1"),
+        ("max_features", "half", r"max_features: Input should be a valid integer or a valid "),
+        ("n_jobs", 0, r"model\.n_jobs: must be -1 \(every core\) or a whole number ≥ 1"),
+    ],
+)
+def test_random_forest_settings_scikit_learn_would_refuse_fail_early(
+    params: Params, setting: str, value: object, expected: str | None
+) -> None:
+    raw = _raw(params)
+    raw["model"] = {"name": "random_forest", setting: value}
+    if expected is None:
+        assert getattr(parse_params(raw).model, setting) == value
+        assert type(getattr(parse_params(raw).model, setting)) is type(value)
+        return
+    with pytest.raises(ConfigError, match=expected):
+        parse_params(raw)
+
+
 def test_params_are_frozen(params: Params) -> None:
     with pytest.raises(ValueError, match="frozen"):
         params.seed = 1  # type: ignore[misc]
