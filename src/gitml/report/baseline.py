@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 KEYS = (
     "validated",
     "validation_report",
+    "train",  # re-scoring the baseline model on new test rows leaves out those it trained on
     "test",
     "model",
     "model_meta",

@@ -5,14 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from gitml.io import read_json
 from gitml.report.drift import ColumnDrift, column_drift
+from gitml.report.rows import row_changes
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from gitml.config import Params
     from gitml.report.baseline import Artifacts
 
@@ -51,32 +48,6 @@ def diff_data(branch: Artifacts, baseline: Artifacts | None, params: Params) -> 
     return DataDiff(
         validation, base_validation, len(mine), len(theirs), added, removed, False, drift
     )
-
-
-def row_changes(
-    before: pd.DataFrame, after: pd.DataFrame, id_column: str | None
-) -> tuple[int, int]:
-    """(added, removed): by id when the contract names one, else by the rows' content over the
-    columns both sides have; with no column in common (another dataset), no row is shared."""
-    import pandas as pd
-
-    if id_column and id_column in before and id_column in after:
-        old_ids, new_ids = set(before[id_column].astype(str)), set(after[id_column].astype(str))
-        return len(new_ids - old_ids), len(old_ids - new_ids)
-    common = [column for column in after.columns if column in before.columns]
-    if not common:  # rows of no columns all hash alike: every row would "match"
-        return len(after), len(before)
-    old_counts = pd.util.hash_pandas_object(_plain(before[common]), index=False).value_counts()
-    new_counts = pd.util.hash_pandas_object(_plain(after[common]), index=False).value_counts()
-    keys = old_counts.index.union(new_counts.index)
-    old, new = old_counts.reindex(keys, fill_value=0), new_counts.reindex(keys, fill_value=0)
-    difference = (new - old).to_numpy()
-    return int(np.clip(difference, 0, None).sum()), int(np.clip(-difference, 0, None).sum())
-
-
-def _plain(frame: pd.DataFrame) -> pd.DataFrame:
-    """Same content, same hash: raw strings and validated categoricals hash alike."""
-    return frame.astype({c: object for c in frame.columns if frame[c].dtype == "category"})
 
 
 def _json(side: Artifacts | None, key: str) -> dict[str, Any] | None:

@@ -1,6 +1,6 @@
 import pandas as pd
 
-from gitml.report.data_diff import row_changes
+from gitml.report.rows import row_changes
 
 
 def test_rows_are_counted_by_content_as_a_multiset() -> None:
