@@ -106,6 +106,7 @@ def judge_summary(summary: dict[str, Any], params: Params) -> Verdict:
         summary["identical"],
         summary["baseline"]["ref"] if summary["baseline"] else "the baseline",
         summary.get("not_comparable") or "",  # absent from reports of older versions
+        [summary["target_changed"]] if summary.get("target_changed") else [],
     )
 
 
@@ -158,6 +159,8 @@ def _summary(
         "identical": bool(model and model.identical),
         "metrics": [asdict(metric) for metric in model.metrics] if model else [],
         "drifted_columns": [d.column for d in data.drift if d.is_drifted],
+        "changed_rows": asdict(data.changed) if data.changed else None,
+        "target_changed": sections.target_changed(data, ref),
     }
 
 
@@ -198,7 +201,7 @@ def _sections(
             "Data: validation, rows and drift",
             sections.data(data, ref, limit),
             priority=3,
-            collapsed=not (contract_broken or drifted),
+            collapsed=not (contract_broken or drifted or (data.changed and data.changed.rows)),
         )
     )
     if model is not None and model.slices:

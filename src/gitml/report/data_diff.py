@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from gitml.io import read_json
 from gitml.report.drift import ColumnDrift, column_drift
-from gitml.report.rows import row_changes
+from gitml.report.rows import Changed, changed_values, row_changes
 
 if TYPE_CHECKING:
     from gitml.config import Params
@@ -24,6 +24,15 @@ class DataDiff:
     removed: int | None = None
     same_data: bool = False
     drift: list[ColumnDrift] = field(default_factory=list)
+    # rows kept under the same id whose values changed (None: no id to match rows by)
+    changed: Changed | None = None
+    id_column: str | None = None  # what rows were matched by
+    target: str | None = None
+
+    @property
+    def target_changes(self) -> int:
+        """Rows present on both sides whose target value changed (matched by id)."""
+        return self.changed.columns.get(self.target or "", 0) if self.changed else 0
 
 
 def diff_data(branch: Artifacts, baseline: Artifacts | None, params: Params) -> DataDiff:
@@ -43,10 +52,23 @@ def diff_data(branch: Artifacts, baseline: Artifacts | None, params: Params) -> 
         rows = int(validation["rows"]) if validation else None
         return DataDiff(validation, base_validation, rows, rows, 0, 0, same_data=True)
     mine, theirs = pd.read_parquet(mine_path), pd.read_parquet(theirs_path)
-    added, removed = row_changes(theirs, mine, params.data.id_column)
+    id_column, target = params.data.id_column, params.data.target
+    added, removed = row_changes(theirs, mine, id_column)
+    # by content, a changed row is already one removed and one added
+    changed = changed_values(theirs, mine, id_column, target)
     drift = column_drift(theirs, mine, params.data.columns, params.report.drift, params.seed)
     return DataDiff(
-        validation, base_validation, len(mine), len(theirs), added, removed, False, drift
+        validation,
+        base_validation,
+        len(mine),
+        len(theirs),
+        added,
+        removed,
+        False,
+        drift,
+        changed,
+        id_column if changed else None,
+        target,
     )
 
 

@@ -34,13 +34,16 @@ def judge(
     identical: bool = False,
     baseline: str = "the baseline",
     not_comparable: str = "",
+    warnings: list[str] | None = None,
 ) -> Verdict:
     """Collect every reason to fail; no reason and identical outputs is "no change".
 
     `not_comparable` says why the baseline's metrics measure something else (another target,
     task or dataset): then only absolute bounds are judged and, if they hold, the verdict is
     "not comparable" with a warning, neither a failure nobody can fix nor a silent pass.
+    `warnings` are for reviewers (labels edited in place, say) and travel with any verdict.
     """
+    told = list(warnings or [])
     reasons: list[str] = []
     if contract is not None and not contract.get("passed", True) and gate.contract:
         failures = contract.get("failures", [])
@@ -52,7 +55,7 @@ def judge(
             "run `dvc repro` and commit dvc.lock."
         )
     if reasons:
-        return Verdict("fail", reasons)
+        return Verdict("fail", reasons, [], told)
     warnings = []
     if not_comparable:
         warnings.append(
@@ -71,11 +74,12 @@ def judge(
         if not not_comparable:
             reasons += _regression(metric, rule, baseline, level)
     notes = [_movement(metric, level) for metric in metrics if _significant(metric)]
+    warnings += told
     if reasons:
         return Verdict("fail", reasons, notes, warnings)
     if not_comparable:
         return Verdict("not comparable", [], notes, warnings)
-    return Verdict("no change" if identical else "pass", [], notes)
+    return Verdict("no change" if identical else "pass", [], notes, warnings)
 
 
 def _out_of_bounds(metric: MetricDelta, rule: GateRule) -> list[str]:

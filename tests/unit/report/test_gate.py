@@ -181,3 +181,20 @@ def test_a_branch_on_another_target_is_not_comparable_not_a_silent_pass(
     assert verdict.status == "not comparable"
     assert verdict.reasons == []
     assert verdict.warnings == [NOT_COMPARED]
+
+
+def test_labels_edited_in_place_are_a_warning_in_any_verdict(
+    params: Params, tmp_path: Path
+) -> None:
+    edited = "The target `churned` changed for 50 of the 400 rows both main and the branch have"
+    metrics = [
+        delta("roc_auc", 0.80, 0.82, 0.01, 0.03),
+        delta("average_precision", 0.60, 0.61, -0.01, 0.03),
+        delta("log_loss", 0.40, 0.39, -0.02, 0.00),
+    ]
+    summary = summary_of(metrics, pairing="rescored", target_changed=edited)
+
+    verdict = judge_summary(stored(summary, tmp_path), params)
+
+    assert verdict.status == "pass"
+    assert verdict.warnings == [edited]

@@ -1,0 +1,118 @@
+"""The data section: what a data PR changed against the baseline's validated data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gitml.config import Params
+from gitml.contract import validate_frame
+from gitml.io import write_json
+from gitml.report import sections
+from gitml.report.baseline import Artifacts
+from gitml.report.data_diff import diff_data
+from gitml.synthetic import generate_churn
+
+
+@pytest.fixture(scope="module")
+def churn(params: Params) -> pd.DataFrame:
+    typed, _ = validate_frame(generate_churn(400, 1), params.data)
+    assert typed is not None
+    return typed
+
+
+def side(root: Path, label: str, validated: pd.DataFrame, **report: Any) -> Artifacts:
+    """One side with its validated data and validation report (and no dvc.lock)."""
+    root.mkdir()
+    validated.to_parquet(root / "validated.parquet")
+    write_json(root / "validation.json", {"passed": True, "rows": len(validated)} | report)
+    files = {"validated": root / "validated.parquet", "validation_report": root / "validation.json"}
+    return Artifacts(label, "0" * 40, {}, {}, files)
+
+
+def test_labels_changed_in_place_are_counted_and_said_prominently(
+    params: Params, churn: pd.DataFrame, tmp_path: Path
+) -> None:
+    # given a data PR that flips the label of 50 existing customers, and nothing else
+    edited = churn.copy()
+    flipped = edited.index[:50]
+    edited.loc[flipped, "churned"] = 1 - edited.loc[flipped, "churned"]
+    main = side(tmp_path / "main", "main", churn)
+    branch = side(tmp_path / "branch", "branch", edited)
+
+    # when the data are compared
+    diff = diff_data(branch, main, params)
+
+    # then no row was added or removed, but 50 changed, and the target is named first
+    assert (diff.added, diff.removed) == (0, 0)
+    assert diff.changed is not None
+    assert (diff.changed.rows, diff.changed.matched) == (50, 400)
+    assert diff.changed.columns == {"churned": 50}
+    text = sections.data(diff, "main", None)
+    assert "(**+0** added, **-0** removed)" in text
+    assert (
+        "Changed: **50 rows** of the 400 kept under the same `customer_id` have other values "
+        "(churned: 50)." in text
+    )
+    assert (
+        "⚠️ **The target `churned` changed for 50 of the 400 rows both main and the branch have "
+        "(matched by `customer_id`)" in text
+    )
+
+
+def test_regenerated_data_under_the_same_ids_shows_every_changed_column(
+    params: Params, churn: pd.DataFrame, tmp_path: Path
+) -> None:
+    # given synthetic data regenerated with another seed: the same ids, other values
+    other, _ = validate_frame(generate_churn(400, 2), params.data)
+    assert other is not None
+    main = side(tmp_path / "main", "main", churn)
+    branch = side(tmp_path / "branch", "branch", other)
+
+    diff = diff_data(branch, main, params)
+
+    assert (diff.added, diff.removed) == (0, 0)
+    assert diff.changed is not None
+    assert diff.changed.rows == 400
+    columns = list(diff.changed.columns)
+    assert columns[0] == "churned"  # the target first, then the most changed
+    assert "customer_id" not in columns
+    counts = list(diff.changed.columns.values())[1:]
+    assert counts == sorted(counts, reverse=True)
+    assert diff.target_changes == int((churn["churned"] != other["churned"]).sum())
+
+
+def test_without_an_id_a_changed_row_is_one_removed_and_one_added(
+    compose_params: Any, churn: pd.DataFrame, tmp_path: Path
+) -> None:
+    params = compose_params("data.source.n_rows=2000", "data.id_column=null")
+    edited = churn.copy()
+    edited.loc[edited.index[:7], "monthly_charges"] += 1.0
+    main = side(tmp_path / "main", "main", churn)
+    branch = side(tmp_path / "branch", "branch", edited)
+
+    diff = diff_data(branch, main, params)
+
+    assert (diff.added, diff.removed) == (7, 7)
+    assert diff.changed is None
+    assert "Changed:" not in sections.data(diff, "main", None)
+
+
+def test_untouched_rows_under_the_same_ids_are_said_to_be_unchanged(
+    params: Params, churn: pd.DataFrame, tmp_path: Path
+) -> None:
+    # given rows appended, existing ones untouched
+    more = churn.tail(10).assign(customer_id=np.arange(10_001, 10_011))
+    main = side(tmp_path / "main", "main", churn)
+    branch = side(tmp_path / "branch", "branch", pd.concat([churn, more]))
+
+    diff = diff_data(branch, main, params)
+
+    assert (diff.added, diff.removed) == (10, 0)
+    assert "No row kept under the same `customer_id` changed a value." in sections.data(
+        diff, "main", None
+    )
