@@ -125,6 +125,15 @@ def test_a_broken_contract_fails_with_the_validation_summary(repo: Project) -> N
     assert "❌ **Contract broken**" in text
     assert "| tenure_months | in_range(0.0, 10.0) |" in text
     assert "### Metrics" not in text  # no model ran on data that broke its contract
+    # the validated file is the previous run's (DVC keeps a failed stage's outputs): not
+    # compared, and the branch's model, trained before, is not described as the branch's
+    assert "Same validated data" not in text
+    assert "The branch's data could not be validated (its contract is broken)" in text
+    assert (
+        "| artifacts from | DVC cache | work tree, out of date (stages: train, validate) |" in text
+    )
+    assert "| training data sha256 | " in text
+    assert text.split("| training data sha256 | ")[1].split("\n")[0].endswith("| — |")
     assert gate.returncode == 5
     assert "tenure_months: in_range(0.0, 10.0)" in gate.stderr
 

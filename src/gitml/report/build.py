@@ -31,6 +31,8 @@ FOOTER = (
     "\n<sub>gitml · gate rules: `conf/gate/` · bootstrap and drift thresholds: `conf/report/` · "
     f"{ARTIFACT_NOTE}</sub>\n"
 )
+# the stages a model's lineage depends on: when one is out of date, so is the model
+MODEL_STAGES = ("ingest", "validate", "split", "train")
 LIBRARIES = ("python", "scikit-learn", "pandas", "numpy", "pyarrow", "skops", "pandera")
 
 
@@ -47,7 +49,7 @@ def build_report(root: Path, ref: str, params: Params) -> Report:
     branch = branch_artifacts(root)
     with baseline_artifacts(root, ref) as baseline:  # resolves the ref first: fails fast
         stale = pipeline_changes(root)
-        data = diff_data(branch, baseline, params)
+        data = diff_data(branch, baseline, params, stale)
         contract_ok = data.validation is None or bool(data.validation.get("passed"))
         model = None
         if contract_ok and not stale:
@@ -62,7 +64,7 @@ def build_report(root: Path, ref: str, params: Params) -> Report:
             (None, None),
             (params.report.max_table_rows, params.report.max_chars),
         ):
-            parts = _sections(params, branch, baseline, ref, data, model, limit)
+            parts = _sections(params, branch, baseline, ref, data, model, stale, limit)
             documents.append(render(title, parts, FOOTER, max_chars))
     full, comment = documents
     return Report(comment, full, summary, verdict)
@@ -171,6 +173,7 @@ def _sections(
     ref: str,
     data: DataDiff,
     model: ModelComparison | None,
+    stale: list[str],
     limit: int | None,
 ) -> list[Section]:
     """Every section in reading order; `limit` cuts long tables (None: nothing is cut)."""
@@ -206,7 +209,8 @@ def _sections(
     )
     if model is not None and model.slices:
         parts.append(Section("Slices that moved most", sections.slices(model.slices, ref), 6, True))
-    parts.append(Section("Lineage", sections.lineage(_lineage(branch, baseline), ref), 7, True))
+    lineage = _lineage(branch, baseline, stale)
+    parts.append(Section("Lineage", sections.lineage(lineage, ref), 7, True))
     return parts
 
 
@@ -231,18 +235,26 @@ def _headline(
     return text + "."
 
 
-def _lineage(branch: Artifacts, baseline: Artifacts | None) -> list[list[str]]:
+def _lineage(branch: Artifacts, baseline: Artifacts | None, stale: list[str]) -> list[list[str]]:
     sides = [side for side in (baseline, branch) if side is not None]
+    # a model trained before its data, split or params changed is not the branch's model
+    behind = [stage for stage in stale if stage in MODEL_STAGES]
     metas = [
-        read_json(side.files["model_meta"]) if "model_meta" in side.files else {} for side in sides
+        read_json(side.files["model_meta"])
+        if "model_meta" in side.files and not (side is branch and behind)
+        else {}
+        for side in sides
     ]
     columns: list[list[str]] = []
     for side, meta in zip(sides, metas, strict=True):
-        model_file = side.files.get("model")
+        model_file = side.files.get("model") if meta else None
+        source = side.source
+        if side is branch and stale:
+            source += f", out of date (stages: {', '.join(stale)})"
         columns.append(
             [
                 f"`{side.commit[:8]}`" + (" (dirty)" if side.dirty else ""),
-                side.source,
+                source,
                 str(meta.get("model", {}).get("name", "—")),
                 f"`{meta['train_data']['sha256'][:12]}`" if "train_data" in meta else "—",
                 f"{model_file.stat().st_size / 1e6:.2f} MB" if model_file else "—",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,7 @@ class DataDiff:
     changed: Changed | None = None
     id_column: str | None = None  # what rows were matched by
     target: str | None = None
+    not_compared: str = ""  # why the branch's data were not compared with the baseline's
 
     @property
     def target_changes(self) -> int:
@@ -35,18 +37,42 @@ class DataDiff:
         return self.changed.columns.get(self.target or "", 0) if self.changed else 0
 
 
-def diff_data(branch: Artifacts, baseline: Artifacts | None, params: Params) -> DataDiff:
-    """Validation of the branch, and rows and drift against the baseline's validated data."""
+def diff_data(
+    branch: Artifacts, baseline: Artifacts | None, params: Params, stale: Sequence[str] = ()
+) -> DataDiff:
+    """Validation of the branch, and rows and drift against the baseline's validated data.
+
+    Only data the branch validated is compared: when its contract breaks, or its ingest or
+    validate stage is out of date (`stale`: stages whose files or params differ from
+    dvc.lock), the validated file is the previous run's (DVC keeps a failed stage's
+    persistent outputs), so comparing it would describe other data than the PR's.
+    """
     import pandas as pd
 
     validation = _json(branch, "validation_report")
     base_validation = _json(baseline, "validation_report") if baseline else None
-    # on a broken contract there is no validated file: compare the raw data instead
-    mine_path = branch.path("validated") if validation and validation.get("passed") else None
-    mine_path = mine_path or branch.path("raw")
-    theirs_path = baseline.path("validated") if baseline else None
+    mine_path, theirs_path = (
+        branch.path("validated"),
+        baseline.path("validated") if baseline else None,
+    )
     if baseline is None or mine_path is None or theirs_path is None:
         return DataDiff(validation, base_validation)
+    if validation is not None and not validation.get("passed"):
+        return DataDiff(
+            validation,
+            base_validation,
+            not_compared="The branch's data could not be validated (its contract is broken), so "
+            f"its rows and drift are not compared with {baseline.label}'s.",
+        )
+    behind = [stage for stage in ("ingest", "validate") if stage in stale]
+    if behind:
+        return DataDiff(
+            validation,
+            base_validation,
+            not_compared=f"The branch's validated data are out of date (stages: "
+            f"{', '.join(behind)}), so its rows and drift are not compared with "
+            f"{baseline.label}'s. Run `dvc repro`.",
+        )
     validated_md5 = branch.out_md5("validated")
     if validated_md5 and validated_md5 == baseline.out_md5("validated"):
         rows = int(validation["rows"]) if validation else None

@@ -45,15 +45,19 @@ def judge(
     """
     told = list(warnings or [])
     reasons: list[str] = []
-    if contract is not None and not contract.get("passed", True) and gate.contract:
-        failures = contract.get("failures", [])
+    broken = contract is not None and not contract.get("passed", True)
+    if broken and gate.contract:
+        failures = (contract or {}).get("failures", [])
         checks = ", ".join(sorted({f"{f['column']}: {f['check']}" for f in failures})[:5])
         reasons.append(f"The data breaks its contract: {len(failures)} failed check(s) ({checks}).")
     elif stale:
-        reasons.append(
-            f"The pipeline outputs are out of date (stages: {', '.join(stale)}); "
-            "run `dvc repro` and commit dvc.lock."
+        fix = (
+            "the data breaks its contract (not gated: gate.contract is false), so `dvc repro` "
+            "stops at validate and no model was trained on it."
+            if broken
+            else "run `dvc repro` and commit dvc.lock."
         )
+        reasons.append(f"The pipeline outputs are out of date (stages: {', '.join(stale)}); {fix}")
     if reasons:
         return Verdict("fail", reasons, [], told)
     warnings = []

@@ -190,6 +190,8 @@ def confusion(result: ModelComparison, limit: int) -> str:
 
 def data(diff: DataDiff, baseline: str, limit: int | None) -> str:
     parts = [_validation(diff.validation)]
+    if diff.not_compared:
+        parts.append(diff.not_compared + "\n")
     if diff.baseline_rows is not None:
         mine = "?" if diff.branch_rows is None else f"{diff.branch_rows:,}"  # no validation.json
         if diff.same_data:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -115,4 +116,42 @@ def test_untouched_rows_under_the_same_ids_are_said_to_be_unchanged(
     assert (diff.added, diff.removed) == (10, 0)
     assert "No row kept under the same `customer_id` changed a value." in sections.data(
         diff, "main", None
+    )
+
+
+def test_a_broken_contract_compares_no_data_the_branch_did_not_validate(
+    params: Params, churn: pd.DataFrame, tmp_path: Path
+) -> None:
+    # given a branch whose data broke its contract: its validated file is the previous run's,
+    # the very file main has (dvc.lock still records the same md5)
+    main = side(tmp_path / "main", "main", churn)
+    failure = {"column": "tenure_months", "check": "in_range(0, 10)", "count": 9, "samples": []}
+    branch = side(tmp_path / "branch", "branch", churn, passed=False, failures=[failure])
+    lock = {"stages": {"validate": {"outs": [{"path": "validated.parquet", "md5": "abc"}]}}}
+    paths = {"paths": {"validated": "validated.parquet"}}
+    main, branch = (dataclasses.replace(s, lock=lock, params=paths) for s in (main, branch))
+
+    diff = diff_data(branch, main, params, stale=["validate", "train"])
+
+    text = sections.data(diff, "main", None)
+    assert "Same validated data" not in text
+    assert not diff.same_data
+    assert diff.drift == []
+    assert (
+        "The branch's data could not be validated (its contract is broken), so its rows and "
+        "drift are not compared with main's." in text
+    )
+
+
+def test_validated_data_out_of_date_are_not_compared(
+    params: Params, churn: pd.DataFrame, tmp_path: Path
+) -> None:
+    main = side(tmp_path / "main", "main", churn)
+    branch = side(tmp_path / "branch", "branch", churn.head(100))
+
+    diff = diff_data(branch, main, params, stale=["ingest", "validate", "split"])
+
+    assert diff.baseline_rows is None
+    assert "The branch's validated data are out of date (stages: ingest, validate)" in (
+        sections.data(diff, "main", None)
     )

@@ -84,6 +84,19 @@ def test_a_broken_contract_fails_before_any_metric() -> None:
     ]
 
 
+def test_a_broken_contract_that_is_not_gated_fails_on_the_outputs_it_left_stale() -> None:
+    contract = {"passed": False, "failures": []}
+    not_gated = RULES.model_copy(update={"contract": False})
+
+    verdict = judge("binary", [], not_gated, 0.95, contract=contract, stale=["train", "validate"])
+
+    assert verdict.reasons == [
+        "The pipeline outputs are out of date (stages: train, validate); the data breaks its "
+        "contract (not gated: gate.contract is false), so `dvc repro` stops at validate and no "
+        "model was trained on it."
+    ]
+
+
 def test_identical_outputs_are_no_change_and_undefined_gated_metrics_fail() -> None:
     same = [delta("roc_auc", 0.8, 0.8, 0.0, 0.0), delta("log_loss", 0.4, 0.4, 0.0, 0.0)]
     assert judge("binary", same, RULES, 0.95, identical=True).status == "no change"
