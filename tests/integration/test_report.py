@@ -95,6 +95,37 @@ def test_a_clearly_worse_model_fails_the_gate_naming_the_metric(repo: Project) -
         assert reason in gate.stderr
 
 
+def test_a_pr_that_loosens_its_own_gate_is_judged_by_mains_rules(repo: Project) -> None:
+    # given the clearly worse model of the test above, on a branch that also loosens the gate
+    open_branch(
+        repo,
+        "loose",
+        *WEAK,
+        "+data.columns.tenure_months.feature=false",
+        "+data.columns.contract.feature=false",
+        *(f"gate.rules.binary.{m}.tolerance=0.5" for m in ("roc_auc", "average_precision")),
+        "gate.rules.binary.log_loss.tolerance=0.5",
+    )
+    repo.dvc("repro")
+    repo.commit("C2: drop the strongest features, and loosen the gate")
+
+    text, summary = report(repo)
+    gate = repo.gitml("gate", check=False)
+
+    # then main's rules judge it, and everyone is told the PR changes them
+    changed = (
+        "This PR changes the gate rules (`gate.rules.binary.average_precision.tolerance`, "
+        "`gate.rules.binary.log_loss.tolerance`, `gate.rules.binary.roc_auc.tolerance`); "
+        "judged with main's; they apply after merge."
+    )
+    assert summary["verdict"]["status"] == "fail"
+    assert f"- ⚠️ {changed}" in text
+    assert "| ≥ 0.75, tolerance 0.01 |" in text  # the metrics table shows the rules applied
+    assert gate.returncode == 5
+    assert "roc_auc is worse than main by" in gate.stderr
+    assert changed in gate.stderr
+
+
 def test_a_comment_only_change_reports_no_change(repo: Project) -> None:
     open_branch(repo, "comment")
     model_conf = repo.root / "conf/model/hist_gradient_boosting.yaml"

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from gitml.config import Params
+from gitml.config import GateParams, Params
 from gitml.errors import GateFailed, GitmlError
 from gitml.io import read_json, write_json
 from gitml.report import sections
@@ -21,7 +21,7 @@ from gitml.report.baseline import Artifacts, baseline_artifacts, branch_artifact
 from gitml.report.bootstrap import MetricDelta
 from gitml.report.compare import ModelComparison, compare_models
 from gitml.report.data_diff import DataDiff, diff_data
-from gitml.report.gate import Verdict, judge
+from gitml.report.gate import Rules, Verdict, judge, judging_rules
 from gitml.report.markdown import ARTIFACT_NOTE, Section, render
 
 logger = logging.getLogger(__name__)
@@ -51,10 +51,20 @@ def build_report(root: Path, ref: str, params: Params) -> Report:
         stale = pipeline_changes(root)
         data = diff_data(branch, baseline, params, stale)
         contract_ok = data.validation is None or bool(data.validation.get("passed"))
+        rules = judging_rules(
+            params.gate, params.report.confidence, baseline.params if baseline else None, ref
+        )
         model = None
         if contract_ok and not stale:
-            model = compare_models(branch, baseline, params.report, params.evaluate, params.seed)
+            settings = params.report.model_copy(update={"confidence": rules.confidence})
+            model = compare_models(branch, baseline, settings, params.evaluate, params.seed)
         summary = _summary(params, branch, baseline, ref, data, model, stale)
+        summary["rules"] = {
+            "gate": rules.gate.model_dump(mode="json"),
+            "confidence": rules.confidence,
+            "from": ref if baseline else "branch",
+            "warning": rules.warning,
+        }
         summary["fingerprint"] = fingerprint(root, params)
         verdict = judge_summary(summary, params)
         summary["verdict"] = asdict(verdict)
@@ -64,7 +74,7 @@ def build_report(root: Path, ref: str, params: Params) -> Report:
             (None, None),
             (params.report.max_table_rows, params.report.max_chars),
         ):
-            parts = _sections(params, branch, baseline, ref, data, model, stale, limit)
+            parts = _sections(params, rules, branch, baseline, ref, data, model, stale, limit)
             documents.append(render(title, parts, FOOTER, max_chars))
     full, comment = documents
     return Report(comment, full, summary, verdict)
@@ -80,7 +90,8 @@ def write_report(report: Report, directory: Path) -> None:
 
 
 def gate(root: Path, summary_path: Path, params: Params) -> Verdict:
-    """Re-judge a report's summary with the current rules; raise GateFailed with every reason."""
+    """Re-judge a report's summary with the rules it recorded; raise GateFailed with every
+    reason."""
     if not summary_path.is_file():
         raise GitmlError(f"{summary_path} not found. Run `gitml report` (or `make report`) first.")
     summary = read_json(summary_path)
@@ -98,17 +109,24 @@ def gate(root: Path, summary_path: Path, params: Params) -> Verdict:
 
 
 def judge_summary(summary: dict[str, Any], params: Params) -> Verdict:
+    """The verdict on a report's summary, by the rules the report recorded (the baseline's;
+    the branch's without a baseline, or in a report of an older version that has none)."""
+    rules = summary.get("rules")
+    gate = GateParams.model_validate(rules["gate"]) if rules else params.gate
+    warnings = [rules["warning"]] if rules and rules.get("warning") else []
+    if summary.get("target_changed"):
+        warnings.append(summary["target_changed"])
     return judge(
         summary["task"],
         [MetricDelta.from_json(metric) for metric in summary["metrics"]],
-        params.gate,
-        params.report.confidence,
+        gate,
+        rules["confidence"] if rules else params.report.confidence,
         summary["contract"],
         summary["stale"],
         summary["identical"],
         summary["baseline"]["ref"] if summary["baseline"] else "the baseline",
         summary.get("not_comparable") or "",  # absent from reports of older versions
-        [summary["target_changed"]] if summary.get("target_changed") else [],
+        warnings,
     )
 
 
@@ -168,6 +186,7 @@ def _summary(
 
 def _sections(
     params: Params,
+    rules: Rules,
     branch: Artifacts,
     baseline: Artifacts | None,
     ref: str,
@@ -181,7 +200,7 @@ def _sections(
     contract_broken = data.validation is not None and not data.validation.get("passed")
     parts = []
     if model is not None:
-        metrics = sections.metrics(model, params.gate, ref, settings.confidence)
+        metrics = sections.metrics(model, rules.gate, ref, rules.confidence)
         parts.append(Section("Metrics", metrics, priority=1))
     params_text = sections.params_diff(
         baseline.params if baseline else {}, branch.params, ref, limit

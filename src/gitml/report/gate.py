@@ -10,10 +10,63 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from gitml.config import GateParams, GateRule
+from gitml.config import GateParams, GateRule, ReportParams
+from gitml.config_errors import problem_lines
 from gitml.report.bootstrap import MetricDelta
 
 Status = Literal["pass", "fail", "no change", "not comparable"]
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What a PR is judged by: the gate and the confidence of its intervals, and a warning
+    when the PR changes them (or the baseline's cannot be read)."""
+
+    gate: GateParams
+    confidence: float
+    warning: str = ""
+
+
+def judging_rules(
+    gate: GateParams,
+    confidence: float,
+    baseline_params: dict[str, Any] | None,
+    baseline: str = "the baseline",
+) -> Rules:
+    """The baseline's rules when there is a baseline: a PR must not loosen its own gate (a
+    tolerance of 0.5, a confidence of 0.9999 that widens every interval past it). Rules a PR
+    changes apply once it is merged. Without a baseline, the branch's rules apply."""
+    from pydantic import ValidationError
+
+    if baseline_params is None:
+        return Rules(gate, confidence)
+    their_confidence = (baseline_params.get("report") or {}).get(
+        "confidence", ReportParams().confidence
+    )
+    section: type[GateParams | ReportParams] = GateParams
+    try:
+        theirs = GateParams.model_validate(baseline_params.get("gate") or {})
+        section = ReportParams
+        ReportParams(confidence=their_confidence)
+    except ValidationError as exc:  # a baseline of an older gitml, say
+        problems = "; ".join(line.strip() for line in problem_lines(exc, section).splitlines())
+        return Rules(
+            gate,
+            confidence,
+            f"The gate rules of {baseline} could not be read ({problems}); judged with the "
+            "branch's.",
+        )
+    changed = _changed_keys(
+        {"gate": theirs.model_dump(), "report.confidence": their_confidence},
+        {"gate": gate.model_dump(), "report.confidence": confidence},
+    )
+    warning = ""
+    if changed:
+        warning = (
+            f"This PR changes the gate rules ({', '.join(f'`{key}`' for key in changed)}); "
+            f"judged with {baseline}'s; they apply after merge."
+        )
+    return Rules(theirs, float(their_confidence), warning)
 
 
 @dataclass(frozen=True)
@@ -126,6 +179,20 @@ def _movement(metric: MetricDelta, level: str) -> str:
         f"{metric.name} {_signed(metric.delta)} ({level} CI {_signed(metric.low)} to "
         f"{_signed(metric.high)}): significantly {word}."
     )
+
+
+def _changed_keys(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    old, new = _flat(before), _flat(after)
+    return sorted(key for key in old.keys() | new.keys() if old.get(key) != new.get(key))
+
+
+def _flat(tree: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(tree, dict) and tree:
+        flat: dict[str, Any] = {}
+        for key, value in tree.items():
+            flat |= _flat(value, f"{prefix}{key}.")
+        return flat
+    return {prefix.rstrip("."): tree}
 
 
 def _possessive(name: str) -> str:
