@@ -218,13 +218,23 @@ def _baseline_table(
 def _unseen_rows(
     test: pd.DataFrame, baseline: Artifacts, base_meta: dict[str, Any]
 ) -> tuple[np.ndarray, str, str]:
-    """Which of the branch's test rows the baseline model can be re-scored on: those it did
-    not train on. Returns (rows, why not, note): with a reason, the
+    """Which of the branch's test rows the baseline model can be re-scored on: those it has
+    every column for and did not train on. Returns (rows, why not, note): with a reason, the
     comparison is unpaired."""
     import pandas as pd
 
     nothing = np.zeros(len(test), dtype=bool)
     needed = [f["name"] for f in base_meta["features"]]
+    # predict_table also copies the id column
+    missing = [name for name in [*needed, base_meta.get("id_column")] if name and name not in test]
+    if missing:
+        names = ", ".join(f"`{name}`" for name in missing)
+        return (
+            nothing,
+            f"the baseline model could not score the branch's rows: it needs the column(s) "
+            f"{names}, which the branch's test rows do not have",
+            "",
+        )
     if "train" not in baseline.files:
         path = baseline.params.get("paths", {}).get("train", "its train set")
         return (

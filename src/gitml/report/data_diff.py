@@ -30,6 +30,8 @@ class DataDiff:
     id_column: str | None = None  # what rows were matched by
     target: str | None = None
     not_compared: str = ""  # why the branch's data were not compared with the baseline's
+    columns_added: list[str] = field(default_factory=list)  # in the branch's data only
+    columns_removed: list[str] = field(default_factory=list)  # in the baseline's only
 
     @property
     def target_changes(self) -> int:
@@ -95,6 +97,8 @@ def diff_data(
         changed,
         id_column if changed else None,
         target,
+        columns_added=[c for c in mine.columns if c not in theirs.columns],
+        columns_removed=[c for c in theirs.columns if c not in mine.columns],
     )
 
 

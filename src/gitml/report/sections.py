@@ -201,6 +201,7 @@ def data(diff: DataDiff, baseline: str, limit: int | None) -> str:
                 f"Rows: {diff.baseline_rows:,} on {baseline} → {mine} on the branch "
                 f"(**+{diff.added:,}** added, **-{diff.removed:,}** removed).\n"
             )
+            parts += _changed_columns(diff)
             parts += _changed_rows(diff, baseline, limit)
     if diff.drift:
         rows = [
@@ -231,6 +232,14 @@ def target_changed(diff: DataDiff, baseline: str) -> str:
         f"`{diff.id_column}`): the metrics are measured against other answers than "
         f"{_possessive(baseline)} for these rows. Review the data change."
     )
+
+
+def _changed_columns(diff: DataDiff) -> list[str]:
+    return [
+        f"Columns {word}: **{', '.join(f'`{column}`' for column in columns)}**.\n"
+        for word, columns in (("removed", diff.columns_removed), ("added", diff.columns_added))
+        if columns
+    ]
 
 
 def _changed_rows(diff: DataDiff, baseline: str, limit: int | None) -> list[str]:

@@ -251,3 +251,26 @@ def test_without_the_baseline_train_set_no_row_it_may_have_seen_is_rescored(
     assert result.note.startswith(
         "The baseline's training rows (data/processed/train.parquet) are unavailable"
     )
+
+
+def test_a_column_the_baseline_model_needs_is_named_when_the_branch_dropped_it(
+    runs: tuple[Params, pd.DataFrame, Artifacts],
+    compose_params: Callable[..., Params],
+    tmp_path: Path,
+) -> None:
+    # given a branch whose contract and data no longer have support_calls
+    params, typed, main = runs
+    id_column = params.data.id_column or "null"
+    dropped = compose_params(*FAST, f"data.id_column={id_column}", "~data.columns.support_calls")
+    mine = pipeline_run(
+        tmp_path / "branch", "branch", dropped, typed.drop(columns="support_calls"), 0.3
+    )
+
+    result = compare(mine, main, params)
+
+    # then the note says which column, in words, not pandas' "['support_calls'] not in index"
+    assert result.pairing == "unpaired"
+    assert result.note.startswith(
+        "The baseline model could not score the branch's rows: it needs the column(s) "
+        "`support_calls`, which the branch's test rows do not have; metrics are not paired"
+    )

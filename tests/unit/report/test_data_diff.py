@@ -155,3 +155,18 @@ def test_validated_data_out_of_date_are_not_compared(
     assert "The branch's validated data are out of date (stages: ingest, validate)" in (
         sections.data(diff, "main", None)
     )
+
+
+def test_columns_dropped_or_added_are_named(
+    params: Params, churn: pd.DataFrame, tmp_path: Path
+) -> None:
+    main = side(tmp_path / "main", "main", churn)
+    edited = churn.drop(columns=["support_calls"]).assign(plan="basic")
+    branch = side(tmp_path / "branch", "branch", edited)
+
+    diff = diff_data(branch, main, params)
+
+    assert (diff.columns_removed, diff.columns_added) == (["support_calls"], ["plan"])
+    text = sections.data(diff, "main", None)
+    assert "Columns removed: **`support_calls`**." in text
+    assert "Columns added: **`plan`**." in text
