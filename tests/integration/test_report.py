@@ -126,6 +126,25 @@ def test_a_pr_that_loosens_its_own_gate_is_judged_by_mains_rules(repo: Project) 
     assert changed in gate.stderr
 
 
+def test_a_larger_test_set_rescores_main_only_on_rows_it_did_not_train_on(repo: Project) -> None:
+    # given a branch that only raises split.test_size: a third of its test rows are rows main
+    # trained on, which would flatter main's model
+    open_branch(repo, "test-size", *WEAK, "split.test_size=0.3")
+    repo.dvc("repro")
+    repo.commit("G: a larger test set")
+
+    text, summary = report(repo)
+
+    # then main's train set is read from the DVC cache and those rows are left out
+    assert summary["pairing"] == "rescored"
+    assert (
+        "400 of the branch's 1,200 test rows were left out for being in the baseline's "
+        "training data (matched by `customer_id`)" in text
+    )
+    assert "· 800 test rows, paired bootstrap" in text
+    assert "## ✅ gitml report: PASS" in text
+
+
 def test_a_comment_only_change_reports_no_change(repo: Project) -> None:
     open_branch(repo, "comment")
     model_conf = repo.root / "conf/model/hist_gradient_boosting.yaml"
