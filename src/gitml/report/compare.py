@@ -184,7 +184,7 @@ def _baseline_table(
         unpaired = "the baseline model is unavailable"
     else:
         test = pd.read_parquet(_need(branch, "test")).loc[table["row_id"].to_numpy()]
-        unseen, unpaired, note = _unseen_rows(test, baseline, base_meta)
+        unseen, unpaired, note = _unseen_rows(test, baseline, base_meta, meta)
         if not unpaired:
             try:
                 from gitml.model import load_model
@@ -216,7 +216,7 @@ def _baseline_table(
 
 
 def _unseen_rows(
-    test: pd.DataFrame, baseline: Artifacts, base_meta: dict[str, Any]
+    test: pd.DataFrame, baseline: Artifacts, base_meta: dict[str, Any], meta: dict[str, Any]
 ) -> tuple[np.ndarray, str, str]:
     """Which of the branch's test rows the baseline model can be re-scored on: those it has
     every column for and did not train on. Returns (rows, why not, note): with a reason, the
@@ -246,7 +246,8 @@ def _unseen_rows(
             "",
         )
     train = pd.read_parquet(baseline.files["train"])
-    id_column = base_meta.get("id_column")
+    # the branch's contract names the id (rows.by_id checks both sides have it), else main's
+    id_column = meta.get("id_column") or base_meta.get("id_column")
     # without an id, a row the model saw is one with the same features and target
     unseen = ~seen_in(test, train, id_column, [*needed, base_meta["target"]])
     total = len(test)
