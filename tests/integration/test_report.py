@@ -95,6 +95,56 @@ def test_a_clearly_worse_model_fails_the_gate_naming_the_metric(repo: Project) -
         assert reason in gate.stderr
 
 
+def test_a_pr_that_loosens_its_own_gate_is_judged_by_mains_rules(repo: Project) -> None:
+    # given the clearly worse model of the test above, on a branch that also loosens the gate
+    open_branch(
+        repo,
+        "loose",
+        *WEAK,
+        "+data.columns.tenure_months.feature=false",
+        "+data.columns.contract.feature=false",
+        *(f"gate.rules.binary.{m}.tolerance=0.5" for m in ("roc_auc", "average_precision")),
+        "gate.rules.binary.log_loss.tolerance=0.5",
+    )
+    repo.dvc("repro")
+    repo.commit("C2: drop the strongest features, and loosen the gate")
+
+    text, summary = report(repo)
+    gate = repo.gitml("gate", check=False)
+
+    # then main's rules judge it, and everyone is told the PR changes them
+    changed = (
+        "This PR changes the gate rules (`gate.rules.binary.average_precision.tolerance`, "
+        "`gate.rules.binary.log_loss.tolerance`, `gate.rules.binary.roc_auc.tolerance`); "
+        "judged with main's; they apply after merge."
+    )
+    assert summary["verdict"]["status"] == "fail"
+    assert f"- ⚠️ {changed}" in text
+    assert "| ≥ 0.75, tolerance 0.01 |" in text  # the metrics table shows the rules applied
+    assert gate.returncode == 5
+    assert "roc_auc is worse than main by" in gate.stderr
+    assert changed in gate.stderr
+
+
+def test_a_larger_test_set_rescores_main_only_on_rows_it_did_not_train_on(repo: Project) -> None:
+    # given a branch that only raises split.test_size: a third of its test rows are rows main
+    # trained on, which would flatter main's model
+    open_branch(repo, "test-size", *WEAK, "split.test_size=0.3")
+    repo.dvc("repro")
+    repo.commit("G: a larger test set")
+
+    text, summary = report(repo)
+
+    # then main's train set is read from the DVC cache and those rows are left out
+    assert summary["pairing"] == "rescored"
+    assert (
+        "400 of the branch's 1,200 test rows were left out for being in the baseline's "
+        "training data (matched by `customer_id`)" in text
+    )
+    assert "· 800 test rows, paired bootstrap" in text
+    assert "## ✅ gitml report: PASS" in text
+
+
 def test_a_comment_only_change_reports_no_change(repo: Project) -> None:
     open_branch(repo, "comment")
     model_conf = repo.root / "conf/model/hist_gradient_boosting.yaml"
@@ -125,6 +175,15 @@ def test_a_broken_contract_fails_with_the_validation_summary(repo: Project) -> N
     assert "❌ **Contract broken**" in text
     assert "| tenure_months | in_range(0.0, 10.0) |" in text
     assert "### Metrics" not in text  # no model ran on data that broke its contract
+    # the validated file is the previous run's (DVC keeps a failed stage's outputs): not
+    # compared, and the branch's model, trained before, is not described as the branch's
+    assert "Same validated data" not in text
+    assert "The branch's data could not be validated (its contract is broken)" in text
+    assert (
+        "| artifacts from | DVC cache | work tree, out of date (stages: train, validate) |" in text
+    )
+    assert "| training data sha256 | " in text
+    assert text.split("| training data sha256 | ")[1].split("\n")[0].endswith("| — |")
     assert gate.returncode == 5
     assert "tenure_months: in_range(0.0, 10.0)" in gate.stderr
 

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from gitml.config import Params
+from gitml.config import GateParams, Params
 from gitml.errors import GateFailed, GitmlError
 from gitml.io import read_json, write_json
 from gitml.report import sections
@@ -21,7 +21,7 @@ from gitml.report.baseline import Artifacts, baseline_artifacts, branch_artifact
 from gitml.report.bootstrap import MetricDelta
 from gitml.report.compare import ModelComparison, compare_models
 from gitml.report.data_diff import DataDiff, diff_data
-from gitml.report.gate import Verdict, judge
+from gitml.report.gate import Rules, Verdict, judge, judging_rules
 from gitml.report.markdown import ARTIFACT_NOTE, Section, render
 
 logger = logging.getLogger(__name__)
@@ -31,6 +31,8 @@ FOOTER = (
     "\n<sub>gitml · gate rules: `conf/gate/` · bootstrap and drift thresholds: `conf/report/` · "
     f"{ARTIFACT_NOTE}</sub>\n"
 )
+# the stages a model's lineage depends on: when one is out of date, so is the model
+MODEL_STAGES = ("ingest", "validate", "split", "train")
 LIBRARIES = ("python", "scikit-learn", "pandas", "numpy", "pyarrow", "skops", "pandera")
 
 
@@ -47,12 +49,22 @@ def build_report(root: Path, ref: str, params: Params) -> Report:
     branch = branch_artifacts(root)
     with baseline_artifacts(root, ref) as baseline:  # resolves the ref first: fails fast
         stale = pipeline_changes(root)
-        data = diff_data(branch, baseline, params)
+        data = diff_data(branch, baseline, params, stale)
         contract_ok = data.validation is None or bool(data.validation.get("passed"))
+        rules = judging_rules(
+            params.gate, params.report.confidence, baseline.params if baseline else None, ref
+        )
         model = None
         if contract_ok and not stale:
-            model = compare_models(branch, baseline, params.report, params.evaluate, params.seed)
+            settings = params.report.model_copy(update={"confidence": rules.confidence})
+            model = compare_models(branch, baseline, settings, params.evaluate, params.seed)
         summary = _summary(params, branch, baseline, ref, data, model, stale)
+        summary["rules"] = {
+            "gate": rules.gate.model_dump(mode="json"),
+            "confidence": rules.confidence,
+            "from": ref if baseline else "branch",
+            "warning": rules.warning,
+        }
         summary["fingerprint"] = fingerprint(root, params)
         verdict = judge_summary(summary, params)
         summary["verdict"] = asdict(verdict)
@@ -62,7 +74,7 @@ def build_report(root: Path, ref: str, params: Params) -> Report:
             (None, None),
             (params.report.max_table_rows, params.report.max_chars),
         ):
-            parts = _sections(params, branch, baseline, ref, data, model, limit)
+            parts = _sections(params, rules, branch, baseline, ref, data, model, stale, limit)
             documents.append(render(title, parts, FOOTER, max_chars))
     full, comment = documents
     return Report(comment, full, summary, verdict)
@@ -78,7 +90,8 @@ def write_report(report: Report, directory: Path) -> None:
 
 
 def gate(root: Path, summary_path: Path, params: Params) -> Verdict:
-    """Re-judge a report's summary with the current rules; raise GateFailed with every reason."""
+    """Re-judge a report's summary with the rules it recorded; raise GateFailed with every
+    reason."""
     if not summary_path.is_file():
         raise GitmlError(f"{summary_path} not found. Run `gitml report` (or `make report`) first.")
     summary = read_json(summary_path)
@@ -96,16 +109,24 @@ def gate(root: Path, summary_path: Path, params: Params) -> Verdict:
 
 
 def judge_summary(summary: dict[str, Any], params: Params) -> Verdict:
+    """The verdict on a report's summary, by the rules the report recorded (the baseline's;
+    the branch's without a baseline, or in a report of an older version that has none)."""
+    rules = summary.get("rules")
+    gate = GateParams.model_validate(rules["gate"]) if rules else params.gate
+    warnings = [rules["warning"]] if rules and rules.get("warning") else []
+    if summary.get("target_changed"):
+        warnings.append(summary["target_changed"])
     return judge(
         summary["task"],
         [MetricDelta.from_json(metric) for metric in summary["metrics"]],
-        params.gate,
-        params.report.confidence,
+        gate,
+        rules["confidence"] if rules else params.report.confidence,
         summary["contract"],
         summary["stale"],
         summary["identical"],
         summary["baseline"]["ref"] if summary["baseline"] else "the baseline",
         summary.get("not_comparable") or "",  # absent from reports of older versions
+        warnings,
     )
 
 
@@ -158,16 +179,20 @@ def _summary(
         "identical": bool(model and model.identical),
         "metrics": [asdict(metric) for metric in model.metrics] if model else [],
         "drifted_columns": [d.column for d in data.drift if d.is_drifted],
+        "changed_rows": asdict(data.changed) if data.changed else None,
+        "target_changed": sections.target_changed(data, ref),
     }
 
 
 def _sections(
     params: Params,
+    rules: Rules,
     branch: Artifacts,
     baseline: Artifacts | None,
     ref: str,
     data: DataDiff,
     model: ModelComparison | None,
+    stale: list[str],
     limit: int | None,
 ) -> list[Section]:
     """Every section in reading order; `limit` cuts long tables (None: nothing is cut)."""
@@ -175,7 +200,7 @@ def _sections(
     contract_broken = data.validation is not None and not data.validation.get("passed")
     parts = []
     if model is not None:
-        metrics = sections.metrics(model, params.gate, ref, settings.confidence)
+        metrics = sections.metrics(model, rules.gate, ref, rules.confidence)
         parts.append(Section("Metrics", metrics, priority=1))
     params_text = sections.params_diff(
         baseline.params if baseline else {}, branch.params, ref, limit
@@ -198,12 +223,13 @@ def _sections(
             "Data: validation, rows and drift",
             sections.data(data, ref, limit),
             priority=3,
-            collapsed=not (contract_broken or drifted),
+            collapsed=not (contract_broken or drifted or (data.changed and data.changed.rows)),
         )
     )
     if model is not None and model.slices:
         parts.append(Section("Slices that moved most", sections.slices(model.slices, ref), 6, True))
-    parts.append(Section("Lineage", sections.lineage(_lineage(branch, baseline), ref), 7, True))
+    lineage = _lineage(branch, baseline, stale)
+    parts.append(Section("Lineage", sections.lineage(lineage, ref), 7, True))
     return parts
 
 
@@ -228,18 +254,26 @@ def _headline(
     return text + "."
 
 
-def _lineage(branch: Artifacts, baseline: Artifacts | None) -> list[list[str]]:
+def _lineage(branch: Artifacts, baseline: Artifacts | None, stale: list[str]) -> list[list[str]]:
     sides = [side for side in (baseline, branch) if side is not None]
+    # a model trained before its data, split or params changed is not the branch's model
+    behind = [stage for stage in stale if stage in MODEL_STAGES]
     metas = [
-        read_json(side.files["model_meta"]) if "model_meta" in side.files else {} for side in sides
+        read_json(side.files["model_meta"])
+        if "model_meta" in side.files and not (side is branch and behind)
+        else {}
+        for side in sides
     ]
     columns: list[list[str]] = []
     for side, meta in zip(sides, metas, strict=True):
-        model_file = side.files.get("model")
+        model_file = side.files.get("model") if meta else None
+        source = side.source
+        if side is branch and stale:
+            source += f", out of date (stages: {', '.join(stale)})"
         columns.append(
             [
                 f"`{side.commit[:8]}`" + (" (dirty)" if side.dirty else ""),
-                side.source,
+                source,
                 str(meta.get("model", {}).get("name", "—")),
                 f"`{meta['train_data']['sha256'][:12]}`" if "train_data" in meta else "—",
                 f"{model_file.stat().st_size / 1e6:.2f} MB" if model_file else "—",

@@ -15,6 +15,10 @@ import numpy as np
 BASELINE_COLOUR, BRANCH_COLOUR, IDEAL_COLOUR = "#ff7f0e", "#1f77b4", "#9e9e9e"
 BASELINE_KEY, BRANCH_KEY, IDEAL_KEY = "🟧", "🟦", "⬜"
 GRID = np.linspace(0, 1, 21)
+# The longest text a chart shows whole. Measured in Chromium with mermaid's default 700-pixel
+# xychart: a 56-character title takes about 560 pixels, an 80-character one runs off both
+# edges. Axis and category labels are shorter, so that ten of them do not overlap.
+TITLE_CHARS, LABEL_CHARS = 60, 40
 
 
 @dataclass(frozen=True)
@@ -46,7 +50,7 @@ def xychart(
         "```mermaid",
         f"%%{{init: {json.dumps(init)}}}%%",
         "xychart-beta" + (" horizontal" if horizontal else ""),
-        f"    title {_quote(title)}",
+        f"    title {_quote(title, TITLE_CHARS)}",
         f"    {x_line}",
         f"    y-axis {_quote(y_title)} {_number(y_range[0])} --> {_number(y_range[1])}",
     ]
@@ -89,10 +93,15 @@ def binned_means(
     return labels, means
 
 
-def _quote(text: str) -> str:
-    """A double-quoted xychart label; quotes and brackets inside would end it early."""
+def _quote(text: str, limit: int = LABEL_CHARS) -> str:
+    """A double-quoted xychart label; quotes and brackets inside would end it early.
+
+    xychart neither wraps nor shrinks text, so a longer label is cut, visibly (…).
+    """
     cleaned = "".join(c for c in str(text) if c not in '"[]{}`;#%\n\r')
-    return f'"{cleaned[:40]}"'
+    if len(cleaned) > limit:
+        cleaned = cleaned[: limit - 1] + "…"
+    return f'"{cleaned}"'
 
 
 def _number(value: float, digits: int = 4) -> str:

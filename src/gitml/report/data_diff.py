@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from gitml.io import read_json
 from gitml.report.drift import ColumnDrift, column_drift
+from gitml.report.rows import Changed, changed_values, row_changes
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from gitml.config import Params
     from gitml.report.baseline import Artifacts
 
@@ -27,56 +25,81 @@ class DataDiff:
     removed: int | None = None
     same_data: bool = False
     drift: list[ColumnDrift] = field(default_factory=list)
+    # rows kept under the same id whose values changed (None: no id to match rows by)
+    changed: Changed | None = None
+    id_column: str | None = None  # what rows were matched by
+    target: str | None = None
+    not_compared: str = ""  # why the branch's data were not compared with the baseline's
+    columns_added: list[str] = field(default_factory=list)  # in the branch's data only
+    columns_removed: list[str] = field(default_factory=list)  # in the baseline's only
+
+    @property
+    def target_changes(self) -> int:
+        """Rows present on both sides whose target value changed (matched by id)."""
+        return self.changed.columns.get(self.target or "", 0) if self.changed else 0
 
 
-def diff_data(branch: Artifacts, baseline: Artifacts | None, params: Params) -> DataDiff:
-    """Validation of the branch, and rows and drift against the baseline's validated data."""
+def diff_data(
+    branch: Artifacts, baseline: Artifacts | None, params: Params, stale: Sequence[str] = ()
+) -> DataDiff:
+    """Validation of the branch, and rows and drift against the baseline's validated data.
+
+    Only data the branch validated is compared: when its contract breaks, or its ingest or
+    validate stage is out of date (`stale`: stages whose files or params differ from
+    dvc.lock), the validated file is the previous run's (DVC keeps a failed stage's
+    persistent outputs), so comparing it would describe other data than the PR's.
+    """
     import pandas as pd
 
     validation = _json(branch, "validation_report")
     base_validation = _json(baseline, "validation_report") if baseline else None
-    # on a broken contract there is no validated file: compare the raw data instead
-    mine_path = branch.path("validated") if validation and validation.get("passed") else None
-    mine_path = mine_path or branch.path("raw")
-    theirs_path = baseline.path("validated") if baseline else None
+    mine_path, theirs_path = (
+        branch.path("validated"),
+        baseline.path("validated") if baseline else None,
+    )
     if baseline is None or mine_path is None or theirs_path is None:
         return DataDiff(validation, base_validation)
+    if validation is not None and not validation.get("passed"):
+        return DataDiff(
+            validation,
+            base_validation,
+            not_compared="The branch's data could not be validated (its contract is broken), so "
+            f"its rows and drift are not compared with {baseline.label}'s.",
+        )
+    behind = [stage for stage in ("ingest", "validate") if stage in stale]
+    if behind:
+        return DataDiff(
+            validation,
+            base_validation,
+            not_compared=f"The branch's validated data are out of date (stages: "
+            f"{', '.join(behind)}), so its rows and drift are not compared with "
+            f"{baseline.label}'s. Run `dvc repro`.",
+        )
     validated_md5 = branch.out_md5("validated")
     if validated_md5 and validated_md5 == baseline.out_md5("validated"):
         rows = int(validation["rows"]) if validation else None
         return DataDiff(validation, base_validation, rows, rows, 0, 0, same_data=True)
     mine, theirs = pd.read_parquet(mine_path), pd.read_parquet(theirs_path)
-    added, removed = row_changes(theirs, mine, params.data.id_column)
+    id_column, target = params.data.id_column, params.data.target
+    added, removed = row_changes(theirs, mine, id_column)
+    # by content, a changed row is already one removed and one added
+    changed = changed_values(theirs, mine, id_column, target)
     drift = column_drift(theirs, mine, params.data.columns, params.report.drift, params.seed)
     return DataDiff(
-        validation, base_validation, len(mine), len(theirs), added, removed, False, drift
+        validation,
+        base_validation,
+        len(mine),
+        len(theirs),
+        added,
+        removed,
+        False,
+        drift,
+        changed,
+        id_column if changed else None,
+        target,
+        columns_added=[c for c in mine.columns if c not in theirs.columns],
+        columns_removed=[c for c in theirs.columns if c not in mine.columns],
     )
-
-
-def row_changes(
-    before: pd.DataFrame, after: pd.DataFrame, id_column: str | None
-) -> tuple[int, int]:
-    """(added, removed): by id when the contract names one, else by the rows' content over the
-    columns both sides have; with no column in common (another dataset), no row is shared."""
-    import pandas as pd
-
-    if id_column and id_column in before and id_column in after:
-        old_ids, new_ids = set(before[id_column].astype(str)), set(after[id_column].astype(str))
-        return len(new_ids - old_ids), len(old_ids - new_ids)
-    common = [column for column in after.columns if column in before.columns]
-    if not common:  # rows of no columns all hash alike: every row would "match"
-        return len(after), len(before)
-    old_counts = pd.util.hash_pandas_object(_plain(before[common]), index=False).value_counts()
-    new_counts = pd.util.hash_pandas_object(_plain(after[common]), index=False).value_counts()
-    keys = old_counts.index.union(new_counts.index)
-    old, new = old_counts.reindex(keys, fill_value=0), new_counts.reindex(keys, fill_value=0)
-    difference = (new - old).to_numpy()
-    return int(np.clip(difference, 0, None).sum()), int(np.clip(-difference, 0, None).sum())
-
-
-def _plain(frame: pd.DataFrame) -> pd.DataFrame:
-    """Same content, same hash: raw strings and validated categoricals hash alike."""
-    return frame.astype({c: object for c in frame.columns if frame[c].dtype == "category"})
 
 
 def _json(side: Artifacts | None, key: str) -> dict[str, Any] | None:

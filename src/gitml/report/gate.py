@@ -10,10 +10,63 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from gitml.config import GateParams, GateRule
+from gitml.config import GateParams, GateRule, ReportParams
+from gitml.config_errors import problem_lines
 from gitml.report.bootstrap import MetricDelta
 
 Status = Literal["pass", "fail", "no change", "not comparable"]
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What a PR is judged by: the gate and the confidence of its intervals, and a warning
+    when the PR changes them (or the baseline's cannot be read)."""
+
+    gate: GateParams
+    confidence: float
+    warning: str = ""
+
+
+def judging_rules(
+    gate: GateParams,
+    confidence: float,
+    baseline_params: dict[str, Any] | None,
+    baseline: str = "the baseline",
+) -> Rules:
+    """The baseline's rules when there is a baseline: a PR must not loosen its own gate (a
+    tolerance of 0.5, a confidence of 0.9999 that widens every interval past it). Rules a PR
+    changes apply once it is merged. Without a baseline, the branch's rules apply."""
+    from pydantic import ValidationError
+
+    if baseline_params is None:
+        return Rules(gate, confidence)
+    their_confidence = (baseline_params.get("report") or {}).get(
+        "confidence", ReportParams().confidence
+    )
+    section: type[GateParams | ReportParams] = GateParams
+    try:
+        theirs = GateParams.model_validate(baseline_params.get("gate") or {})
+        section = ReportParams
+        ReportParams(confidence=their_confidence)
+    except ValidationError as exc:  # a baseline of an older gitml, say
+        problems = "; ".join(line.strip() for line in problem_lines(exc, section).splitlines())
+        return Rules(
+            gate,
+            confidence,
+            f"The gate rules of {baseline} could not be read ({problems}); judged with the "
+            "branch's.",
+        )
+    changed = _changed_keys(
+        {"gate": theirs.model_dump(), "report.confidence": their_confidence},
+        {"gate": gate.model_dump(), "report.confidence": confidence},
+    )
+    warning = ""
+    if changed:
+        warning = (
+            f"This PR changes the gate rules ({', '.join(f'`{key}`' for key in changed)}); "
+            f"judged with {baseline}'s; they apply after merge."
+        )
+    return Rules(theirs, float(their_confidence), warning)
 
 
 @dataclass(frozen=True)
@@ -34,25 +87,32 @@ def judge(
     identical: bool = False,
     baseline: str = "the baseline",
     not_comparable: str = "",
+    warnings: list[str] | None = None,
 ) -> Verdict:
     """Collect every reason to fail; no reason and identical outputs is "no change".
 
     `not_comparable` says why the baseline's metrics measure something else (another target,
     task or dataset): then only absolute bounds are judged and, if they hold, the verdict is
     "not comparable" with a warning, neither a failure nobody can fix nor a silent pass.
+    `warnings` are for reviewers (labels edited in place, say) and travel with any verdict.
     """
+    told = list(warnings or [])
     reasons: list[str] = []
-    if contract is not None and not contract.get("passed", True) and gate.contract:
-        failures = contract.get("failures", [])
+    broken = contract is not None and not contract.get("passed", True)
+    if broken and gate.contract:
+        failures = (contract or {}).get("failures", [])
         checks = ", ".join(sorted({f"{f['column']}: {f['check']}" for f in failures})[:5])
         reasons.append(f"The data breaks its contract: {len(failures)} failed check(s) ({checks}).")
     elif stale:
-        reasons.append(
-            f"The pipeline outputs are out of date (stages: {', '.join(stale)}); "
-            "run `dvc repro` and commit dvc.lock."
+        fix = (
+            "the data breaks its contract (not gated: gate.contract is false), so `dvc repro` "
+            "stops at validate and no model was trained on it."
+            if broken
+            else "run `dvc repro` and commit dvc.lock."
         )
+        reasons.append(f"The pipeline outputs are out of date (stages: {', '.join(stale)}); {fix}")
     if reasons:
-        return Verdict("fail", reasons)
+        return Verdict("fail", reasons, [], told)
     warnings = []
     if not_comparable:
         warnings.append(
@@ -71,11 +131,12 @@ def judge(
         if not not_comparable:
             reasons += _regression(metric, rule, baseline, level)
     notes = [_movement(metric, level) for metric in metrics if _significant(metric)]
+    warnings += told
     if reasons:
         return Verdict("fail", reasons, notes, warnings)
     if not_comparable:
         return Verdict("not comparable", [], notes, warnings)
-    return Verdict("no change" if identical else "pass", [], notes)
+    return Verdict("no change" if identical else "pass", [], notes, warnings)
 
 
 def _out_of_bounds(metric: MetricDelta, rule: GateRule) -> list[str]:
@@ -118,6 +179,20 @@ def _movement(metric: MetricDelta, level: str) -> str:
         f"{metric.name} {_signed(metric.delta)} ({level} CI {_signed(metric.low)} to "
         f"{_signed(metric.high)}): significantly {word}."
     )
+
+
+def _changed_keys(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    old, new = _flat(before), _flat(after)
+    return sorted(key for key in old.keys() | new.keys() if old.get(key) != new.get(key))
+
+
+def _flat(tree: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(tree, dict) and tree:
+        flat: dict[str, Any] = {}
+        for key, value in tree.items():
+            flat |= _flat(value, f"{prefix}{key}.")
+        return flat
+    return {prefix.rstrip("."): tree}
 
 
 def _possessive(name: str) -> str:

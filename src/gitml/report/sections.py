@@ -190,6 +190,8 @@ def confusion(result: ModelComparison, limit: int) -> str:
 
 def data(diff: DataDiff, baseline: str, limit: int | None) -> str:
     parts = [_validation(diff.validation)]
+    if diff.not_compared:
+        parts.append(diff.not_compared + "\n")
     if diff.baseline_rows is not None:
         mine = "?" if diff.branch_rows is None else f"{diff.branch_rows:,}"  # no validation.json
         if diff.same_data:
@@ -199,6 +201,8 @@ def data(diff: DataDiff, baseline: str, limit: int | None) -> str:
                 f"Rows: {diff.baseline_rows:,} on {baseline} → {mine} on the branch "
                 f"(**+{diff.added:,}** added, **-{diff.removed:,}** removed).\n"
             )
+            parts += _changed_columns(diff)
+            parts += _changed_rows(diff, baseline, limit)
     if diff.drift:
         rows = [
             [
@@ -216,6 +220,50 @@ def data(diff: DataDiff, baseline: str, limit: int | None) -> str:
             "over a threshold.\n\n" + table(header, rows, limit, "columns")
         )
     return "\n".join(parts)
+
+
+def target_changed(diff: DataDiff, baseline: str) -> str:
+    """The warning for labels edited in place, or "" (said in the verdict and the data)."""
+    if not diff.changed or not diff.target_changes:
+        return ""
+    return (
+        f"The target `{diff.target}` changed for {diff.target_changes:,} of the "
+        f"{diff.changed.matched:,} rows both {baseline} and the branch have (matched by "
+        f"`{diff.id_column}`): the metrics are measured against other answers than "
+        f"{_possessive(baseline)} for these rows. Review the data change."
+    )
+
+
+def _changed_columns(diff: DataDiff) -> list[str]:
+    return [
+        f"Columns {word}: **{', '.join(f'`{column}`' for column in columns)}**.\n"
+        for word, columns in (("removed", diff.columns_removed), ("added", diff.columns_added))
+        if columns
+    ]
+
+
+def _changed_rows(diff: DataDiff, baseline: str, limit: int | None) -> list[str]:
+    changed = diff.changed
+    if changed is None:  # matched by content: a changed row is one removed plus one added
+        return []
+    if not changed.rows:
+        return [f"No row kept under the same `{diff.id_column}` changed a value.\n"]
+    shown = list(changed.columns.items())
+    cut = shown if limit is None else shown[:limit]
+    columns = ", ".join(f"{name}: {count:,}" for name, count in cut)
+    more = f", and {len(shown) - len(cut)} more columns" if len(cut) < len(shown) else ""
+    parts = []
+    if warning := target_changed(diff, baseline):
+        parts.append(f"⚠️ **{warning}**\n")
+    parts.append(
+        f"Changed: **{changed.rows:,} rows** of the {changed.matched:,} kept under the same "
+        f"`{diff.id_column}` have other values ({columns}{more}).\n"
+    )
+    return parts
+
+
+def _possessive(name: str) -> str:
+    return f"{name}'s" if name != "the baseline" else "its"
 
 
 def slices(moved: list[dict[str, Any]], baseline: str) -> str:

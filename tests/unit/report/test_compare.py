@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +13,16 @@ import pandas as pd
 import pytest
 
 from gitml.config import Params
-from gitml.io import write_json
+from gitml.contract import validate_frame
+from gitml.io import read_json, write_json
+from gitml.model import save_model
 from gitml.report import sections
 from gitml.report.baseline import Artifacts
 from gitml.report.compare import ModelComparison, compare_models, not_comparable
+from gitml.stages.evaluate import predict_table, score_table
+from gitml.stages.split import split_data
+from gitml.stages.train import describe_model, fit_model
+from gitml.synthetic import generate_churn
 
 FRAUD = {
     "task": "binary",
@@ -138,3 +146,131 @@ def test_classes_read_as_text_instead_of_numbers_are_the_same_classes(
     text_classes = FRAUD | {"classes": ["0", "1"]}
     assert not_comparable(text_classes, FRAUD | {"classes": [0, 1]}) == ""
     assert compare(branch(tmp_path), theirs, params).pairing == "unpaired"
+
+
+# Re-scoring the baseline model on the branch's test rows: real models on synthetic churn.
+
+FAST = ("data.source.n_rows=2000", "model.max_iter=20")
+
+
+def pipeline_run(
+    root: Path, label: str, params: Params, typed: pd.DataFrame, test_size: float
+) -> Artifacts:
+    """One side's split, model and predictions, as the pipeline writes them."""
+    split = params.split.model_copy(update={"test_size": test_size})
+    train, test = split_data(typed, params.data, split, params.seed)
+    model = fit_model(train, params.data, params.model, params.seed)
+    meta = describe_model(model, params, "0" * 64, 0.0)
+    table = predict_table(model, test, meta)
+    root.mkdir()
+    files = {key: root / f"{key}.parquet" for key in ("train", "test", "predictions")}
+    for key, frame in zip(files, (train, test, table), strict=True):
+        frame.to_parquet(files[key])
+    files["model"] = root / "model.skops"
+    save_model(model, files["model"])
+    for key, payload in (("model_meta", meta), ("metrics", score_table(table, meta))):
+        files[key] = root / f"{key}.json"
+        write_json(files[key], payload)
+    side_params = {"data": {"name": "churn"}, "paths": {"train": "data/processed/train.parquet"}}
+    return Artifacts(label, "0" * 40, side_params, {}, files)
+
+
+@pytest.fixture(scope="module", params=["customer_id", None], ids=["by id", "by content"])
+def runs(
+    request: pytest.FixtureRequest,
+    compose_params: Callable[..., Params],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Params, pd.DataFrame, Artifacts]:
+    """main's run (test_size 0.2) and the data both sides split, with or without an id."""
+    id_column = request.param
+    params = compose_params(*FAST, f"data.id_column={id_column or 'null'}")
+    typed, _ = validate_frame(generate_churn(2000, 3), params.data)
+    assert typed is not None
+    root = tmp_path_factory.mktemp("runs")
+    return params, typed, pipeline_run(root / "main", "main", params, typed, 0.2)
+
+
+def test_the_baseline_is_rescored_only_on_rows_it_did_not_train_on(
+    runs: tuple[Params, pd.DataFrame, Artifacts], tmp_path: Path
+) -> None:
+    # given a branch that only raises split.test_size: many of its test rows are main's
+    # training rows
+    params, typed, main = runs
+    mine = pipeline_run(tmp_path / "branch", "branch", params, typed, 0.3)
+    main_train = pd.read_parquet(main.files["train"])
+    branch_test = pd.read_parquet(mine.files["test"])
+    unseen = len(branch_test) - branch_test.index.isin(main_train.index).sum()
+    assert 30 < unseen < len(branch_test)
+
+    # when they are compared
+    result = compare(mine, main, params)
+
+    # then both models are scored on the branch's test rows main did not train on, and the
+    # note says how many were left out
+    assert result.pairing == "rescored"
+    assert result.rows == unseen
+    how = "by `customer_id`" if params.data.id_column else "by content"
+    assert (
+        f"{len(branch_test) - unseen:,} of the branch's {len(branch_test):,} test rows were left "
+        f"out for being in the baseline's training data (matched {how})"
+    ) in result.note
+    assert result.branch is not None
+    assert len(result.branch.truth) == unseen
+
+
+def test_too_few_unseen_rows_fall_back_to_recorded_metrics(
+    runs: tuple[Params, pd.DataFrame, Artifacts], tmp_path: Path
+) -> None:
+    # given main trained on nearly every row (2% test) and a branch testing on 30%
+    params, typed, _ = runs
+    main = pipeline_run(tmp_path / "main", "main", params, typed, 0.02)
+    mine = pipeline_run(tmp_path / "branch", "branch", params, typed, 0.3)
+
+    result = compare(mine, main, params)
+
+    assert result.pairing == "unpaired"
+    assert "test rows were not in the baseline's training data" in result.note
+    assert "fewer than the 60 a paired comparison needs" in result.note
+    assert result.rows == 600  # the branch's own metrics, on all its test rows
+    auc = next(m for m in result.metrics if m.name == "roc_auc")
+    assert auc.baseline == read_json(main.files["metrics"])["roc_auc"]
+
+
+def test_without_the_baseline_train_set_no_row_it_may_have_seen_is_rescored(
+    runs: tuple[Params, pd.DataFrame, Artifacts], tmp_path: Path
+) -> None:
+    params, typed, main = runs
+    mine = pipeline_run(tmp_path / "branch", "branch", params, typed, 0.3)
+    without_train = dataclasses.replace(
+        main, files={k: v for k, v in main.files.items() if k != "train"}
+    )
+
+    result = compare(mine, without_train, params)
+
+    assert result.pairing == "unpaired"
+    assert result.note.startswith(
+        "The baseline's training rows (data/processed/train.parquet) are unavailable"
+    )
+
+
+def test_a_column_the_baseline_model_needs_is_named_when_the_branch_dropped_it(
+    runs: tuple[Params, pd.DataFrame, Artifacts],
+    compose_params: Callable[..., Params],
+    tmp_path: Path,
+) -> None:
+    # given a branch whose contract and data no longer have support_calls
+    params, typed, main = runs
+    id_column = params.data.id_column or "null"
+    dropped = compose_params(*FAST, f"data.id_column={id_column}", "~data.columns.support_calls")
+    mine = pipeline_run(
+        tmp_path / "branch", "branch", dropped, typed.drop(columns="support_calls"), 0.3
+    )
+
+    result = compare(mine, main, params)
+
+    # then the note says which column, in words, not pandas' "['support_calls'] not in index"
+    assert result.pairing == "unpaired"
+    assert result.note.startswith(
+        "The baseline model could not score the branch's rows: it needs the column(s) "
+        "`support_calls`, which the branch's test rows do not have; metrics are not paired"
+    )

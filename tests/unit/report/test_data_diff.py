@@ -1,27 +1,172 @@
+"""The data section: what a data PR changed against the baseline's validated data."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import numpy as np
 import pandas as pd
+import pytest
 
-from gitml.report.data_diff import row_changes
-
-
-def test_rows_are_counted_by_content_as_a_multiset() -> None:
-    # a validated categorical and a raw string with the same text are the same row
-    before = pd.DataFrame({"x": [1, 2, 2, 3], "c": pd.Categorical(list("abba"))})
-    after = pd.DataFrame({"x": [2, 3, 4], "c": ["b", "a", "z"]})
-
-    assert row_changes(before, after, None) == (1, 2)  # (4, z) added; (1, a), one (2, b) gone
-
-
-def test_rows_are_counted_by_id_when_the_contract_names_one() -> None:
-    before = pd.DataFrame({"id": [1, 2, 3], "x": [0, 0, 0]})
-    after = pd.DataFrame({"id": [2, 3, 4, 5], "x": [9, 9, 9, 9]})
-
-    assert row_changes(before, after, "id") == (2, 1)
+from gitml.config import Params
+from gitml.contract import validate_frame
+from gitml.io import write_json
+from gitml.report import sections
+from gitml.report.baseline import Artifacts
+from gitml.report.data_diff import diff_data
+from gitml.synthetic import generate_churn
 
 
-def test_no_row_is_shared_when_no_column_is() -> None:
-    # another dataset: the baseline has an id column the branch's contract does not name
-    before = pd.DataFrame({"customer_id": [1, 2, 3, 4], "churned": [0, 1, 0, 1]})
-    after = pd.DataFrame({"f0": [0.1, 0.2, 0.3], "fraud": ["no", "yes", "no"]})
+@pytest.fixture(scope="module")
+def churn(params: Params) -> pd.DataFrame:
+    typed, _ = validate_frame(generate_churn(400, 1), params.data)
+    assert typed is not None
+    return typed
 
-    assert row_changes(before, after, None) == (3, 4)
-    assert row_changes(before, after, "customer_id") == (3, 4)
+
+def side(root: Path, label: str, validated: pd.DataFrame, **report: Any) -> Artifacts:
+    """One side with its validated data and validation report (and no dvc.lock)."""
+    root.mkdir()
+    validated.to_parquet(root / "validated.parquet")
+    write_json(root / "validation.json", {"passed": True, "rows": len(validated)} | report)
+    files = {"validated": root / "validated.parquet", "validation_report": root / "validation.json"}
+    return Artifacts(label, "0" * 40, {}, {}, files)
+
+
+def test_labels_changed_in_place_are_counted_and_said_prominently(
+    params: Params, churn: pd.DataFrame, tmp_path: Path
+) -> None:
+    # given a data PR that flips the label of 50 existing customers, and nothing else
+    edited = churn.copy()
+    flipped = edited.index[:50]
+    edited.loc[flipped, "churned"] = 1 - edited.loc[flipped, "churned"]
+    main = side(tmp_path / "main", "main", churn)
+    branch = side(tmp_path / "branch", "branch", edited)
+
+    # when the data are compared
+    diff = diff_data(branch, main, params)
+
+    # then no row was added or removed, but 50 changed, and the target is named first
+    assert (diff.added, diff.removed) == (0, 0)
+    assert diff.changed is not None
+    assert (diff.changed.rows, diff.changed.matched) == (50, 400)
+    assert diff.changed.columns == {"churned": 50}
+    text = sections.data(diff, "main", None)
+    assert "(**+0** added, **-0** removed)" in text
+    assert (
+        "Changed: **50 rows** of the 400 kept under the same `customer_id` have other values "
+        "(churned: 50)." in text
+    )
+    assert (
+        "⚠️ **The target `churned` changed for 50 of the 400 rows both main and the branch have "
+        "(matched by `customer_id`)" in text
+    )
+
+
+def test_regenerated_data_under_the_same_ids_shows_every_changed_column(
+    params: Params, churn: pd.DataFrame, tmp_path: Path
+) -> None:
+    # given synthetic data regenerated with another seed: the same ids, other values
+    other, _ = validate_frame(generate_churn(400, 2), params.data)
+    assert other is not None
+    main = side(tmp_path / "main", "main", churn)
+    branch = side(tmp_path / "branch", "branch", other)
+
+    diff = diff_data(branch, main, params)
+
+    assert (diff.added, diff.removed) == (0, 0)
+    assert diff.changed is not None
+    assert diff.changed.rows == 400
+    columns = list(diff.changed.columns)
+    assert columns[0] == "churned"  # the target first, then the most changed
+    assert "customer_id" not in columns
+    counts = list(diff.changed.columns.values())[1:]
+    assert counts == sorted(counts, reverse=True)
+    assert diff.target_changes == int((churn["churned"] != other["churned"]).sum())
+
+
+def test_without_an_id_a_changed_row_is_one_removed_and_one_added(
+    compose_params: Any, churn: pd.DataFrame, tmp_path: Path
+) -> None:
+    params = compose_params("data.source.n_rows=2000", "data.id_column=null")
+    edited = churn.copy()
+    edited.loc[edited.index[:7], "monthly_charges"] += 1.0
+    main = side(tmp_path / "main", "main", churn)
+    branch = side(tmp_path / "branch", "branch", edited)
+
+    diff = diff_data(branch, main, params)
+
+    assert (diff.added, diff.removed) == (7, 7)
+    assert diff.changed is None
+    assert "Changed:" not in sections.data(diff, "main", None)
+
+
+def test_untouched_rows_under_the_same_ids_are_said_to_be_unchanged(
+    params: Params, churn: pd.DataFrame, tmp_path: Path
+) -> None:
+    # given rows appended, existing ones untouched
+    more = churn.tail(10).assign(customer_id=np.arange(10_001, 10_011))
+    main = side(tmp_path / "main", "main", churn)
+    branch = side(tmp_path / "branch", "branch", pd.concat([churn, more]))
+
+    diff = diff_data(branch, main, params)
+
+    assert (diff.added, diff.removed) == (10, 0)
+    assert "No row kept under the same `customer_id` changed a value." in sections.data(
+        diff, "main", None
+    )
+
+
+def test_a_broken_contract_compares_no_data_the_branch_did_not_validate(
+    params: Params, churn: pd.DataFrame, tmp_path: Path
+) -> None:
+    # given a branch whose data broke its contract: its validated file is the previous run's,
+    # the very file main has (dvc.lock still records the same md5)
+    main = side(tmp_path / "main", "main", churn)
+    failure = {"column": "tenure_months", "check": "in_range(0, 10)", "count": 9, "samples": []}
+    branch = side(tmp_path / "branch", "branch", churn, passed=False, failures=[failure])
+    lock = {"stages": {"validate": {"outs": [{"path": "validated.parquet", "md5": "abc"}]}}}
+    paths = {"paths": {"validated": "validated.parquet"}}
+    main, branch = (dataclasses.replace(s, lock=lock, params=paths) for s in (main, branch))
+
+    diff = diff_data(branch, main, params, stale=["validate", "train"])
+
+    text = sections.data(diff, "main", None)
+    assert "Same validated data" not in text
+    assert not diff.same_data
+    assert diff.drift == []
+    assert (
+        "The branch's data could not be validated (its contract is broken), so its rows and "
+        "drift are not compared with main's." in text
+    )
+
+
+def test_validated_data_out_of_date_are_not_compared(
+    params: Params, churn: pd.DataFrame, tmp_path: Path
+) -> None:
+    main = side(tmp_path / "main", "main", churn)
+    branch = side(tmp_path / "branch", "branch", churn.head(100))
+
+    diff = diff_data(branch, main, params, stale=["ingest", "validate", "split"])
+
+    assert diff.baseline_rows is None
+    assert "The branch's validated data are out of date (stages: ingest, validate)" in (
+        sections.data(diff, "main", None)
+    )
+
+
+def test_columns_dropped_or_added_are_named(
+    params: Params, churn: pd.DataFrame, tmp_path: Path
+) -> None:
+    main = side(tmp_path / "main", "main", churn)
+    edited = churn.drop(columns=["support_calls"]).assign(plan="basic")
+    branch = side(tmp_path / "branch", "branch", edited)
+
+    diff = diff_data(branch, main, params)
+
+    assert (diff.columns_removed, diff.columns_added) == (["support_calls"], ["plan"])
+    text = sections.data(diff, "main", None)
+    assert "Columns removed: **`support_calls`**." in text
+    assert "Columns added: **`plan`**." in text

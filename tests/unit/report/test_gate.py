@@ -1,4 +1,5 @@
 import math
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,7 @@ from gitml.config import GateParams, GateRule, Params
 from gitml.io import read_json, write_json
 from gitml.report.bootstrap import MetricDelta
 from gitml.report.build import judge_summary
-from gitml.report.gate import judge
+from gitml.report.gate import Rules, judge, judging_rules
 
 
 def delta(name: str, base: float, branch: float, low: float, high: float) -> MetricDelta:
@@ -81,6 +82,19 @@ def test_a_broken_contract_fails_before_any_metric() -> None:
     assert verdict.status == "fail"
     assert verdict.reasons == [
         "The data breaks its contract: 1 failed check(s) (age: in_range(0, 120))."
+    ]
+
+
+def test_a_broken_contract_that_is_not_gated_fails_on_the_outputs_it_left_stale() -> None:
+    contract = {"passed": False, "failures": []}
+    not_gated = RULES.model_copy(update={"contract": False})
+
+    verdict = judge("binary", [], not_gated, 0.95, contract=contract, stale=["train", "validate"])
+
+    assert verdict.reasons == [
+        "The pipeline outputs are out of date (stages: train, validate); the data breaks its "
+        "contract (not gated: gate.contract is false), so `dvc repro` stops at validate and no "
+        "model was trained on it."
     ]
 
 
@@ -181,3 +195,84 @@ def test_a_branch_on_another_target_is_not_comparable_not_a_silent_pass(
     assert verdict.status == "not comparable"
     assert verdict.reasons == []
     assert verdict.warnings == [NOT_COMPARED]
+
+
+def test_labels_edited_in_place_are_a_warning_in_any_verdict(
+    params: Params, tmp_path: Path
+) -> None:
+    edited = "The target `churned` changed for 50 of the 400 rows both main and the branch have"
+    metrics = [
+        delta("roc_auc", 0.80, 0.82, 0.01, 0.03),
+        delta("average_precision", 0.60, 0.61, -0.01, 0.03),
+        delta("log_loss", 0.40, 0.39, -0.02, 0.00),
+    ]
+    summary = summary_of(metrics, pairing="rescored", target_changed=edited)
+
+    verdict = judge_summary(stored(summary, tmp_path), params)
+
+    assert verdict.status == "pass"
+    assert verdict.warnings == [edited]
+
+
+LOOSE = GateParams(rules={"binary": {"roc_auc": GateRule(min=0.75, tolerance=0.5)}})
+MAIN_PARAMS = {"gate": ROC_ONLY.model_dump(), "report": {"confidence": 0.95}}
+
+
+def test_a_pr_is_judged_by_the_baselines_gate_rules_and_told_when_it_changes_them() -> None:
+    # given a branch that loosens its own tolerance and widens its intervals
+    rules = judging_rules(LOOSE, 0.9999, MAIN_PARAMS, "main")
+
+    assert rules.gate == ROC_ONLY
+    assert rules.confidence == 0.95
+    assert rules.warning == (
+        "This PR changes the gate rules (`gate.rules.binary.roc_auc.tolerance`, "
+        "`report.confidence`); judged with main's; they apply after merge."
+    )
+
+
+def test_without_a_baseline_the_branchs_rules_apply() -> None:
+    assert judging_rules(LOOSE, 0.95, None, "main") == Rules(LOOSE, 0.95)
+    assert judging_rules(ROC_ONLY, 0.95, MAIN_PARAMS, "main").warning == ""
+
+
+def test_unreadable_baseline_rules_are_said_and_the_branchs_apply() -> None:
+    broken = {"gate": {"rules": {"binary": {"rmse": {"tolerance": 1}}}}}
+
+    rules = judging_rules(ROC_ONLY, 0.95, broken, "main")
+
+    assert rules.gate == ROC_ONLY
+    assert rules.warning.startswith("The gate rules of main could not be read (rules.binary")
+
+
+def test_the_gate_rejudges_with_the_rules_the_report_recorded(
+    compose_params: Callable[..., Params], tmp_path: Path
+) -> None:
+    # given a branch whose params.yaml loosens every binary tolerance to 0.5
+    loose = compose_params(
+        "data.source.n_rows=2000",
+        *(
+            f"gate.rules.binary.{m}.tolerance=0.5"
+            for m in ("roc_auc", "average_precision", "log_loss")
+        ),
+    )
+    metrics = [
+        delta("roc_auc", 0.86, 0.80, -0.08, -0.04),
+        delta("average_precision", 0.60, 0.60, -0.01, 0.01),
+        delta("log_loss", 0.40, 0.40, -0.01, 0.01),
+    ]
+    main_rules = judging_rules(
+        loose.gate, 0.95, {"gate": compose_params().gate.model_dump()}, "main"
+    )
+    recorded = {
+        "gate": main_rules.gate.model_dump(mode="json"),
+        "confidence": main_rules.confidence,
+        "warning": main_rules.warning,
+    }
+    summary = stored(summary_of(metrics, pairing="same rows", rules=recorded), tmp_path)
+
+    verdict = judge_summary(summary, loose)
+
+    assert verdict.status == "fail"
+    assert verdict.reasons[0].startswith("roc_auc is worse than main by 0.0600")
+    assert verdict.warnings == [main_rules.warning]
+    assert main_rules.warning.startswith("This PR changes the gate rules (`gate.rules.binary.")

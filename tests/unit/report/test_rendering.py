@@ -79,3 +79,24 @@ def test_importance_of_an_incomparable_baseline_is_not_shown_beside_the_branchs(
     text = sections.plots(other, IMPORTANCE, 10, "main")
     assert "| feature | branch |" in text
     assert "| feature | main |" not in text
+
+
+@pytest.mark.parametrize("task", ["binary", "regression"])
+def test_no_chart_title_is_cut(task: str) -> None:
+    text = sections.plots(comparison(task), IMPORTANCE, 10, "main")
+    titles = [line.strip() for line in text.splitlines() if line.strip().startswith("title ")]
+
+    assert titles
+    assert not [title for title in titles if "…" in title]
+    if task == "regression":
+        assert 'title "Predicted vs actual: mean per decile of the actual value"' in titles
+
+
+def test_a_label_too_long_for_a_chart_is_cut_visibly() -> None:
+    long_name = "a feature name far too long for one category label"
+    importance = {"branch": [{"feature": long_name, "importance": 0.2}]}
+
+    text = sections.plots(comparison("binary"), importance, 10, "main")
+
+    assert '["a feature name far too long for one cat…"]' in text
+    assert f"| {long_name} |" in text  # the table under the chart has it whole
