@@ -182,15 +182,16 @@ def _movement(metric: MetricDelta, level: str) -> str:
 
 
 def _changed_keys(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
-    old, new = _flat(before), _flat(after)
+    old, new = flatten(before), flatten(after)
     return sorted(key for key in old.keys() | new.keys() if old.get(key) != new.get(key))
 
 
-def _flat(tree: Any, prefix: str = "") -> dict[str, Any]:
+def flatten(tree: Any, prefix: str = "") -> dict[str, Any]:
+    """Dotted keys → values (lists stay whole: a contract's allowed values are one param)."""
     if isinstance(tree, dict) and tree:
         flat: dict[str, Any] = {}
         for key, value in tree.items():
-            flat |= _flat(value, f"{prefix}{key}.")
+            flat |= flatten(value, f"{prefix}{key}.")
         return flat
     return {prefix.rstrip("."): tree}
 

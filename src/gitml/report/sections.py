@@ -14,7 +14,7 @@ from gitml.report.bootstrap import MetricDelta
 from gitml.report.charts import Series
 from gitml.report.compare import ModelComparison, Scored
 from gitml.report.data_diff import DataDiff
-from gitml.report.gate import Verdict
+from gitml.report.gate import Verdict, flatten
 from gitml.report.markdown import table
 
 ICONS = {"pass": "✅", "fail": "❌", "no change": "⚪", "not comparable": "⚠️"}
@@ -57,7 +57,7 @@ def metrics(result: ModelComparison, gate: GateParams, baseline: str, confidence
 
 
 def params_diff(old: dict[str, Any], new: dict[str, Any], baseline: str, limit: int | None) -> str:
-    before, after = _flatten(old), _flatten(new)
+    before, after = _code_values(flatten(old)), _code_values(flatten(new))
     keys = sorted(set(before) | set(after))
     rows = [
         [f"`{key}`", before.get(key, "(absent)"), after.get(key, "(absent)")]
@@ -328,11 +328,5 @@ def _stat(value: float | None) -> str:
     return f"{value:.3f}" if value is not None and math.isfinite(value) else ""
 
 
-def _flatten(tree: Any, prefix: str = "") -> dict[str, str]:
-    """Dotted keys → `value` (lists stay whole: a contract's allowed values are one param)."""
-    if isinstance(tree, dict) and tree:
-        flat: dict[str, str] = {}
-        for key, value in tree.items():
-            flat |= _flatten(value, f"{prefix}{key}.")
-        return flat
-    return {prefix.rstrip("."): f"`{json.dumps(tree, default=str)}`"}
+def _code_values(flat: dict[str, Any]) -> dict[str, str]:
+    return {key: f"`{json.dumps(value, default=str)}`" for key, value in flat.items()}

@@ -18,7 +18,8 @@ from gitml.io import read_json, write_json
 from gitml.model import save_model
 from gitml.report import sections
 from gitml.report.baseline import Artifacts
-from gitml.report.compare import ModelComparison, compare_models, not_comparable
+from gitml.report.compare import ModelComparison, compare_models
+from gitml.report.pairing import not_comparable
 from gitml.stages.evaluate import predict_table, score_table
 from gitml.stages.split import split_data
 from gitml.stages.train import describe_model, fit_model
