@@ -17,6 +17,11 @@ pytestmark = pytest.mark.slow
 
 ROWS = "data.source.n_rows=4000"
 WEAK = ("model.max_iter=3", "model.max_depth=2")  # main's model: deliberately weak
+# the two most predictive columns are no longer features
+WITHOUT_STRONGEST = (
+    "+data.columns.tenure_months.feature=false",
+    "+data.columns.contract.feature=false",
+)
 
 
 @pytest.fixture(scope="module")
@@ -70,14 +75,7 @@ def test_a_better_model_shows_positive_deltas_and_passes(repo: Project) -> None:
 
 
 def test_a_clearly_worse_model_fails_the_gate_naming_the_metric(repo: Project) -> None:
-    # the two most predictive columns are no longer features
-    open_branch(
-        repo,
-        "worse",
-        *WEAK,
-        "+data.columns.tenure_months.feature=false",
-        "+data.columns.contract.feature=false",
-    )
+    open_branch(repo, "worse", *WEAK, *WITHOUT_STRONGEST)
     repo.dvc("repro")
     repo.commit("C: drop the strongest features")
 
@@ -101,8 +99,7 @@ def test_a_pr_that_loosens_its_own_gate_is_judged_by_mains_rules(repo: Project) 
         repo,
         "loose",
         *WEAK,
-        "+data.columns.tenure_months.feature=false",
-        "+data.columns.contract.feature=false",
+        *WITHOUT_STRONGEST,
         *(f"gate.rules.binary.{m}.tolerance=0.5" for m in ("roc_auc", "average_precision")),
         "gate.rules.binary.log_loss.tolerance=0.5",
     )
