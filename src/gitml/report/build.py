@@ -16,7 +16,7 @@ from typing import Any
 from gitml.config import GateParams, Params
 from gitml.errors import GateFailed, GitmlError
 from gitml.io import read_json, write_json
-from gitml.report import sections
+from gitml.report import data_section, sections
 from gitml.report.baseline import Artifacts, baseline_artifacts, branch_artifacts
 from gitml.report.bootstrap import MetricDelta
 from gitml.report.compare import ModelComparison, compare_models
@@ -180,7 +180,7 @@ def _summary(
         "metrics": [asdict(metric) for metric in model.metrics] if model else [],
         "drifted_columns": [d.column for d in data.drift if d.is_drifted],
         "changed_rows": asdict(data.changed) if data.changed else None,
-        "target_changed": sections.target_changed(data, ref),
+        "target_changed": data_section.target_changed(data, ref),
     }
 
 
@@ -221,7 +221,7 @@ def _sections(
     parts.append(
         Section(
             "Data: validation, rows and drift",
-            sections.data(data, ref, limit),
+            data_section.data(data, ref, limit),
             priority=3,
             collapsed=not (contract_broken or drifted or (data.changed and data.changed.rows)),
         )

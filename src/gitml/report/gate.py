@@ -116,7 +116,7 @@ def judge(
     warnings = []
     if not_comparable:
         warnings.append(
-            f"Not compared with {baseline}: {not_comparable}, so {_possessive(baseline)} metrics "
+            f"Not compared with {baseline}: {not_comparable}, so {possessive(baseline)} metrics "
             "do not measure the same thing. Tolerance rules were skipped; absolute bounds "
             "(min, max) still apply to the branch's own metrics."
         )
@@ -196,7 +196,7 @@ def flatten(tree: Any, prefix: str = "") -> dict[str, Any]:
     return {prefix.rstrip("."): tree}
 
 
-def _possessive(name: str) -> str:
+def possessive(name: str) -> str:
     return "its" if name == "the baseline" else f"{name}'s"
 
 

@@ -13,7 +13,7 @@ import pytest
 from gitml.config import Params
 from gitml.contract import validate_frame
 from gitml.io import write_json
-from gitml.report import sections
+from gitml.report import data_section
 from gitml.report.baseline import Artifacts
 from gitml.report.data_diff import diff_data
 from gitml.synthetic import generate_churn
@@ -53,7 +53,7 @@ def test_labels_changed_in_place_are_counted_and_said_prominently(
     assert diff.changed is not None
     assert (diff.changed.rows, diff.changed.matched) == (50, 400)
     assert diff.changed.columns == {"churned": 50}
-    text = sections.data(diff, "main", None)
+    text = data_section.data(diff, "main", None)
     assert "(**+0** added, **-0** removed)" in text
     assert (
         "Changed: **50 rows** of the 400 kept under the same `customer_id` have other values "
@@ -100,7 +100,7 @@ def test_without_an_id_a_changed_row_is_one_removed_and_one_added(
 
     assert (diff.added, diff.removed) == (7, 7)
     assert diff.changed is None
-    assert "Changed:" not in sections.data(diff, "main", None)
+    assert "Changed:" not in data_section.data(diff, "main", None)
 
 
 def test_untouched_rows_under_the_same_ids_are_said_to_be_unchanged(
@@ -114,7 +114,7 @@ def test_untouched_rows_under_the_same_ids_are_said_to_be_unchanged(
     diff = diff_data(branch, main, params)
 
     assert (diff.added, diff.removed) == (10, 0)
-    assert "No row kept under the same `customer_id` changed a value." in sections.data(
+    assert "No row kept under the same `customer_id` changed a value." in data_section.data(
         diff, "main", None
     )
 
@@ -133,7 +133,7 @@ def test_a_broken_contract_compares_no_data_the_branch_did_not_validate(
 
     diff = diff_data(branch, main, params, stale=["validate", "train"])
 
-    text = sections.data(diff, "main", None)
+    text = data_section.data(diff, "main", None)
     assert "Same validated data" not in text
     assert not diff.same_data
     assert diff.drift == []
@@ -153,7 +153,7 @@ def test_validated_data_out_of_date_are_not_compared(
 
     assert diff.baseline_rows is None
     assert "The branch's validated data are out of date (stages: ingest, validate)" in (
-        sections.data(diff, "main", None)
+        data_section.data(diff, "main", None)
     )
 
 
@@ -167,6 +167,6 @@ def test_columns_dropped_or_added_are_named(
     diff = diff_data(branch, main, params)
 
     assert (diff.columns_removed, diff.columns_added) == (["support_calls"], ["plan"])
-    text = sections.data(diff, "main", None)
+    text = data_section.data(diff, "main", None)
     assert "Columns removed: **`support_calls`**." in text
     assert "Columns added: **`plan`**." in text

@@ -1,4 +1,4 @@
-from gitml.report import sections
+from gitml.report import data_section, sections
 from gitml.report.data_diff import DataDiff
 from gitml.report.gate import Verdict
 
@@ -25,4 +25,4 @@ def test_a_failing_verdict_lists_its_reasons_before_its_warnings() -> None:
 
 def test_the_data_section_survives_a_branch_without_its_row_count() -> None:
     diff = DataDiff(None, None, branch_rows=None, baseline_rows=1000, added=0, removed=0)
-    assert "Rows: 1,000 on main → ? on the branch" in sections.data(diff, "main", None)
+    assert "Rows: 1,000 on main → ? on the branch" in data_section.data(diff, "main", None)
