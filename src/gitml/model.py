@@ -87,9 +87,42 @@ def build_pipeline(
 
 
 def save_model(pipeline: Pipeline, path: str | Path) -> None:
+    """Save with skops, byte for byte the same for the same model (see `_reproducible`)."""
     import skops.io as sio
 
-    write_with(path, lambda tmp: sio.dump(pipeline, tmp))
+    write_with(path, lambda tmp: tmp.write_bytes(_reproducible(sio.dumps(pipeline))))
+
+
+def _reproducible(archive: bytes) -> bytes:
+    """skops' zip with its object ids and timestamps made stable.
+
+    skops names each array file and each shared object by its memory address (`id()`), and
+    zip entries carry the time of writing, so the same model saved twice differed: DVC saw a
+    new model on every retrain, and the report could not find the baseline's in the cache.
+    Ids become their order of first appearance in schema.json (the references stay
+    consistent), entries get a fixed time and order.
+    """
+    import io
+    import re
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(archive))
+    schema = source.read("schema.json").decode("utf-8")
+    ids: dict[str, str] = {}
+    for found in re.finditer(r'"__id__": (\d+)|"file": "(\d+)\.', schema):
+        ids.setdefault(found[1] or found[2], str(len(ids) + 1))
+    renumber = re.compile(r'("__id__": |"file": ")(\d+)')
+    schema = renumber.sub(lambda m: m[1] + ids.get(m[2], m[2]), schema)
+    output = io.BytesIO()
+    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as target:
+        entries = {"schema.json": schema.encode("utf-8")}
+        for name in source.namelist():
+            if name != "schema.json":
+                stem, dot, suffix = name.partition(".")
+                entries[ids.get(stem, stem) + dot + suffix] = source.read(name)
+        for name in sorted(entries):
+            target.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), entries[name])
+    return output.getvalue()
 
 
 def load_model(path: str | Path) -> Pipeline:

@@ -10,7 +10,7 @@ import pytest
 from gitml.config import Params
 from gitml.contract import validate_frame
 from gitml.io import read_json, write_parquet
-from gitml.model import load_model
+from gitml.model import load_model, save_model
 from gitml.stages import train
 from gitml.stages.train import fit_model, learnt_nothing_warning
 from gitml.synthetic import generate_churn
@@ -208,3 +208,21 @@ def test_a_model_that_learnt_nothing_is_named_with_the_setting_to_change(
     smaller = compose_params("model.min_samples_leaf=3")
     model = fit_model(tiny, smaller.data, smaller.model, smaller.seed)
     assert learnt_nothing_warning(model, tiny, smaller.data, smaller.model) is None
+
+
+@pytest.mark.parametrize("model", ["linear", "random_forest", "hist_gradient_boosting"])
+def test_the_same_model_saves_to_the_same_bytes(
+    compose_params: Callable[..., Params], typed: pd.DataFrame, tmp_path: Path, model: str
+) -> None:
+    # DVC and the report address a model by its md5: a retrain on the same inputs must match
+    extra = ["model.n_estimators=10"] if model == "random_forest" else []
+    params = compose_params(f"model={model}", *extra)
+    files = []
+    for attempt in range(2):
+        fitted = fit_model(typed, params.data, params.model, params.seed)
+        save_model(fitted, tmp_path / f"{attempt}.skops")
+        files.append((tmp_path / f"{attempt}.skops").read_bytes())
+    assert files[0] == files[1]
+    features = typed[list(params.data.feature_columns)]
+    reloaded = load_model(tmp_path / "0.skops")
+    np.testing.assert_array_equal(reloaded.predict_proba(features), fitted.predict_proba(features))
