@@ -110,10 +110,8 @@ class DataParams(Strict):
                     f"{role} {column!r} is not a column of the contract "
                     f"(columns: {', '.join(self.columns)})"
                 )
-        na_values = getattr(self.source, "na_values", None)
-        unknown = (
-            [c for c in na_values if c not in self.columns] if isinstance(na_values, dict) else []
-        )
+        marks = self.source.na_values if isinstance(self.source, FileSource) else None
+        unknown = [c for c in marks if c not in self.columns] if isinstance(marks, dict) else []
         if unknown:
             raise ValueError(
                 f"source.na_values names {', '.join(map(repr, unknown))}, not a column of the "

@@ -109,21 +109,20 @@ def render_contract(contract: dict[str, Any], rows: int) -> str:
 def read_sample(path: str) -> tuple[pd.DataFrame, CsvText]:
     """The table as the pipeline will read it with the drafted source, and what its CSV text
     said about how to read it (missing-value marks, thousands separators, leading zeros)."""
-    frame = read_table(path, hint=f"Check the path to your data file (from {Path.cwd()}).")
+    hint = f"Check the path to your data file (from {Path.cwd()})."
     if not path.lower().endswith(".csv"):
-        return frame, CsvText()  # Parquet keeps its types
-    text = csv_text(read_table(path, reading=CsvReading(text_columns=tuple(frame.columns))))
+        return read_table(path, hint=hint), CsvText()  # Parquet keeps its types
+    text = csv_text(read_table(path, hint=hint, reading=CsvReading(all_text=True)))
     _log_reading(text)
-    if text.na_values or text.thousands or text.text_columns:
-        # as ingest will read it with the drafted source and contract (see io.csv_reading)
-        reading = CsvReading(
-            text_columns=tuple(text.text_columns),
-            na_values=text.na_values_by_column,
-            thousands=text.thousands,
-            number_columns=tuple(text.number_columns),
-        )
-        frame = read_table(path, reading=reading)
-    return frame, text
+    # as ingest will read it with the drafted source and contract (see io.csv_reading); a tidy
+    # file gets no options, and is read as pandas reads it
+    reading = CsvReading(
+        text_columns=tuple(text.text_columns),
+        na_values=text.na_values_by_column,
+        thousands=text.thousands,
+        number_columns=tuple(text.number_columns),
+    )
+    return read_table(path, hint=hint, reading=reading), text
 
 
 def contract_name(stem: str) -> str:

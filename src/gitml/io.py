@@ -42,6 +42,7 @@ class CsvReading:
     na_values: tuple[str, ...] | Mapping[str, Sequence[str]] = ()
     thousands: str | None = None
     number_columns: tuple[str, ...] = ()
+    all_text: bool = False  # every column as text: what infer-contract looks at first
 
     def read_csv_options(self) -> dict[str, Any]:
         na_values = (
@@ -49,7 +50,8 @@ class CsvReading:
             if isinstance(self.na_values, Mapping)
             else list(self.na_values)
         )
-        return {"dtype": dict.fromkeys(self.text_columns, "str"), "na_values": na_values or None}
+        dtype = "str" if self.all_text else dict.fromkeys(self.text_columns, "str")
+        return {"dtype": dtype, "na_values": na_values or None}
 
     def tidy(self, frame: pd.DataFrame) -> pd.DataFrame:
         if not self.thousands or not self.number_columns:
