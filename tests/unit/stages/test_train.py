@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -41,6 +42,61 @@ def test_each_model_fits_saves_and_reloads_identically(
     assert meta["model"]["name"] == model
     assert [f["name"] for f in meta["features"]] == list(params.data.feature_columns)
     assert meta["versions"]["scikit-learn"]
+
+
+SMALL_MODELS = {
+    "linear": "model.l2=1.0",
+    "random_forest": "model.n_estimators=5",
+    "hist_gradient_boosting": "model.max_iter=20",
+}
+TASKS = {
+    "binary": (),
+    "multiclass": ("data.task=multiclass", "data.target=contract", "data.positive_class=null"),
+    "regression": (
+        "data.task=regression",
+        "data.target=monthly_charges",
+        "data.positive_class=null",
+        "split.strategy=random",
+    ),
+}
+
+
+def test_every_model_of_every_task_loads_trusting_only_gitml_s_list(
+    compose_params: Callable[..., Params], tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    # given one saved model per estimator and task
+    predictions = {}
+    for task, overrides in TASKS.items():
+        for model, small in SMALL_MODELS.items():
+            params = compose_params(f"model={model}", small, *overrides)
+            frame, _ = validate_frame(generate_churn(400, 3), params.data)
+            assert frame is not None
+            fitted = fit_model(frame, params.data, params.model, params.seed)
+            save_model(fitted, tmp_path / f"{task}-{model}.skops")
+            features = frame[list(params.data.feature_columns)].head(20)
+            features.to_pickle(tmp_path / f"{task}-{model}.pkl")
+            predictions[f"{task}-{model}"] = fitted.predict(features).tolist()
+    # then: a fresh interpreter, where skops knows none of scikit-learn's estimators, loads
+    # each (TRUSTED_TYPES names every type) and predicts the same
+    script = (
+        "import json, sys, pandas as pd; from pathlib import Path; "
+        "from gitml.model import load_model; root = Path(sys.argv[1]); "
+        "print(json.dumps({p.stem: load_model(p).predict("
+        "pd.read_pickle(p.with_suffix('.pkl'))).tolist() for p in root.glob('*.skops')}))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, check=True
+    )
+    reloaded = json.loads(loaded.stdout)
+    assert reloaded.keys() == predictions.keys()
+    for name, expected in predictions.items():
+        if name.startswith("regression"):  # a forest's trees are summed in any order
+            np.testing.assert_allclose(reloaded[name], expected, rtol=1e-12)
+        else:
+            assert reloaded[name] == expected
 
 
 def test_unseen_categories_and_missing_values_are_handled(
