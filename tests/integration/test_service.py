@@ -73,7 +73,10 @@ def served(
         "LOG_LEVEL": "INFO",
     }
     gitml = [sys.executable, "-m", "gitml"]
-    subprocess.run([*gitml, "package"], cwd=root, env=env, check=True, capture_output=True)
+    packaged = subprocess.run(
+        [*gitml, "package"], cwd=root, env=env, capture_output=True, text=True
+    )
+    assert packaged.returncode == 0, packaged.stderr  # the reason, in CI's log
     port = _free_port()
     log = (root / "server.log").open("w")
     server = subprocess.Popen(
