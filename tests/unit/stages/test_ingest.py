@@ -116,3 +116,64 @@ def test_a_csv_is_read_with_the_sources_markers_and_thousands(tmp_path: Path) ->
     assert frame["score"].isna().tolist() == [False, True, False]
     assert frame["region"].isna().tolist() == [False, True, False]
     assert frame["zip"].tolist() == ["01094", "02110", "90210"]
+
+
+def _with_source(params: Params, root: Path, path: Path) -> Params:
+    source = FileSource(kind="file", path=str(path))
+    moved = with_paths(params, root)
+    return moved.model_copy(update={"data": moved.data.model_copy(update={"source": source})})
+
+
+def test_a_parquet_source_is_copied_byte_for_byte(params: Params, tmp_path: Path) -> None:
+    # given a Parquet file as pandas writes it by default (its index 0, 1, ... as metadata)
+    source = tmp_path / "table.parquet"
+    pd.DataFrame({"a": [3, 1, 2], "b": ["x", None, "z"]}).to_parquet(source)
+
+    # when ingested
+    moved = _with_source(params, tmp_path, source)
+    ingest.run(moved)
+
+    # then the raw file is the source itself, and reads as the source does
+    raw = Path(moved.paths.raw)
+    assert raw.read_bytes() == source.read_bytes()
+    pd.testing.assert_frame_equal(pd.read_parquet(raw), pd.read_parquet(source))
+
+
+def test_a_stored_index_becomes_columns_where_named_and_is_dropped_where_not(
+    params: Params, tmp_path: Path
+) -> None:
+    # given Parquet files whose index pandas stored: a named one, and an unnamed shuffled one
+    frame = pd.DataFrame({"customer_id": [7, 5, 9], "spend": [1.5, 2.5, 3.5]})
+    named, unnamed = tmp_path / "named.parquet", tmp_path / "unnamed.parquet"
+    frame.set_index("customer_id").to_parquet(named)
+    frame.iloc[[2, 0, 1]].to_parquet(unnamed)
+
+    # when each is ingested, then the rows are numbered 0, 1, 2 and no named column is lost
+    ingest.run(_with_source(params, tmp_path, named))
+    raw = pd.read_parquet(tmp_path / params.paths.raw)
+    assert raw.index.tolist() == [0, 1, 2]
+    assert raw.to_dict("list") == {"customer_id": [7, 5, 9], "spend": [1.5, 2.5, 3.5]}
+    ingest.run(_with_source(params, tmp_path, unnamed))
+    raw = pd.read_parquet(tmp_path / params.paths.raw)
+    assert raw.index.tolist() == [0, 1, 2]
+    assert raw.to_dict("list") == {"customer_id": [9, 7, 5], "spend": [3.5, 1.5, 2.5]}
+
+
+@pytest.mark.parametrize("content", ["empty", "corrupt"])
+def test_an_empty_or_corrupt_parquet_fails_and_keeps_the_previous_output(
+    params: Params, tmp_path: Path, content: str
+) -> None:
+    # given a good raw file from an earlier run
+    ingest.run(with_paths(params, tmp_path))
+    before = (tmp_path / params.paths.raw).read_bytes()
+    bad = tmp_path / "bad.parquet"
+    if content == "empty":
+        pd.DataFrame({"a": pd.Series([], dtype="int64")}).to_parquet(bad)
+    else:
+        bad.write_bytes(b"PAR1 not really parquet")
+
+    # when the source is replaced by a bad one, then one message and the raw file is kept
+    message = "has no rows" if content == "empty" else r"Cannot read .*bad\.parquet as parquet"
+    with pytest.raises(DataError, match=message):
+        ingest.run(_with_source(params, tmp_path, bad))
+    assert (tmp_path / params.paths.raw).read_bytes() == before
