@@ -2,7 +2,8 @@
 
 The model is tagged by its content hash, so packaging the same model twice imports it once.
 The Bento is versioned by the short git commit, or by a hash of everything in it when the
-work tree is dirty (a build from uncommitted changes must never pass for a commit).
+work tree is dirty (a build from uncommitted changes must never pass for a commit); the
+pipeline's own outputs, which reproducing a commit rewrites, do not count.
 """
 
 from __future__ import annotations
@@ -90,8 +91,13 @@ def content_hash(spec: dict[str, Any], source: Path) -> str:
     return digest.hexdigest()
 
 
-def git_state(root: Path) -> tuple[str | None, bool]:
-    """(short commit or None outside git, whether tracked or untracked files changed)."""
+def git_state(root: Path, outputs: tuple[str, ...] = ()) -> tuple[str | None, bool]:
+    """(short commit or None outside git, whether files changed other than `outputs`).
+
+    `outputs` are what `dvc repro` writes (and `dvc.lock`, which records them): reproducing a
+    commit rewrites them, e.g. the training time in the model's metadata, and the Bento then
+    still comes from that commit. Its model is named by content hash in any case.
+    """
 
     def git(*argv: str) -> str | None:
         result = subprocess.run(
@@ -100,7 +106,8 @@ def git_state(root: Path) -> tuple[str | None, bool]:
         return result.stdout.strip() if result.returncode == 0 else None
 
     commit = git("rev-parse", "--short=12", "HEAD")
-    status = git("status", "--porcelain")
+    excluded = [f":(exclude){path}" for path in ("dvc.lock", *outputs)]
+    status = git("status", "--porcelain", "--", ".", *excluded)
     return commit, bool(status) or status is None
 
 
@@ -185,7 +192,7 @@ def run(params: Params, archive: str | None, root: Path = Path()) -> Packaged:
         )
     model_sha = file_sha256(model_path)
     metrics = read_json(paths.metrics) if Path(paths.metrics).is_file() else {}
-    commit, dirty = git_state(root)
+    commit, dirty = git_state(root, tuple(paths.model_dump().values()))
     spec = serving_spec(params, read_json(meta_path), metrics, model_sha, commit or "unknown")
     source = Path(gitml.__file__).resolve().parent
     version = bento_version(commit, dirty, content_hash(spec, source))
