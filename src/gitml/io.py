@@ -145,8 +145,8 @@ def read_table(path: str | Path, hint: str = "", reading: CsvReading | None = No
         frame = pd.read_csv(source, low_memory=False, **reading.read_csv_options())
     except Exception as exc:  # pandas/pyarrow raise many types for a corrupt file
         raise DataError(
-            f"Cannot read {source} as {suffix[1:]}: {exc}. Check that the file is a valid "
-            f"{suffix[1:]} table."
+            f"Cannot read {source} as {suffix[1:]}: {str(exc).strip()}. Check that the file "
+            f"is a valid {suffix[1:]} table."
         ) from exc
     problem = separator_problem(frame, source)
     if problem:
@@ -187,13 +187,20 @@ def separator_problem(frame: pd.DataFrame, source: str | Path) -> str | None:
     header = str(frame.columns[0]) if len(frame.columns) == 1 else ""
     for separator, name in OTHER_SEPARATORS.items():
         if separator in header:
-            decimal = " (add decimal=',' if numbers are written 1,5)" if separator == ";" else ""
+            # as text, so that codes keep their leading zeros and no value is rewritten
+            decimal = (
+                " (numbers written 1,5 need decimal=',' in place of dtype=str, which then reads "
+                "codes such as 007 as 7)"
+                if separator == ";"
+                else ""
+            )
             return (
                 f"{source} looks {name}-separated ({separator!r} in its header {header!r}); "
                 "gitml reads comma-separated CSV or Parquet. Convert it, e.g.: uv run python -c "
-                f'"import pandas as pd; pd.read_csv({str(source)!r}, sep={separator!r})'
-                f'.to_csv({str(source)!r}, index=False)"{decimal}, then `uv run dvc add '
-                f"{source}` again so that DVC tracks the converted file."
+                f'"import pandas as pd; pd.read_csv({str(source)!r}, sep={separator!r}, '
+                f'dtype=str, keep_default_na=False).to_csv({str(source)!r}, index=False)"'
+                f"{decimal}, then `uv run dvc add {source}` again so that DVC tracks the "
+                "converted file."
             )
     return None
 

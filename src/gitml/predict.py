@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from gitml.config import DataParams, Params
 from gitml.contract import build_feature_schema, reportable_cases, to_model_dtypes
 from gitml.errors import ConfigError, ContractError, DataError
-from gitml.io import CsvReading, atomic_path, csv_reading, read_json
+from gitml.io import CsvReading, atomic_path, csv_reading, read_json, separator_problem
 from gitml.model import load_model
 from gitml.strict_types import TypeProblem, strict_types
 
@@ -133,7 +133,8 @@ def read_chunks(
 
     source = Path(path)
     if not source.is_file():
-        raise DataError(f"Input file not found: {source}. Pass --input a CSV or Parquet file.")
+        what = "is a directory" if source.is_dir() else "not found"
+        raise DataError(f"Input file {what}: {source}. Pass --input a CSV or Parquet file.")
     suffix = source.suffix.lower()
     start = 1
     reading = reading or CsvReading()
@@ -149,11 +150,15 @@ def read_chunks(
                 f"Cannot read {source}: unsupported file type {suffix!r}. Use .csv or .parquet."
             )
         for chunk in chunks:
+            if start == 1 and (problem := separator_problem(chunk, source)):
+                raise DataError(problem)
             chunk.index = pd.RangeIndex(start, start + len(chunk))
             start += len(chunk)
             yield chunk
     except (ValueError, OSError) as exc:  # pandas and pyarrow parse errors
-        raise DataError(f"Cannot read {source}: {exc}. Check that it is a valid table.") from exc
+        raise DataError(
+            f"Cannot read {source}: {str(exc).strip()}. Check that it is a valid table."
+        ) from exc
 
 
 def run(
@@ -295,5 +300,7 @@ def _failure_message(problems: pd.DataFrame, path: str, name: str, chunk: pd.Dat
     return (
         f"{rows} row(s) {read}of {path} break the contract conf/data/{name}.yaml (row 1 is "
         f"the first data row; the check stops at the first batch with problems):\n{shown}{more}"
-        "\nFix those rows, or pass --rejects <file> to score the others and write these there."
+        "\nFix those rows, or pass --rejects <file> to score the others and write these there. "
+        f"If such values are valid (a range drafted from a sample is only what it held), widen "
+        f"the rule in conf/data/{name}.yaml and retrain: the model has never seen them."
     )

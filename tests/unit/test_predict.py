@@ -158,6 +158,7 @@ def test_check_rows_types_like_training(trained: Params) -> None:
         ("test.csv", "out.csv", 100, ConfigError, "must be a .parquet file"),
         ("test.csv", "out.parquet", 0, ConfigError, "--chunk-rows must be at least 1"),
         ("missing.csv", "out.parquet", 100, DataError, "Input file not found"),
+        ("folder.csv", "out.parquet", 100, DataError, "Input file is a directory"),
         ("table.json", "out.parquet", 100, DataError, "unsupported file type"),
     ],
 )
@@ -172,8 +173,23 @@ def test_bad_arguments_get_one_clear_message(
 ) -> None:
     folder = test_csv.parent
     (folder / "table.json").write_text("{}")
+    (folder / "folder.csv").mkdir()
     with pytest.raises(error, match=text):
         run(trained, str(folder / source), str(folder / output), chunk_rows=chunk_rows)
+
+
+def test_a_semicolon_file_says_so_before_any_column_check(
+    trained: Params, test_csv: Path, tmp_path: Path
+) -> None:
+    # given the test rows written with ';' between fields, as some spreadsheets export them
+    semicolons = tmp_path / "export.csv"
+    pd.read_csv(test_csv).to_csv(semicolons, sep=";", index=False)
+
+    # when scored, then one message names the separator and how to convert the file
+    with pytest.raises(DataError, match=r"looks semicolon-separated .* Convert it") as raised:
+        run(trained, str(semicolons), str(tmp_path / "o.parquet"))
+    assert "lacks feature column" not in str(raised.value)
+    assert not (tmp_path / "o.parquet").exists()
 
 
 def test_missing_feature_column_is_a_data_error(trained: Params, tmp_path: Path) -> None:

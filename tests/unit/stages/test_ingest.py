@@ -63,13 +63,16 @@ def test_a_csv_with_another_separator_says_so_and_how_to_convert(
 ) -> None:
     # given a CSV that pandas reads as one column
     path = tmp_path / "export.csv"
-    path.write_text(f"x{separator}label\n1{separator}0\n2{separator}1\n", encoding="utf-8")
+    path.write_text(
+        f"x{separator}label{separator}code\n1{separator}0{separator}007\n2{separator}1{separator}\n",
+        encoding="utf-8",
+    )
     source = FileSource(kind="file", path=str(path))
 
     # when ingested, then the message names the separator and the conversion
     with pytest.raises(DataError) as raised:
         ingest.load_source(source, seed=0)
-    message, header = str(raised.value), f"x{separator}label"
+    message, header = str(raised.value), f"x{separator}label{separator}code"
     assert message.startswith(
         f"{path} looks {kind}-separated ({separator!r} in its header {header!r}); "
         "gitml reads comma-separated CSV or Parquet. Convert it, e.g.: uv run python -c "
@@ -80,13 +83,15 @@ def test_a_csv_with_another_separator_says_so_and_how_to_convert(
     )
 
     # and the conversion it gives works, run by a shell as the user would
-    command = message.split("e.g.: ", 1)[1].split(" (add decimal", 1)[0].split(", then ", 1)[0]
+    command = message.split("e.g.: ", 1)[1].split(" (numbers written", 1)[0].split(", then ", 1)[0]
     assert command.startswith("uv run python -c ")
     # `uv run python` is this Python in the tests
     shell_line = command.replace("uv run python", shlex.quote(sys.executable), 1)
     subprocess.run(["bash", "-c", shell_line], check=True)
-    loaded = ingest.load_source(source, seed=0)
-    assert loaded.to_dict("list") == {"x": [1, 2], "label": [0, 1]}
+    loaded = ingest.load_source(source, seed=0, reading=CsvReading(text_columns=("code",)))
+    assert loaded[["x", "label"]].to_dict("list") == {"x": [1, 2], "label": [0, 1]}
+    assert loaded["code"].iloc[0] == "007"  # a code keeps its zeros
+    assert pd.isna(loaded["code"].iloc[1])  # and an empty field is still missing
 
 
 def test_a_one_column_csv_without_other_separators_is_read() -> None:
