@@ -40,11 +40,12 @@ def _problems(model: type[BaseModel], payload: str) -> list[tuple[str, str]]:
 
 def test_fields_are_the_contract_feature_columns(record: type[BaseModel], params: Params) -> None:
     schema = record.model_json_schema()
-    assert list(schema["properties"]) == list(params.data.feature_columns)
+    # the features, then the id column, which may be sent and is ignored
+    assert list(schema["properties"]) == [*params.data.feature_columns, "customer_id"]
     assert schema["additionalProperties"] is False
     assert schema["properties"]["contract"]["enum"] == ["month_to_month", "one_year", "two_year"]
     assert schema["properties"]["tenure_months"]["maximum"] == 72
-    assert "customer_id" not in schema["properties"]
+    assert "customer_id" not in schema["required"]
     assert "churned" not in schema["properties"]
     # nullable columns may be left out; the others are required
     assert "total_charges" not in schema["required"]
@@ -58,11 +59,13 @@ def test_valid_record_becomes_a_training_typed_frame(
     partial = record.model_validate_json(
         json.dumps({k: v for k, v in GOOD.items() if k != "has_partner"})
     )
-    frame = records_frame([good, partial], params.data)
+    with_id = record.model_validate_json(json.dumps(GOOD | {"customer_id": 7}))
+    frame = records_frame([good, partial, with_id], params.data)
     assert list(frame.columns) == list(params.data.feature_columns)
+    assert frame.iloc[[0]].equals(frame.iloc[[2]].set_axis([0]))  # the id changes nothing
     assert str(frame["tenure_months"].dtype) == "int64"
     assert str(frame["has_partner"].dtype) == "boolean"
-    assert frame["has_partner"].isna().all()
+    assert frame["has_partner"].isna().tolist() == [True, True, True]
     assert frame["total_charges"].isna().all()
     assert list(frame["contract"].cat.categories) == ["month_to_month", "one_year", "two_year"]
 
@@ -78,6 +81,8 @@ def test_valid_record_becomes_a_training_typed_frame(
         ({"tenure_months": None}, "tenure_months", "null is not allowed"),
         ({"tenure_months": 5.5}, "tenure_months", "valid integer"),
         ({"colour": "red"}, "colour", "Extra inputs are not permitted"),
+        ({"customer_id": 0}, "customer_id", "greater than or equal to 1"),
+        ({"churned": 1}, "churned", "Extra inputs are not permitted"),
     ],
 )
 def test_bad_values_are_refused_naming_the_field(
