@@ -80,6 +80,16 @@ def diff_data(
         rows = int(validation["rows"]) if validation else None
         return DataDiff(validation, base_validation, rows, rows, 0, 0, same_data=True)
     mine, theirs = pd.read_parquet(mine_path), pd.read_parquet(theirs_path)
+    shared = [c for c in mine.columns if c in theirs.columns]
+    columns = len(set(mine.columns) | set(theirs.columns))
+    if 2 * len(shared) < columns:  # rows matched on a column or two would match by chance
+        return DataDiff(
+            validation,
+            base_validation,
+            not_compared=f"The branch's data ({len(mine):,} rows) share {len(shared)} of "
+            f"{columns} columns with {baseline.label}'s ({len(theirs):,} rows): "
+            "another dataset, so rows and drift are not compared.",
+        )
     id_column, target = params.data.id_column, params.data.target
     added, removed = row_changes(theirs, mine, id_column)
     # by content, a changed row is already one removed and one added

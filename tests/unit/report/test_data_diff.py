@@ -170,3 +170,30 @@ def test_columns_dropped_or_added_are_named(
     text = data_section.data(diff, "main", None)
     assert "Columns removed: **`support_calls`**." in text
     assert "Columns added: **`plan`**." in text
+
+
+def test_another_dataset_is_not_matched_row_by_row(
+    params: Params, churn: pd.DataFrame, tmp_path: Path
+) -> None:
+    # given a branch that switches to other data sharing only the `region` column
+    main = side(tmp_path / "main", "main", churn)
+    rng = np.random.default_rng(0)
+    wine = pd.DataFrame(
+        {
+            "alcohol": rng.uniform(11, 15, 60),
+            "ash": rng.uniform(1.3, 3.3, 60),
+            "cultivar": rng.integers(0, 3, 60),
+            "region": rng.choice(["north", "south"], 60),
+        }
+    )
+    branch = side(tmp_path / "branch", "branch", wine)
+
+    # when the data are compared
+    diff = diff_data(branch, main, params)
+
+    # then neither rows nor drift are compared, and the report says why
+    assert (diff.added, diff.removed, diff.drift) == (None, None, [])
+    assert data_section.data(diff, "main", None).endswith(
+        "The branch's data (60 rows) share 1 of 19 columns with main's (400 rows): another "
+        "dataset, so rows and drift are not compared.\n"
+    )
