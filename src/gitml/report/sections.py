@@ -160,6 +160,13 @@ def _importance(importance: dict[str, list[dict[str, Any]]], top: int, baseline:
         header.insert(1, baseline)
         for line in rows:
             line.insert(1, _value(theirs.get(line[0], math.nan)))
+        # the baseline's top features that the branch dropped: what the change gave up
+        features = {row["feature"] for row in importance["branch"]}
+        rows += [
+            [row["feature"], _value(row["importance"]), "not a feature"]
+            for row in importance["baseline"][:top]
+            if row["feature"] not in features
+        ]
     return chart + "\n" + table(header, rows)
 
 

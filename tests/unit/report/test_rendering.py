@@ -72,6 +72,21 @@ def test_the_importance_chart_names_the_score_it_measures() -> None:
     assert "fall in roc_auc when shuffled" in text
 
 
+def test_the_baselines_top_features_the_branch_dropped_are_listed() -> None:
+    # given a branch without the baseline's strongest feature
+    importance = IMPORTANCE | {
+        "baseline": [
+            {"feature": "tenure", "importance": 0.1},
+            {"feature": "negative", "importance": 0.01},
+        ]
+    }
+
+    # when the importance table is drawn, then the dropped feature is a row of its own
+    text = sections.plots(comparison("binary"), importance, 10, "main")
+    assert "| tenure | 0.1000 | not a feature |" in text
+    assert sections.plots(comparison("binary"), importance, 1, "main").count("| tenure |") == 1
+
+
 def test_importance_of_an_incomparable_baseline_is_not_shown_beside_the_branchs() -> None:
     comparable = sections.plots(comparison("binary"), IMPORTANCE, 10, "main")
     assert "| feature | main | branch |" in comparable
