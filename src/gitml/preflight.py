@@ -18,6 +18,10 @@ if TYPE_CHECKING:
     import pandas as pd
 
 MAX_LISTED = 5  # classes or columns named in one message; the rest are counted
+# below these, test metrics are mostly noise: a warning (split, the PR report), since small
+# data can still be a start
+MIN_TEST_ROWS = 50
+MIN_TEST_ROWS_PER_CLASS = 5
 
 
 def describe_values(values: Sequence[Any], describe: Callable[[Any], str] = repr) -> str:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from typing import Any
 
 import numpy as np
 
 from gitml.config import GateParams
+from gitml.preflight import MIN_TEST_ROWS, MIN_TEST_ROWS_PER_CLASS, describe_counts
 from gitml.report import charts
 from gitml.report.bootstrap import MetricDelta
 from gitml.report.charts import Series
@@ -52,7 +54,30 @@ def metrics(result: ModelComparison, gate: GateParams, baseline: str, confidence
         )
     header = ["metric", baseline, "branch", "change", level, "", "gate"]
     direction = "▲ significantly better · ▼ significantly worse · ≈ no significant change"
-    return f"{table(header, rows)}\n{result.note} {direction}. **Bold**: gated metrics.\n"
+    text = f"{table(header, rows)}\n{result.note} {direction}. **Bold**: gated metrics.\n"
+    return text + _small_test_set(result)
+
+
+def _small_test_set(result: ModelComparison) -> str:
+    """A warning when the test rows are too few for the intervals to say much, or ""."""
+    if result.branch is None:
+        return ""
+    problems = []
+    if result.rows < MIN_TEST_ROWS:
+        problems.append(f"{result.rows} rows (fewer than {MIN_TEST_ROWS})")
+    if result.task != "regression":
+        counts = dict.fromkeys(result.classes, 0) | Counter(result.branch.truth.tolist())
+        few = {label: n for label, n in counts.items() if n < MIN_TEST_ROWS_PER_CLASS}
+        if few:
+            problems.append(
+                f"fewer than {MIN_TEST_ROWS_PER_CLASS} rows of class(es) {describe_counts(few)}"
+            )
+    if not problems:
+        return ""
+    return (
+        f"\n⚠️ The test set has {' and '.join(problems)}: the intervals are wide, so a real "
+        "change can show as ≈. Add rows, or raise `split.test_size`.\n"
+    )
 
 
 def params_diff(old: dict[str, Any], new: dict[str, Any], baseline: str, limit: int | None) -> str:

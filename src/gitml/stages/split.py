@@ -11,16 +11,18 @@ import numpy as np
 from gitml.config import DataParams, Params, SplitParams
 from gitml.errors import DataError
 from gitml.io import read_table, write_parquet
-from gitml.preflight import class_counts, describe_counts, unseen_classes
+from gitml.preflight import (
+    MIN_TEST_ROWS,
+    MIN_TEST_ROWS_PER_CLASS,
+    class_counts,
+    describe_counts,
+    unseen_classes,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
 
 logger = logging.getLogger(__name__)
-
-# below these, test metrics are mostly noise: a warning, since small data can still be a start
-MIN_TEST_ROWS = 50
-MIN_TEST_ROWS_PER_CLASS = 5
 
 
 def split_data(

@@ -115,3 +115,21 @@ def test_a_label_too_long_for_a_chart_is_cut_visibly() -> None:
 
     assert '["a feature name far too long for one cat…"]' in text
     assert f"| {long_name} |" in text  # the table under the chart has it whole
+
+
+def test_a_small_test_set_is_said_under_the_metrics() -> None:
+    # given a comparison on 30 test rows, 3 of them of the class 'leave'
+    full = comparison("binary")
+    truth = np.array(["leave"] * 3 + ["stay"] * 27)
+    small = dataclasses.replace(
+        full, rows=30, branch=Scored(truth, truth, np.tile([0.5, 0.5], (30, 1)))
+    )
+
+    # when the metrics are shown, then the warning names both problems and the fix
+    text = sections.metrics(small, GATE, "main", 0.95)
+    assert (
+        "⚠️ The test set has 30 rows (fewer than 50) and fewer than 5 rows of class(es) "
+        "'leave' (3 rows): the intervals are wide, so a real change can show as ≈. Add rows, "
+        "or raise `split.test_size`." in text
+    )
+    assert "⚠️" not in sections.metrics(full, GATE, "main", 0.95)
