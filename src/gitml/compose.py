@@ -76,6 +76,14 @@ def _explain(error: Exception, directory: Path, overrides: list[str]) -> str:
 
     text = str(error).split("\nConfig search path:")[0].strip()
     typo = re.search(r"Could not override '([^']+)'", text)
+    spaced = [o for o in overrides if re.search(r"[\s'\"]", o.split("=", 1)[0])]
+    if spaced and "LexerNoViableAlt" in text:
+        return (
+            f"Cannot override {spaced[0]!r}: Hydra's override grammar cannot name a key with "
+            "spaces or quotes in it, such as a column called 'monthly charges'. Change the "
+            "value in conf/ (conf/data/<name>.yaml for a column's rules), then run `gitml "
+            "compose`."
+        )
     if not typo:
         return f"Cannot compose conf/ with overrides {overrides}: {text}"
     key = typo.group(1)

@@ -65,6 +65,7 @@ def test_output_is_stable_and_in_composition_order() -> None:
         ("data.target=nosuch", "target 'nosuch' is not a column of the contract (columns: c"),
         ("split.test_size=2", "split.test_size"),
         ("model.max_iter=[", "Cannot compose"),
+        ("data.columns.'monthly charges'.min=0", "cannot name a key with spaces or quotes"),
     ],
 )
 def test_bad_overrides_fail_without_writing(tmp_path: Path, override: str, expected: str) -> None:
