@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from gitml.io import read_json
 from gitml.report.drift import ColumnDrift, column_drift
-from gitml.report.rows import Changed, changed_values, row_changes
+from gitml.report.rows import Changed, by_id, changed_values, row_changes
 
 if TYPE_CHECKING:
     from gitml.config import Params
@@ -80,17 +80,22 @@ def diff_data(
         rows = int(validation["rows"]) if validation else None
         return DataDiff(validation, base_validation, rows, rows, 0, 0, same_data=True)
     mine, theirs = pd.read_parquet(mine_path), pd.read_parquet(theirs_path)
+    id_column, target = params.data.id_column, params.data.target
     shared = [c for c in mine.columns if c in theirs.columns]
-    columns = len(set(mine.columns) | set(theirs.columns))
-    if 2 * len(shared) < columns:  # rows matched on a column or two would match by chance
+    fewer = min(len(mine.columns), len(theirs.columns))
+    if not by_id(theirs, mine, id_column) and 2 * len(shared) < fewer:
+        # matched by content on a column or two, rows of other data would match by chance
         return DataDiff(
             validation,
             base_validation,
-            not_compared=f"The branch's data ({len(mine):,} rows) share {len(shared)} of "
-            f"{columns} columns with {baseline.label}'s ({len(theirs):,} rows): "
-            "another dataset, so rows and drift are not compared.",
+            len(mine),
+            len(theirs),
+            len(mine),
+            len(theirs),
+            not_compared=f"The branch's data share {len(shared)} of their {len(mine.columns)} "
+            f"columns with {baseline.label}'s {len(theirs.columns)}: another dataset, so no "
+            "row is matched and drift is not compared.",
         )
-    id_column, target = params.data.id_column, params.data.target
     added, removed = row_changes(theirs, mine, id_column)
     # by content, a changed row is already one removed and one added
     changed = changed_values(theirs, mine, id_column, target)

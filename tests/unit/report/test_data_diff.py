@@ -191,9 +191,27 @@ def test_another_dataset_is_not_matched_row_by_row(
     # when the data are compared
     diff = diff_data(branch, main, params)
 
-    # then neither rows nor drift are compared, and the report says why
-    assert (diff.added, diff.removed, diff.drift) == (None, None, [])
-    assert data_section.data(diff, "main", None).endswith(
-        "The branch's data (60 rows) share 1 of 19 columns with main's (400 rows): another "
-        "dataset, so rows and drift are not compared.\n"
+    # then no row is matched and drift is not compared, and the report says why
+    assert (diff.added, diff.removed, diff.drift) == (60, 400, [])
+    text = data_section.data(diff, "main", None)
+    assert (
+        "The branch's data share 1 of their 4 columns with main's 16: another dataset, so no "
+        "row is matched and drift is not compared." in text
     )
+    assert "Rows: 400 on main → 60 on the branch (**+60** added, **-400** removed)." in text
+
+
+def test_new_columns_on_the_same_rows_are_compared_row_by_row(
+    params: Params, churn: pd.DataFrame, tmp_path: Path
+) -> None:
+    # given a data PR that adds more columns than main has, to the same rows, and no id
+    main = side(tmp_path / "main", "main", churn.drop(columns=["customer_id"]))
+    extra = {f"extra_{i}": np.arange(len(churn)) * i for i in range(20)}
+    branch = side(
+        tmp_path / "branch", "branch", churn.drop(columns=["customer_id"]).assign(**extra)
+    )
+
+    # when the data are compared, then the rows match and the new columns are named
+    diff = diff_data(branch, main, params)
+    assert (diff.added, diff.removed) == (0, 0)
+    assert len(diff.columns_added) == 20
