@@ -92,11 +92,13 @@ def content_hash(spec: dict[str, Any], source: Path) -> str:
 
 
 def git_state(root: Path, outputs: tuple[str, ...] = ()) -> tuple[str | None, bool]:
-    """(short commit or None outside git, whether files changed other than `outputs`).
+    """(short commit or None outside git, whether anything changed but pipeline outputs).
 
-    `outputs` are what `dvc repro` writes (and `dvc.lock`, which records them): reproducing a
-    commit rewrites them, e.g. the training time in the model's metadata, and the Bento then
-    still comes from that commit. Its model is named by content hash in any case.
+    Reproducing a commit rewrites its `outputs` (the training time in the model's metadata)
+    and their hashes in `dvc.lock`; the Bento then still comes from that commit, and its
+    model is named by content hash anyway. Any other change counts, in the whole repository:
+    a file, or a stage's command, dependencies or params in `dvc.lock` (data edited without
+    `dvc add`, then reproduced).
     """
 
     def git(*argv: str) -> str | None:
@@ -106,9 +108,29 @@ def git_state(root: Path, outputs: tuple[str, ...] = ()) -> tuple[str | None, bo
         return result.stdout.strip() if result.returncode == 0 else None
 
     commit = git("rev-parse", "--short=12", "HEAD")
-    excluded = [f":(exclude){path}" for path in ("dvc.lock", *outputs)]
-    status = git("status", "--porcelain", "--", ".", *excluded)
-    return commit, bool(status) or status is None
+    inside = [path for path in outputs if not Path(path).is_absolute()]
+    excluded = [f":(exclude,literal){path}" for path in ("dvc.lock", *inside)]
+    status = git("status", "--porcelain", "--", ":/", *excluded)
+    lock = Path(root) / "dvc.lock"
+    committed = git("show", "HEAD:./dvc.lock")
+    current = lock.read_text(encoding="utf-8") if lock.is_file() else None
+    lock_changed = _lock_inputs(committed) != _lock_inputs(current)
+    return commit, status is None or bool(status) or lock_changed
+
+
+def _lock_inputs(text: str | None) -> Any:
+    """dvc.lock's stages without their outputs: what a reproduction must not change."""
+    import yaml
+
+    lock = yaml.safe_load(text) if text else None
+    if not isinstance(lock, dict):
+        return lock
+    stages = lock.get("stages") or {}
+    return {
+        name: {key: value for key, value in stage.items() if key != "outs"}
+        for name, stage in stages.items()
+        if isinstance(stage, dict)
+    }
 
 
 def import_model(tag: str, model_path: Path, meta_path: Path) -> None:
