@@ -3,9 +3,9 @@ for how the source says its CSV text is read: missing-value markers, thousands s
 
 from __future__ import annotations
 
-import json
 import logging
 import shutil
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from gitml.config import FileSource, Params, Source, SyntheticSource
@@ -19,13 +19,18 @@ logger = logging.getLogger(__name__)
 
 
 def load_source(
-    source: Source, seed: int, reading: CsvReading | None = None, contract: str = "conf/data/"
+    source: Source,
+    seed: int,
+    reading: CsvReading | None = None,
+    contract: str = "conf/data/",
+    columns: Collection[str] = (),
 ) -> pd.DataFrame:
     """The dataset as the source holds it: generated (synthetic) or read from a file, its
     CSV text read as `reading` says (see `io.csv_reading`); `contract` is where its path is.
 
-    The rows are numbered 0, 1, ...: an index stored in a Parquet file is turned into columns
-    where its levels have names (`set_index("customer_id")`) and dropped where they have none.
+    The rows are numbered 0, 1, ...: an index that pandas stored in a Parquet file becomes a
+    column where it is one of the contract's `columns` (`set_index("customer_id")`) and the
+    file lacks it, and is dropped otherwise (gitml's own `row_id`, an unnamed index).
     """
     match source:
         case SyntheticSource():
@@ -37,8 +42,8 @@ def load_source(
             frame = read_table(source.path, hint=hint, reading=reading)
         case _:  # pydantic restricts the kinds
             raise AssertionError(f"unhandled source {source!r}")
-    named = [name for name in frame.index.names if name is not None]
-    return (frame.reset_index(level=named) if named else frame).reset_index(drop=True)
+    kept = [n for n in frame.index.names if n in columns and n not in frame.columns]
+    return (frame.reset_index(level=kept) if kept else frame).reset_index(drop=True)
 
 
 def parquet_rows_as_is(path: str) -> int | None:
@@ -56,7 +61,7 @@ def parquet_rows_as_is(path: str) -> int | None:
     try:
         metadata = pq.read_metadata(path)
         pandas_meta = metadata.schema.to_arrow_schema().pandas_metadata
-    except (OSError, ValueError, json.JSONDecodeError):
+    except (OSError, ValueError):  # a bad footer; bad JSON in it is a ValueError too
         return None
     plain_index = {"kind": "range", "name": None, "start": 0, "step": 1}
     for index in (pandas_meta or {}).get("index_columns", []):
@@ -73,7 +78,8 @@ def run(params: Params) -> None:
         write_with(raw, lambda tmp: shutil.copyfile(source.path, tmp))
         logger.info("ingest: %d rows, copied as is → %s", rows, raw)
         return
-    frame = load_source(source, params.seed, csv_reading(params.data), contract)
+    reading = csv_reading(params.data)
+    frame = load_source(source, params.seed, reading, contract, list(params.data.columns))
     if frame.empty:
         raise DataError(
             f"The source {source.path} has no rows. Point data.source.path in {contract} at a "

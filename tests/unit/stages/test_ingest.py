@@ -4,6 +4,7 @@ import shlex
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -144,24 +145,43 @@ def test_a_parquet_source_is_copied_byte_for_byte(params: Params, tmp_path: Path
     pd.testing.assert_frame_equal(pd.read_parquet(raw), pd.read_parquet(source))
 
 
-def test_a_stored_index_becomes_columns_where_named_and_is_dropped_where_not(
-    params: Params, tmp_path: Path
+@pytest.mark.parametrize(
+    ("write", "columns"),
+    [
+        # the contract's id column, stored as the index: it is a column again
+        (
+            lambda f, p: f.set_index("customer_id").to_parquet(p),
+            {"customer_id": [7, 5, 9], "spend": [1.5, 2.5, 3.5]},
+        ),
+        # the same, but also kept as a column: no second copy
+        (
+            lambda f, p: f.set_index("customer_id", drop=False).to_parquet(p),
+            {"customer_id": [7, 5, 9], "spend": [1.5, 2.5, 3.5]},
+        ),
+        # an index the contract does not name (gitml's own row_id): dropped
+        (
+            lambda f, p: f.rename_axis("row_id").to_parquet(p),
+            {"customer_id": [7, 5, 9], "spend": [1.5, 2.5, 3.5]},
+        ),
+        # an unnamed index of shuffled rows: dropped, the rows in the file's order
+        (
+            lambda f, p: f.iloc[[2, 0, 1]].to_parquet(p),
+            {"customer_id": [9, 7, 5], "spend": [3.5, 1.5, 2.5]},
+        ),
+    ],
+)
+def test_a_stored_index_is_a_column_only_where_the_contract_names_it(
+    params: Params, tmp_path: Path, write: Any, columns: dict[str, list[Any]]
 ) -> None:
-    # given Parquet files whose index pandas stored: a named one, and an unnamed shuffled one
-    frame = pd.DataFrame({"customer_id": [7, 5, 9], "spend": [1.5, 2.5, 3.5]})
-    named, unnamed = tmp_path / "named.parquet", tmp_path / "unnamed.parquet"
-    frame.set_index("customer_id").to_parquet(named)
-    frame.iloc[[2, 0, 1]].to_parquet(unnamed)
+    # given a Parquet file whose index pandas stored
+    source = tmp_path / "table.parquet"
+    write(pd.DataFrame({"customer_id": [7, 5, 9], "spend": [1.5, 2.5, 3.5]}), source)
 
-    # when each is ingested, then the rows are numbered 0, 1, 2 and no named column is lost
-    ingest.run(_with_source(params, tmp_path, named))
+    # when ingested, then the rows are numbered 0, 1, 2 and hold the expected columns
+    ingest.run(_with_source(params, tmp_path, source))
     raw = pd.read_parquet(tmp_path / params.paths.raw)
     assert raw.index.tolist() == [0, 1, 2]
-    assert raw.to_dict("list") == {"customer_id": [7, 5, 9], "spend": [1.5, 2.5, 3.5]}
-    ingest.run(_with_source(params, tmp_path, unnamed))
-    raw = pd.read_parquet(tmp_path / params.paths.raw)
-    assert raw.index.tolist() == [0, 1, 2]
-    assert raw.to_dict("list") == {"customer_id": [9, 7, 5], "spend": [3.5, 1.5, 2.5]}
+    assert raw.to_dict("list") == columns
 
 
 @pytest.mark.parametrize("content", ["empty", "corrupt"])
