@@ -43,7 +43,7 @@ def record_model(data: DataParams) -> type[BaseModel]:
     Fields are named by position and aliased to the column name, so any column name
     (spaces, keywords, `model_config`) works as a JSON key. Nullable columns may be left out
     (they are then missing values); every other column is required. The contract's id
-    column may be sent too: it is checked by its rules, then ignored.
+    column may be sent too, as any JSON scalar, and is ignored.
     """
     fields: dict[str, Any] = {}
     for index, (name, spec) in enumerate(data.feature_columns.items()):
@@ -53,13 +53,13 @@ def record_model(data: DataParams) -> type[BaseModel]:
         else:
             not_null = Annotated[annotation, BeforeValidator(_not_null)]  # type: ignore[valid-type]
             fields[f"f{index}"] = (not_null, Field(alias=name))
-    id_column = data.id_column
-    if id_column and id_column not in data.feature_columns:
-        # rows of the training table may be sent as they are; the id is not a feature, and
-        # answers come in request order
+    if data.id_column:
+        # rows of the training table may be sent as they are; the id is not a feature (any
+        # JSON scalar, whatever its dtype: a datetime id has no field type), and answers come
+        # in request order
         fields["record_id"] = (
-            field_type(data.columns[id_column]) | None,
-            Field(default=None, alias=id_column, description="not a feature: ignored"),
+            Scalar | None,
+            Field(default=None, alias=data.id_column, description="not a feature: ignored"),
         )
     title = f"{_camel(data.name)}Record"
     model: type[BaseModel] = create_model(title, __config__=RECORD_CONFIG, **fields)

@@ -59,7 +59,7 @@ def test_valid_record_becomes_a_training_typed_frame(
     partial = record.model_validate_json(
         json.dumps({k: v for k, v in GOOD.items() if k != "has_partner"})
     )
-    with_id = record.model_validate_json(json.dumps(GOOD | {"customer_id": 7}))
+    with_id = record.model_validate_json(json.dumps(GOOD | {"customer_id": "C-7"}))
     frame = records_frame([good, partial, with_id], params.data)
     assert list(frame.columns) == list(params.data.feature_columns)
     assert frame.iloc[[0]].equals(frame.iloc[[2]].set_axis([0]))  # the id changes nothing
@@ -81,7 +81,7 @@ def test_valid_record_becomes_a_training_typed_frame(
         ({"tenure_months": None}, "tenure_months", "null is not allowed"),
         ({"tenure_months": 5.5}, "tenure_months", "valid integer"),
         ({"colour": "red"}, "colour", "Extra inputs are not permitted"),
-        ({"customer_id": 0}, "customer_id", "greater than or equal to 1"),
+        ({"customer_id": [7]}, "customer_id.str", "valid string"),
         ({"churned": 1}, "churned", "Extra inputs are not permitted"),
     ],
 )
