@@ -44,6 +44,23 @@ def describe_counts(counts: dict[Any, int]) -> str:
     return describe_values(labels, rows)
 
 
+def small_test_set(rows: int, counts: dict[Any, int] | None) -> str | None:
+    """What makes a test set too small for its metrics to say much, or None.
+
+    `counts`: test rows per class (a class the model learnt and the test set lacks at 0), or
+    None for regression.
+    """
+    problems = []
+    if rows < MIN_TEST_ROWS:
+        problems.append(f"{rows} rows (fewer than {MIN_TEST_ROWS})")
+    few = {label: n for label, n in (counts or {}).items() if n < MIN_TEST_ROWS_PER_CLASS}
+    if few:
+        problems.append(
+            f"fewer than {MIN_TEST_ROWS_PER_CLASS} rows of class(es) {describe_counts(few)}"
+        )
+    return " and ".join(problems) or None
+
+
 def class_counts(values: pd.Series) -> dict[Any, int]:
     """Rows per class present in `values` (plain Python labels, missing values left out)."""
     counts = values.value_counts(sort=False)

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from gitml.config import GateParams
-from gitml.preflight import MIN_TEST_ROWS, MIN_TEST_ROWS_PER_CLASS, describe_counts
+from gitml.preflight import small_test_set
 from gitml.report import charts
 from gitml.report.bootstrap import MetricDelta
 from gitml.report.charts import Series
@@ -59,24 +59,18 @@ def metrics(result: ModelComparison, gate: GateParams, baseline: str, confidence
 
 
 def _small_test_set(result: ModelComparison) -> str:
-    """A warning when the test rows are too few for the intervals to say much, or ""."""
+    """split's warning, when the test rows are too few for the intervals to say much, or ""."""
     if result.branch is None:
         return ""
-    problems = []
-    if result.rows < MIN_TEST_ROWS:
-        problems.append(f"{result.rows} rows (fewer than {MIN_TEST_ROWS})")
+    counts = None
     if result.task != "regression":
         counts = dict.fromkeys(result.classes, 0) | Counter(result.branch.truth.tolist())
-        few = {label: n for label, n in counts.items() if n < MIN_TEST_ROWS_PER_CLASS}
-        if few:
-            problems.append(
-                f"fewer than {MIN_TEST_ROWS_PER_CLASS} rows of class(es) {describe_counts(few)}"
-            )
+    problems = small_test_set(result.rows, counts)
     if not problems:
         return ""
     return (
-        f"\n⚠️ The test set has {' and '.join(problems)}: the intervals are wide, so a real "
-        "change can show as ≈. Add rows, or raise `split.test_size`.\n"
+        f"\n⚠️ The test set has {problems}: the intervals are wide, so a real change can show "
+        "as ≈. Add rows, or raise `split.test_size`.\n"
     )
 
 

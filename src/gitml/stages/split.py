@@ -11,13 +11,7 @@ import numpy as np
 from gitml.config import DataParams, Params, SplitParams
 from gitml.errors import DataError
 from gitml.io import read_table, write_parquet
-from gitml.preflight import (
-    MIN_TEST_ROWS,
-    MIN_TEST_ROWS_PER_CLASS,
-    class_counts,
-    describe_counts,
-    unseen_classes,
-)
+from gitml.preflight import class_counts, describe_counts, small_test_set, unseen_classes
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -47,22 +41,16 @@ def small_test_set_warning(
     train: pd.DataFrame, test: pd.DataFrame, data: DataParams, test_size: float
 ) -> str | None:
     """One line saying the test set is too small for its metrics to mean much, or None."""
-    problems = []
-    if len(test) < MIN_TEST_ROWS:
-        problems.append(f"{len(test)} rows (fewer than {MIN_TEST_ROWS})")
+    counts = None
     if data.task != "regression":
         # a class the model learnt but the test set lacks counts as 0 rows
         learnt = dict.fromkeys(class_counts(train[data.target]), 0)
         counts = learnt | class_counts(test[data.target])
-        few = {label: n for label, n in counts.items() if n < MIN_TEST_ROWS_PER_CLASS}
-        if few:
-            problems.append(
-                f"fewer than {MIN_TEST_ROWS_PER_CLASS} rows of class(es) {describe_counts(few)}"
-            )
+    problems = small_test_set(len(test), counts)
     if not problems:
         return None
     return (
-        f"The test set has {' and '.join(problems)}: its metrics will be mostly noise. "
+        f"The test set has {problems}: its metrics will be mostly noise. "
         f"Add rows, or raise split.test_size (now {test_size})."
     )
 
