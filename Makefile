@@ -27,8 +27,9 @@ uv: ## install uv if it is missing (pip --user, else a venv in .tools/ under PEP
 		|| { { python3 -m pip install --quiet --user uv 2>/dev/null \
 				|| python3 -m pip install --quiet uv 2>/dev/null; } \
 			&& { command -v uv >/dev/null \
-				|| echo "uv is in $$(dirname "$$(python3 -c 'import uv; print(uv.find_uv_bin())')"):" \
-					"put that folder on your PATH for the README's uv commands"; }; } \
+				|| ! bin="$$(python3 -c 'import uv; print(uv.find_uv_bin())' 2>/dev/null)" \
+				|| echo "uv is in $$(dirname "$$bin"): put that folder on your PATH" \
+					"for the README's uv commands"; }; } \
 		|| { python3 -m venv .tools && .tools/bin/pip install --quiet uv \
 			&& echo "uv is in .tools/bin: export PATH=\"$$PWD/.tools/bin:\$$PATH\"" \
 				"for the README's uv commands"; } \

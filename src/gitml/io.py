@@ -145,7 +145,7 @@ def read_table(path: str | Path, hint: str = "", reading: CsvReading | None = No
         frame = pd.read_csv(source, low_memory=False, **reading.read_csv_options())
     except Exception as exc:  # pandas/pyarrow raise many types for a corrupt file
         raise DataError(
-            f"Cannot read {source} as {suffix[1:]}: {str(exc).strip()}. Check that the file "
+            f"Cannot read {source} as {suffix[1:]}: {sentence(exc)}. Check that the file "
             f"is a valid {suffix[1:]} table."
         ) from exc
     problem = separator_problem(frame, source)
@@ -189,8 +189,9 @@ def separator_problem(frame: pd.DataFrame, source: str | Path) -> str | None:
         if separator in header:
             # as text, so that codes keep their leading zeros and no value is rewritten
             decimal = (
-                " (numbers written 1,5 need decimal=',' in place of dtype=str, which then reads "
-                "codes such as 007 as 7)"
+                " (if numbers are written 1,5, use decimal=',' in place of dtype=str, "
+                "keep_default_na=False, and name code columns as text, e.g. "
+                "dtype={'zip': str}, so that 007 keeps its zeros)"
                 if separator == ";"
                 else ""
             )
@@ -213,11 +214,17 @@ def file_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
+def sentence(error: Exception) -> str:
+    """An exception's text to go inside a sentence: no trailing newline or full stop."""
+    return str(error).strip().rstrip(".")
+
+
 def _existing(path: str | Path, hint: str = "") -> Path:
     source = Path(path)
     if not source.is_file():
         fix = hint or "Run the stage that produces it (`dvc repro`) or fix the path."
-        raise DataError(f"File not found: {source}. {fix}")
+        what = "is a directory, not a file" if source.is_dir() else "not found"
+        raise DataError(f"File {what}: {source}. {fix}")
     return source
 
 

@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING, Any
 from gitml.config import DataParams, Params
 from gitml.contract import build_feature_schema, reportable_cases, to_model_dtypes
 from gitml.errors import ConfigError, ContractError, DataError
-from gitml.io import CsvReading, atomic_path, csv_reading, read_json, separator_problem
+from gitml.io import (
+    CsvReading,
+    atomic_path,
+    csv_reading,
+    read_json,
+    sentence,
+    separator_problem,
+)
 from gitml.model import load_model
 from gitml.strict_types import TypeProblem, strict_types
 
@@ -150,14 +157,14 @@ def read_chunks(
                 f"Cannot read {source}: unsupported file type {suffix!r}. Use .csv or .parquet."
             )
         for chunk in chunks:
-            if start == 1 and (problem := separator_problem(chunk, source)):
+            if start == 1 and suffix == ".csv" and (problem := separator_problem(chunk, source)):
                 raise DataError(problem)
             chunk.index = pd.RangeIndex(start, start + len(chunk))
             start += len(chunk)
             yield chunk
     except (ValueError, OSError) as exc:  # pandas and pyarrow parse errors
         raise DataError(
-            f"Cannot read {source}: {str(exc).strip()}. Check that it is a valid table."
+            f"Cannot read {source}: {sentence(exc)}. Check that it is a valid table."
         ) from exc
 
 

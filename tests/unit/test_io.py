@@ -10,7 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from gitml.io import ungroup_numbers, write_json, write_with
+from gitml.errors import DataError
+from gitml.io import read_table, ungroup_numbers, write_json, write_with
 
 
 @pytest.fixture
@@ -61,3 +62,21 @@ def test_only_numbers_grouped_by_thousands_lose_their_separators() -> None:
     assert tidied["mixed"].tolist() == ["75083", "12,5", "1,2,3", "0,500"]
     assert tidied["code"].tolist() == frame["code"].tolist()  # not a number column
     assert frame["income"].tolist()[0] == "75,083"  # the input is unchanged
+
+
+def test_a_folder_or_a_corrupt_file_gets_one_sentence_saying_so(tmp_path: Path) -> None:
+    # a dataset folder (as Spark writes) is not a file, and is said to be one
+    (tmp_path / "table.parquet").mkdir()
+    with pytest.raises(DataError, match=r"^File is a directory, not a file: .*table\.parquet\. "):
+        read_table(tmp_path / "table.parquet")
+
+    # a parser's message ends in a full stop of its own: one, not two
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text("a,b\n1,2\n3,4,5\n")
+    with pytest.raises(DataError) as raised:
+        read_table(ragged)
+    message = str(raised.value)
+    assert "..\n" not in message
+    assert ". Check that the file is a valid csv table." in message
+    assert ".. Check" not in message
+    assert "\n." not in message

@@ -84,7 +84,9 @@ def test_a_csv_with_another_separator_says_so_and_how_to_convert(
     )
 
     # and the conversion it gives works, run by a shell as the user would
-    command = message.split("e.g.: ", 1)[1].split(" (numbers written", 1)[0].split(", then ", 1)[0]
+    command = (
+        message.split("e.g.: ", 1)[1].split(" (if numbers are written", 1)[0].split(", then ", 1)[0]
+    )
     assert command.startswith("uv run python -c ")
     # `uv run python` is this Python in the tests
     shell_line = command.replace("uv run python", shlex.quote(sys.executable), 1)
