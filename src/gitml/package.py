@@ -114,20 +114,30 @@ def git_state(root: Path, outputs: tuple[str, ...] = ()) -> tuple[str | None, bo
     lock = Path(root) / "dvc.lock"
     committed = git("show", "HEAD:./dvc.lock")
     current = lock.read_text(encoding="utf-8") if lock.is_file() else None
-    lock_changed = _lock_inputs(committed) != _lock_inputs(current)
+    lock_changed = _lock_inputs(committed, inside) != _lock_inputs(current, inside)
     return commit, status is None or bool(status) or lock_changed
 
 
-def _lock_inputs(text: str | None) -> Any:
-    """dvc.lock's stages without their outputs: what a reproduction must not change."""
+def _lock_inputs(text: str | None, outputs: list[str]) -> Any:
+    """dvc.lock's stages less what a reproduction rewrites: their outputs, also where a later
+    stage depends on one (evaluate on the model's metadata)."""
     import yaml
 
     lock = yaml.safe_load(text) if text else None
     if not isinstance(lock, dict):
         return lock
+
+    def made(entry: Any) -> bool:
+        path = entry.get("path", "") if isinstance(entry, dict) else ""
+        return any(path == out or path.startswith(f"{out}/") for out in outputs)
+
     stages = lock.get("stages") or {}
     return {
-        name: {key: value for key, value in stage.items() if key != "outs"}
+        name: {
+            key: [entry for entry in value if not made(entry)] if key == "deps" else value
+            for key, value in stage.items()
+            if key != "outs"
+        }
         for name, stage in stages.items()
         if isinstance(stage, dict)
     }

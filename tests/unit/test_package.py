@@ -20,6 +20,11 @@ stages:
     outs:
     - path: models/model.json
       md5: {model}
+  evaluate:
+    cmd: python -m gitml evaluate
+    deps:
+    - path: models/model.json
+      md5: {model}
 """
 
 
