@@ -15,7 +15,7 @@ RUN = $(UV) run --no-sync
 
 BASELINE ?= main
 
-.PHONY: help uv install run params test lint types pytest bench clean render-deps
+.PHONY: help uv install run params test test-fast lint types pytest bench clean render-deps
 .PHONY: report pr-report gate
 .PHONY: reproduce data-push package serve image deploy-image deploy-pr
 
@@ -63,15 +63,19 @@ params: install ## rewrite params.yaml from conf/ (OVERRIDES="model=random_fores
 
 test: lint types pytest ## everything CI runs: lint, types, tests
 
-lint: install ## ruff format check + ruff lint
+lint: install ## ruff format check, ruff lint, and the package's layers (import-linter)
 	$(RUN) ruff format --check .
 	$(RUN) ruff check .
+	$(RUN) lint-imports --no-cache
 
 types: install ## mypy --strict on src/
 	$(RUN) mypy
 
 pytest: install ## the test suite (unit + integration)
 	$(RUN) pytest
+
+test-fast: install ## the edit loop: the unit tests that need no real pipeline (-m "not slow")
+	$(RUN) pytest tests/unit -m "not slow" -q
 
 bench: install ## benchmarks in bench/results/ (BENCH_ROWS, REPORT_ROWS as ints; serving needs wrk)
 	$(RUN) python bench/pipeline.py $(if $(BENCH_ROWS),--rows $(BENCH_ROWS))

@@ -18,11 +18,11 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")  # as in the Bento: one thread per
 import uvicorn
 from fastapi import Body, FastAPI
 
-from gitml.config import load_params
+from gitml.config.params import load_params
+from gitml.contract.records import Prediction, record_model
 from gitml.io import read_json
-from gitml.model import load_model
-from gitml.serving import score
-from gitml.serving_schema import Prediction, record_model
+from gitml.ml.model import load_model
+from gitml.serving.runtime import score
 
 params = load_params("params.yaml")
 pipeline = load_model(params.paths.model)

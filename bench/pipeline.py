@@ -39,8 +39,8 @@ EXTERNAL = "data/external/churn.parquet"
 WRITE_DATA = """
 import sys
 from pathlib import Path
-from gitml.config import load_params
-from gitml.synthetic import generate_churn
+from gitml.config.params import load_params
+from gitml.ml.synthetic import generate_churn
 Path(sys.argv[2]).parent.mkdir(parents=True, exist_ok=True)
 generate_churn(int(sys.argv[1]), load_params().seed).to_parquet(sys.argv[2], index=False)
 """

@@ -217,8 +217,8 @@ def main() -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk not found: install it (apt-get install wrk / brew install wrk).")
 
-    from gitml.config import load_params
-    from gitml.model import load_model
+    from gitml.config.params import load_params
+    from gitml.ml.model import load_model
 
     root = project(args.rows)
     env = ENV | {"BENTOML_HOME": str(root / "bentoml"), "BENTOML_DO_NOT_TRACK": "True"}

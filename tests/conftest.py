@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from gitml.compose import compose_text
-from gitml.config import Params, parse_params
+from gitml.config.compose import compose_text
+from gitml.config.params import Params, parse_params
 
 ROOT = Path(__file__).resolve().parents[1]
 

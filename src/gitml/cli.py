@@ -47,14 +47,14 @@ def main(argv: list[str] | None = None) -> int:
 def _run_stage(args: argparse.Namespace) -> None:
     from importlib import import_module
 
-    from gitml.config import load_params
+    from gitml.config.params import load_params
 
     params = load_params(args.params)
-    import_module(f"gitml.stages.{args.command}").run(params)
+    import_module(f"gitml.pipeline.{args.command}").run(params)
 
 
 def _compose(args: argparse.Namespace) -> None:
-    from gitml.compose import compose_text, missing_source, stale_diff, write_params
+    from gitml.config.compose import compose_text, missing_source, stale_diff, write_params
     from gitml.errors import ConfigError
 
     text = compose_text(args.conf, args.overrides)
@@ -74,7 +74,7 @@ def _compose(args: argparse.Namespace) -> None:
 
 
 def _infer_contract(args: argparse.Namespace) -> None:
-    from gitml.infer import run
+    from gitml.contract.infer.draft import run
 
     destination = run(args.path, args.target, args.name, args.task, args.output, args.force)
     logger.info(
@@ -87,7 +87,7 @@ def _infer_contract(args: argparse.Namespace) -> None:
 def _report(args: argparse.Namespace) -> None:
     from pathlib import Path
 
-    from gitml.config import load_params
+    from gitml.config.params import load_params
     from gitml.report.build import build_report, write_report
 
     params = load_params(args.params)
@@ -107,7 +107,7 @@ def _report(args: argparse.Namespace) -> None:
 def _gate(args: argparse.Namespace) -> None:
     from pathlib import Path
 
-    from gitml.config import load_params
+    from gitml.config.params import load_params
     from gitml.report.build import gate
 
     verdict = gate(Path.cwd(), Path(args.summary), load_params(args.params))
@@ -119,24 +119,24 @@ def _gate(args: argparse.Namespace) -> None:
 
 
 def _package(args: argparse.Namespace) -> None:
-    from gitml.config import load_params
-    from gitml.package import run
+    from gitml.config.params import load_params
+    from gitml.serving.package import run
 
     packaged = run(load_params(args.params), args.output)
     print(packaged.bento_tag)  # stdout: for scripts and CI (`bentoml containerize "$tag"`)
 
 
 def _serve(args: argparse.Namespace) -> None:
-    from gitml.config import load_params
-    from gitml.package import run
-    from gitml.serving import serve_bento
+    from gitml.config.params import load_params
+    from gitml.serving.package import run
+    from gitml.serving.runtime import serve_bento
 
     serve_bento(run(load_params(args.params), None).bento_tag, args.host, args.port)
 
 
 def _predict(args: argparse.Namespace) -> None:
-    from gitml.config import load_params
-    from gitml.predict import run
+    from gitml.config.params import load_params
+    from gitml.serving.batch import run
 
     run(load_params(args.params), args.input, args.output, args.rejects, args.chunk_rows)
 

@@ -19,8 +19,6 @@ from gitml.errors import DataError
 if TYPE_CHECKING:
     import pandas as pd
 
-    from gitml.config import DataParams
-
 TABLE_SUFFIXES = (".csv", ".parquet", ".pq")
 OTHER_SEPARATORS = {";": "semicolon", "\t": "tab", "|": "pipe"}
 
@@ -28,7 +26,8 @@ OTHER_SEPARATORS = {";": "semicolon", "\t": "tab", "|": "pipe"}
 @dataclass(frozen=True)
 class CsvReading:
     """How a CSV's text becomes a table. ingest, `gitml predict` and infer-contract read a
-    source with the same one (`csv_reading`), so a draft's values are the ones ingest sees.
+    source with the same one (`gitml.contract.reading.csv_reading`), so a draft's values are
+    the ones ingest sees.
 
     - `text_columns` are read as text: codes keep their leading zeros, and a code column
       with blanks does not turn into floats;
@@ -57,20 +56,6 @@ class CsvReading:
         if not self.thousands or not self.number_columns:
             return frame
         return ungroup_numbers(frame, self.thousands, self.number_columns)
-
-
-def csv_reading(data: DataParams) -> CsvReading:
-    """How the contract's source is read: its text columns as text, its read options."""
-    from gitml.config import FileSource
-
-    file = data.source if isinstance(data.source, FileSource) else None
-    na_values = file.na_values if file else ()
-    return CsvReading(
-        text_columns=tuple(data.text_columns),
-        na_values=na_values if isinstance(na_values, Mapping) else tuple(na_values),
-        thousands=file.thousands if file else None,
-        number_columns=tuple(n for n, c in data.columns.items() if c.dtype in ("int", "float")),
-    )
 
 
 def grouped_number(thousands: str) -> re.Pattern[str]:

@@ -25,9 +25,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from gitml.config import Params
-from gitml.model import load_model
-from gitml.stages import evaluate, ingest, split, train, validate
+from gitml.config.params import Params
+from gitml.ml.model import load_model
+from gitml.pipeline import evaluate, ingest, split, train, validate
 from tests.conftest import with_paths
 
 pytestmark = pytest.mark.slow

@@ -11,7 +11,7 @@ import yaml
 
 from gitml import cli
 from gitml.errors import ConfigError, ContractError, DataError
-from gitml.synthetic import generate_churn
+from gitml.ml.synthetic import generate_churn
 from tests.conftest import ROOT
 
 STAGES = ["ingest", "validate", "split", "train", "evaluate"]

@@ -13,16 +13,16 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from gitml.config import GateParams, Params
+from gitml.config.params import GateParams, Params
 from gitml.errors import GateFailed, GitmlError
 from gitml.io import read_json, write_json
+from gitml.ml.bootstrap import MetricDelta
+from gitml.render.markdown import ARTIFACT_NOTE, Section, render
 from gitml.report import data_section, sections
 from gitml.report.baseline import Artifacts, baseline_artifacts, branch_artifacts
-from gitml.report.bootstrap import MetricDelta
 from gitml.report.compare import ModelComparison, compare_models
 from gitml.report.data_diff import DataDiff, diff_data
 from gitml.report.gate import Rules, Verdict, judge, judging_rules
-from gitml.report.markdown import ARTIFACT_NOTE, Section, render
 
 logger = logging.getLogger(__name__)
 

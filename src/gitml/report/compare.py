@@ -8,15 +8,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from gitml.config.metric_names import LOWER_IS_BETTER, SLICE_METRICS
 from gitml.io import read_json
-from gitml.metrics import LOWER_IS_BETTER, SLICE_METRICS, compute_metrics
-from gitml.report.bootstrap import MetricDelta, paired_bootstrap, scorer
+from gitml.ml.bootstrap import MetricDelta, paired_bootstrap, scorer
+from gitml.ml.metrics import compute_metrics
 from gitml.report.pairing import baseline_table, need
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from gitml.config import EvaluateParams, ReportParams
+    from gitml.config.params import EvaluateParams, ReportParams
     from gitml.report.baseline import Artifacts
 
 logger = logging.getLogger(__name__)

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from gitml.io import read_json
-from gitml.report.drift import ColumnDrift, column_drift
+from gitml.ml.drift import ColumnDrift, column_drift
 from gitml.report.rows import Changed, by_id, changed_values, row_changes
 
 if TYPE_CHECKING:
-    from gitml.config import Params
+    from gitml.config.params import Params
     from gitml.report.baseline import Artifacts
 
 

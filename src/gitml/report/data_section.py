@@ -6,9 +6,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from gitml.render.markdown import table
 from gitml.report.data_diff import DataDiff
 from gitml.report.gate import possessive
-from gitml.report.markdown import table
 
 
 def data(diff: DataDiff, baseline: str, limit: int | None) -> str:

@@ -10,9 +10,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from gitml.config import GateParams, GateRule, ReportParams
-from gitml.config_errors import problem_lines
-from gitml.report.bootstrap import MetricDelta
+from gitml.config.messages import problem_lines
+from gitml.config.params import GateParams, GateRule, ReportParams
+from gitml.ml.bootstrap import MetricDelta
 
 Status = Literal["pass", "fail", "no change", "not comparable"]
 

@@ -64,8 +64,8 @@ def baseline_table(
         unseen, unpaired, note = _unseen_rows(test, baseline, base_meta, meta)
         if not unpaired:
             try:
-                from gitml.model import load_model
-                from gitml.stages.evaluate import predict_table
+                from gitml.ml.model import load_model
+                from gitml.ml.scoring import predict_table
 
                 theirs = predict_table(load_model(baseline.files["model"]), test[unseen], base_meta)
                 theirs["row_id"] = table["row_id"].to_numpy()[unseen]

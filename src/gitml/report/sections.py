@@ -9,14 +9,14 @@ from typing import Any
 
 import numpy as np
 
-from gitml.config import GateParams
-from gitml.preflight import small_test_set
-from gitml.report import charts
-from gitml.report.bootstrap import MetricDelta
-from gitml.report.charts import Series
+from gitml.config.params import GateParams
+from gitml.ml.bootstrap import MetricDelta
+from gitml.ml.preflight import small_test_set
+from gitml.render import charts
+from gitml.render.charts import Series
+from gitml.render.markdown import table
 from gitml.report.compare import ModelComparison, Scored
 from gitml.report.gate import Verdict, flatten
-from gitml.report.markdown import table
 
 ICONS = {"pass": "✅", "fail": "❌", "no change": "⚪", "not comparable": "⚠️"}
 

@@ -12,18 +12,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gitml.config import Params
-from gitml.contract import validate_frame
+from gitml.config.params import Params
+from gitml.contract.schema import validate_frame
 from gitml.io import read_json, write_json
-from gitml.model import save_model
+from gitml.ml.model import save_model
+from gitml.ml.scoring import predict_table
+from gitml.ml.synthetic import generate_churn
+from gitml.pipeline.evaluate import score_table
+from gitml.pipeline.split import split_data
+from gitml.pipeline.train import describe_model, fit_model
 from gitml.report import sections
 from gitml.report.baseline import Artifacts
 from gitml.report.compare import ModelComparison, compare_models
 from gitml.report.pairing import not_comparable
-from gitml.stages.evaluate import predict_table, score_table
-from gitml.stages.split import split_data
-from gitml.stages.train import describe_model, fit_model
-from gitml.synthetic import generate_churn
 
 FRAUD = {
     "task": "binary",

@@ -10,13 +10,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gitml.config import Params
-from gitml.contract import validate_frame
+from gitml.config.params import Params
+from gitml.contract.schema import validate_frame
 from gitml.io import write_json
+from gitml.ml.synthetic import generate_churn
 from gitml.report import data_section
 from gitml.report.baseline import Artifacts
 from gitml.report.data_diff import diff_data
-from gitml.synthetic import generate_churn
 
 
 @pytest.fixture(scope="module")

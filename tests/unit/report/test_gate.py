@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from gitml.config import GateParams, GateRule, Params
+from gitml.config.params import GateParams, GateRule, Params
 from gitml.io import read_json, write_json
-from gitml.report.bootstrap import MetricDelta
+from gitml.ml.bootstrap import MetricDelta
 from gitml.report.build import judge_summary
 from gitml.report.gate import Rules, judge, judging_rules
 

@@ -5,11 +5,11 @@ import dataclasses
 import numpy as np
 import pytest
 
-from gitml.config import GateParams
+from gitml.config.params import GateParams
+from gitml.ml.bootstrap import paired_bootstrap, scorer
+from gitml.render.markdown import Section, render
 from gitml.report import sections
-from gitml.report.bootstrap import paired_bootstrap, scorer
 from gitml.report.compare import ModelComparison, Scored
-from gitml.report.markdown import Section, render
 from tests.support.render import report_problems, require_renderer
 
 

@@ -1,0 +1,1 @@
+"""Configuration: the typed params schema, its messages, and `conf/` → `params.yaml`."""

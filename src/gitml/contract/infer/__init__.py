@@ -1,0 +1,1 @@
+"""`gitml infer-contract`: draft a contract from a table."""

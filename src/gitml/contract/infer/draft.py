@@ -1,0 +1,269 @@
+"""`gitml infer-contract`: draft conf/data/<name>.yaml from a table, for a person to review."""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+from pydantic import ValidationError
+
+from gitml.config.params import DataParams
+from gitml.contract.infer.columns import CsvText, column_rules, csv_text, non_features
+from gitml.contract.infer.target import positive_class, require_target, shape_target, target_task
+from gitml.errors import ConfigError, DataError
+from gitml.io import CsvReading, read_table, write_with
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+logger = logging.getLogger(__name__)
+
+HYDRA_KEYWORDS = frozenset({"true", "false", "null", "nan", "inf"})  # parsed as values
+# values conf/ cannot hold: OmegaConf reads ${...} as a reference to another setting (an escaped
+# \${ is resolved back into one when params.yaml is composed) and ??? as one still to be set
+HYDRA_UNSAFE = re.compile(r"\$\{|^\?\?\?$")
+
+
+def draft_contract(
+    frame: pd.DataFrame,
+    name: str,
+    target: str,
+    source_path: str,
+    task: str | None = None,
+    text: CsvText | None = None,
+) -> dict[str, Any]:
+    """A data contract that `frame` passes: dtypes, nullability, ranges, allowed values.
+
+    Identifiers, free text, empty columns and dates are drafted `feature: false` (see
+    `column_profile.non_features`); one log line lists them, and constant columns, with why.
+    Identifiers get no range (new rows bring new ids) and `unique: true` only without gaps.
+    The target is never nullable; a binary task gets an explicit `positive_class`. `text`
+    (what the CSV's text said, see `read_sample`) sets how the source is read.
+
+    Raises:
+        DataError: the target is missing, empty, constant or a date; no feature is left; a
+            value conf/ cannot hold.
+        ConfigError: `task` does not fit the target.
+    """
+    text = text or CsvText()
+    require_target(frame, target, source_path)
+    columns = {str(column): column_rules(frame[column]) for column in frame.columns}
+    task = target_task(frame[target], columns[target]["dtype"], task, source_path)
+    shape_target(frame[target], columns[target], task, source_path)
+    roles, constants = non_features(frame, columns, target)
+    for column in text.not_numbers:
+        if column != target and column not in roles and columns[column]["dtype"] == "str":
+            roles[column] = "text that looks like numbers: see the warning above"
+    ids = [column for column, role in roles.items() if role.startswith("identifier")]
+    for column in roles:
+        spec = columns[column]
+        if column in ids:
+            for rule in ("min", "max", "allowed"):  # the next rows bring ids never seen
+                spec.pop(rule, None)
+            if spec["nullable"]:  # pandera would count the gaps as duplicates
+                roles[column] += f"; {int(frame[column].isna().sum())} missing, so not unique"
+            else:
+                spec["unique"] = True
+        spec["feature"] = False
+    if len(roles) + 1 == len(columns):
+        reasons = ", ".join(f"{column} ({role})" for column, role in roles.items())
+        raise DataError(
+            f"{source_path} has no column to learn from besides the target {target!r}"
+            f"{': ' + reasons if reasons else ''}. Add feature columns to the file, or pick "
+            "another --target."
+        )
+    _log_roles(roles, constants)
+    contract: dict[str, Any] = {"name": name, "task": task, "target": target}
+    if task == "binary":
+        contract["positive_class"] = positive_class(frame[target], columns[target]["dtype"])
+    if ids:
+        contract["id_column"] = ids[0]
+    contract["source"] = {"kind": "file", "path": source_path}
+    if text.na_values:
+        contract["source"]["na_values"] = text.na_values_by_column
+    if text.thousands:
+        contract["source"]["thousands"] = text.thousands
+    contract["columns"] = columns
+    contract["checks"] = []
+    _unlist_hydra_unsafe(columns)
+    _validate(contract, source_path)
+    _refuse_hydra_unsafe(contract, source_path)
+    return contract
+
+
+def render_contract(contract: dict[str, Any], rows: int) -> str:
+    header = (
+        f"# Data contract for {contract['name']!r}, drafted by `gitml infer-contract` from "
+        f"{rows} rows of {contract['source']['path']}.\n"
+        "# Review it: ranges and allowed values are what the sample held, so widen them where\n"
+        "# new data may legitimately go further; set nullable: false where a gap is a bug.\n"
+        "# Use it with `gitml compose data=<name>` or `dvc exp run -S data=<name>`.\n"
+    )
+    return header + yaml.safe_dump(contract, sort_keys=False, allow_unicode=True)
+
+
+def read_sample(path: str) -> tuple[pd.DataFrame, CsvText]:
+    """The table as the pipeline will read it with the drafted source, and what its CSV text
+    said about how to read it (missing-value marks, thousands separators, leading zeros)."""
+    hint = f"Check the path to your data file (from {Path.cwd()})."
+    if not path.lower().endswith(".csv"):
+        return read_table(path, hint=hint), CsvText()  # Parquet keeps its types
+    text = csv_text(read_table(path, hint=hint, reading=CsvReading(all_text=True)))
+    _log_reading(text)
+    # as ingest will read it with the drafted source and contract (see
+    # contract.reading.csv_reading); a tidy file gets no options, and is read as pandas reads it
+    reading = CsvReading(
+        text_columns=tuple(text.text_columns),
+        na_values=text.na_values_by_column,
+        thousands=text.thousands,
+        number_columns=tuple(text.number_columns),
+    )
+    return read_table(path, hint=hint, reading=reading), text
+
+
+def contract_name(stem: str) -> str:
+    """An ASCII name for `data=<name>` overrides: `Données Clients` → `donnees_clients`."""
+    ascii_stem = unicodedata.normalize("NFKD", stem.casefold()).encode("ascii", "ignore").decode()
+    name = re.sub(r"[^a-z0-9]+", "_", ascii_stem).strip("_") or "dataset"
+    # Hydra reads `data=2024` or `data=true` as a number or a boolean, not a config name
+    return name if name[0].isalpha() and name not in HYDRA_KEYWORDS else f"data_{name}"
+
+
+def run(
+    path: str, target: str, name: str | None, task: str | None, output: str | None, force: bool
+) -> Path:
+    if name is not None and (
+        not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", name) or name.lower() in HYDRA_KEYWORDS
+    ):
+        raise ConfigError(
+            f"--name {name!r} cannot be selected with `gitml compose data=<name>`: use ASCII "
+            f"letters, digits, _ or -, starting with a letter (e.g. --name {contract_name(name)})."
+        )
+    name = name or contract_name(Path(path).stem)
+    destination = Path(output or f"conf/data/{name}.yaml")
+    if destination.exists() and not force:
+        raise ConfigError(
+            f"{destination} exists; pass --force to replace it or --output elsewhere."
+        )
+    frame, reading = read_sample(path)
+    contract = draft_contract(frame, name, target, path, task, reading)
+    text = render_contract(contract, len(frame))
+    write_with(destination, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return destination
+
+
+def _log_reading(text: CsvText) -> None:
+    """Say what the CSV's text showed and how the draft reads it, so none of it is silent."""
+    if text.na_values:
+        seen = "; ".join(
+            f"{value!r} in "
+            + ", ".join(f"{column} ({_rows(rows)})" for column, rows in where.items())
+            for value, where in text.na_values.items()
+        )
+        logger.info(
+            "Drafted source.na_values %s: text that stands for a missing value among numbers "
+            "or words: %s. Only those columns read it as missing; take a value out where it "
+            "is real data.",
+            text.na_values_by_column,
+            seen,
+        )
+    if text.thousands:
+        logger.info(
+            "Drafted source.thousands %r: numbers written with thousands separators in %s, "
+            "read as numbers. Only numbers grouped in threes are read so: 12,5 stays text and "
+            "fails the contract.",
+            text.thousands,
+            ", ".join(f"{column} (e.g. {value!r})" for column, value in text.grouped.items()),
+        )
+    if text.leading_zeros:
+        logger.info(
+            "Read as text: %s: digits with leading zeros, which numbers would lose, so they are "
+            "drafted as str or category. Where such a column is an amount, set its dtype: int.",
+            ", ".join(f"{column} (e.g. {value!r})" for column, value in text.leading_zeros.items()),
+        )
+    for column, values in text.not_numbers.items():
+        shown = ", ".join(f"{value!r} ({_rows(rows)})" for value, rows in list(values.items())[:5])
+        logger.warning(
+            "%s looks like numbers, but not all its values are read as numbers: %s%s. It is "
+            "drafted as text. Fix those values in the file and run infer-contract again; or, if "
+            "they mean missing, add them to source.na_values and set the column's dtype: float.",
+            column,
+            shown,
+            ", ..." if len(values) > 5 else "",
+        )
+
+
+def _rows(count: int) -> str:
+    return f"{count} row{'' if count == 1 else 's'}"
+
+
+def _log_roles(roles: dict[str, str], constants: dict[str, Any]) -> None:
+    parts = []
+    if roles:
+        listed = ", ".join(f"{column} ({role})" for column, role in roles.items())
+        parts.append(f"Drafted as feature: false: {listed}.")
+    if constants:
+        listed = ", ".join(f"{column} (always {value!r})" for column, value in constants.items())
+        parts.append(f"Constant, kept as features: {listed}.")
+    if parts:
+        logger.info("%s Change `feature:` in the draft where that is wrong.", " ".join(parts))
+
+
+def _unlist_hydra_unsafe(columns: dict[str, dict[str, Any]]) -> None:
+    """A category whose values conf/ cannot hold gets no `allowed` list: the data keeps them."""
+    for column, spec in columns.items():
+        unsafe = [v for v in spec.get("allowed", []) if HYDRA_UNSAFE.search(str(v))]
+        if unsafe:
+            del spec["allowed"]
+            logger.warning(
+                "%s holds %s, which conf/ cannot hold (Hydra reads ${...} as a reference to "
+                "another setting, and ??? as one still to be made), so the draft lists no allowed "
+                "values for %s. The data keeps the values as they are.",
+                column,
+                ", ".join(map(repr, unsafe[:3])),
+                column,
+            )
+
+
+def _refuse_hydra_unsafe(contract: dict[str, Any], source_path: str) -> None:
+    places = _unsafe_places(contract)
+    if places:
+        shown = ", ".join(f"{value!r} (the draft's {where})" for where, value in places[:3])
+        raise DataError(
+            f"{source_path} holds {shown}, which conf/ cannot hold: Hydra reads ${{...}} as a "
+            "reference to another setting and ??? as a setting still to be made. Replace it in "
+            "the file (an empty field reads as missing) and run infer-contract again."
+        )
+
+
+def _unsafe_places(value: Any, at: str = "") -> list[tuple[str, str]]:
+    """(dotted key, value) of the string values HYDRA_UNSAFE matches; keys are not resolved."""
+    if isinstance(value, dict):
+        return [
+            place
+            for key, item in value.items()
+            for place in _unsafe_places(item, f"{at}.{key}".lstrip("."))
+        ]
+    if isinstance(value, list):
+        return [place for item in value for place in _unsafe_places(item, at)]
+    return [(at, value)] if isinstance(value, str) and HYDRA_UNSAFE.search(value) else []
+
+
+def _validate(contract: dict[str, Any], source_path: str) -> None:
+    """The draft must be a valid contract; the checks above cover every known way it is not."""
+    try:
+        DataParams.model_validate(contract)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, error['loc'])) or 'contract'}: "
+            f"{str(error['msg']).removeprefix('Value error, ')}"
+            for error in exc.errors()
+        )
+        raise ConfigError(
+            f"The contract drafted from {source_path} is not valid: {problems}. Check the "
+            "--target and --task options; if they are right, please report this."
+        ) from None

@@ -1,0 +1,303 @@
+"""The data contract: conf/data/<name>.yaml turned into a pandera schema, and its verdict.
+
+Validation is lazy (every failure at once). Categorical columns are checked as strings and
+only then turned into pandas categories, so an unexpected value is reported instead of being
+silently coerced to a missing value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from gitml.config.params import ColumnSpec, DataParams
+from gitml.contract.row_checks import require_runnable, row_check
+from gitml.contract.strict_types import TypeProblem, strict_types
+from gitml.errors import DataError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    import pandas as pd
+    import pandera.pandas as pa
+
+MAX_SAMPLES = 5
+TABLE_CHECKS = {
+    "column_in_dataframe": "column missing from the data",
+    "column_in_schema": "column not in the contract",
+}
+
+PANDAS_DTYPES = {
+    ("int", False): "int64",
+    ("int", True): "Int64",
+    ("float", False): "float64",
+    ("float", True): "float64",
+    ("bool", False): "bool",
+    ("bool", True): "boolean",
+    ("category", False): "str",
+    ("category", True): "str",
+    ("str", False): "str",
+    ("str", True): "str",
+    ("datetime", False): "datetime64[ns]",
+    ("datetime", True): "datetime64[ns]",
+}
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One failed check on one column (or on whole rows), with a few offending values."""
+
+    column: str
+    check: str
+    count: int
+    samples: list[Any]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    rows: int
+    nulls: dict[str, int]
+    failures: list[Failure] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    def as_report(self) -> dict[str, Any]:
+        return {
+            "passed": self.passed,
+            "rows": self.rows,
+            "columns": {name: {"nulls": count} for name, count in self.nulls.items()},
+            "failures": [vars(failure) for failure in self.failures],
+        }
+
+    def summary(self, contract_name: str) -> str:
+        """Failures grouped by column and check, for the terminal and the PR report."""
+        width = max((len(failure.column) for failure in self.failures), default=0)
+        lines = [
+            f"Data broke the contract conf/data/{contract_name}.yaml: "
+            f"{len(self.failures)} failed check(s) in {self.rows} rows."
+        ]
+        for failure in self.failures:
+            samples = ", ".join(repr(value) for value in failure.samples)
+            lines.append(
+                f"  {failure.column:<{width}}  {failure.check}: {failure.count} row(s), "
+                f"e.g. {samples}"
+            )
+        lines.append(
+            f"Fix the data, or the rule in conf/data/{contract_name}.yaml and run `gitml compose`."
+        )
+        return "\n".join(lines)
+
+
+def pandas_dtype(spec: ColumnSpec) -> str:
+    return PANDAS_DTYPES[(spec.dtype, spec.nullable)]
+
+
+def build_schema(data: DataParams) -> pa.DataFrameSchema:
+    import pandera.pandas as pa
+
+    columns = {name: _column(name, spec, data) for name, spec in data.columns.items()}
+    dtypes = {name: pandas_dtype(spec) for name, spec in data.columns.items()}
+    require_runnable(data.checks, dtypes, f"conf/data/{data.name}.yaml")
+    checks = [row_check(check, list(data.columns)) for check in data.checks]
+    return pa.DataFrameSchema(columns, checks=checks, strict=True, coerce=True, name=data.name)
+
+
+def build_feature_schema(data: DataParams) -> pa.DataFrameSchema:
+    """The contract's rules for the feature columns alone: what scoring a row needs.
+
+    Other columns (id, target, extras) may be present and are ignored; numbers must also be
+    finite, as the service requires. Row checks are training-data quality rules and are not
+    applied to rows being scored.
+    """
+    import numpy as np
+    import pandera.pandas as pa
+
+    columns = {}
+    for name, spec in data.feature_columns.items():
+        column = _column(name, spec, data)
+        if spec.dtype == "float":
+            finite = pa.Check(
+                lambda s: np.isfinite(s) | s.isna(), element_wise=False, name="finite"
+            )
+            column = column.set_checks([*column.checks, finite])
+        columns[name] = column
+    return pa.DataFrameSchema(columns, strict=False, coerce=True, name=f"{data.name} features")
+
+
+def validate_frame(frame: pd.DataFrame, data: DataParams) -> tuple[pd.DataFrame | None, Verdict]:
+    """Check `frame` against the contract; return the typed frame (None on failure)."""
+    from pandera.errors import SchemaErrors
+
+    _require_target(frame, data)
+    # a shallow copy validated in place: pandera's own copy would duplicate every column,
+    # while copy-on-write keeps `frame` as it was when a coerced column replaces one
+    prepared, problems = strict_types(frame, data.columns)
+    failures = [type_failure(problem) for problem in problems]
+    try:
+        typed = build_schema(data).validate(prepared, lazy=True, inplace=True)
+    except SchemaErrors as exc:
+        cases = reportable_cases(exc.failure_cases, problems)
+        failures = sorted(failures + _failures(cases), key=_failure_order)
+        if not failures:  # never "0 failed checks": say what pandera said
+            failures = _failures(exc.failure_cases) or [Failure("(table)", str(exc), 1, [])]
+        return None, Verdict(len(frame), _nulls(frame, data), failures)
+    failures += _target_failures(typed, data)
+    if failures:
+        return None, Verdict(len(frame), _nulls(frame, data), failures)
+    return to_model_dtypes(typed, data), Verdict(len(frame), _nulls(frame, data))
+
+
+def type_failure(problem: TypeProblem) -> Failure:
+    samples = problem.values.drop_duplicates().head(MAX_SAMPLES).tolist()
+    return Failure(problem.column, problem.check, len(problem.values), samples)
+
+
+def to_model_dtypes(frame: pd.DataFrame, data: DataParams) -> pd.DataFrame:
+    """Categorical columns become pandas categories (the declared values first, if any)."""
+    import numpy as np
+    import pandas as pd
+
+    typed = frame.copy(deep=False)  # copy-on-write: replacing columns leaves `frame` as it was
+    for name, spec in data.columns.items():
+        if spec.dtype == "category" and name in typed:
+            # codes from the few distinct values: matching every row against the categories
+            # costs several times more on large data
+            codes, uniques = pd.factorize(typed[name])  # missing → -1
+            categories = category_order(spec, uniques)
+            position = {value: index for index, value in enumerate(categories)}
+            recode = np.array([position[value] for value in uniques] + [-1])  # -1 stays -1
+            typed[name] = pd.Categorical.from_codes(recode[codes], categories=pd.Index(categories))
+    return typed
+
+
+def category_order(spec: ColumnSpec, observed: Iterable[Any]) -> list[str]:
+    """A categorical column's categories: the declared values first, then others seen, sorted."""
+    declared = [str(value) for value in spec.allowed or []]
+    known = set(declared)
+    return declared + sorted({value for value in observed if value not in known})
+
+
+def _column(name: str, spec: ColumnSpec, data: DataParams) -> pa.Column:
+    import pandera.pandas as pa
+
+    checks = []
+    if spec.min is not None or spec.max is not None:
+        checks.append(_range_check(spec.min, spec.max))
+    if spec.allowed is not None:
+        allowed = (
+            [str(v) for v in spec.allowed] if spec.dtype in ("category", "str") else spec.allowed
+        )
+        checks.append(pa.Check.isin(allowed))
+    nullable = spec.nullable and name != data.target
+    if spec.unique and nullable:  # pandera counts missing values as duplicates of each other
+        checks.append(
+            pa.Check(
+                lambda s: ~s.duplicated(keep=False) | s.isna(),
+                element_wise=False,
+                name="field_uniqueness",  # as pandera names its own
+            )
+        )
+    unique = spec.unique and not nullable
+    return pa.Column(pandas_dtype(spec), checks, nullable=nullable, unique=unique, coerce=True)
+
+
+def _range_check(low: float | None, high: float | None) -> pa.Check:
+    import pandera.pandas as pa
+
+    if low is not None and high is not None:
+        return pa.Check.in_range(low, high)
+    if low is not None:
+        return pa.Check.ge(low)
+    return pa.Check.le(high)
+
+
+def _require_target(frame: pd.DataFrame, data: DataParams) -> None:
+    if data.target not in frame.columns:
+        raise DataError(
+            f"Target column {data.target!r} is not in the data (columns: "
+            f"{', '.join(map(str, frame.columns))}). Set data.target in "
+            f"conf/data/{data.name}.yaml to one of them (or, after switching data=, run "
+            "ingest again: `dvc repro` does)."
+        )
+    if frame.empty:
+        raise DataError(f"The dataset for {data.name!r} has no rows. Check data.source.path.")
+
+
+def _target_failures(frame: pd.DataFrame, data: DataParams) -> list[Failure]:
+    if data.task == "regression":
+        return []
+    classes = sorted(frame[data.target].dropna().unique().tolist(), key=str)
+    enough = 2 if data.task == "binary" else 3
+    if data.task == "binary" and len(classes) > 2:
+        check = f"binary target has {len(classes)} classes (task: multiclass takes them)"
+        return [Failure(data.target, check, len(frame), classes[:5])]
+    if len(classes) < enough:
+        check = f"{data.task} target needs at least {enough} classes, found {len(classes)}"
+        return [Failure(data.target, check, len(frame), classes)]
+    if data.positive_class is not None and data.positive_class not in classes:
+        check = f"positive_class {data.positive_class!r} is not a class of the target"
+        if isinstance(data.positive_class, bool) and any(isinstance(c, str) for c in classes):
+            check += " (YAML reads an unquoted yes/no/on/off as true/false: quote the class)"
+        return [Failure(data.target, check, len(frame), classes)]
+    return []
+
+
+def _failures(cases: pd.DataFrame) -> list[Failure]:
+    failures = []
+    cases = cases.assign(column=cases["column"].fillna("(table)").astype(str))
+    table_level = cases["check"].isin(list(TABLE_CHECKS))
+    cases.loc[table_level, "column"] = "(table)"
+    cases.loc[table_level, "check"] = cases.loc[table_level, "check"].map(TABLE_CHECKS)
+    # row-level checks are reported once per column of the row; count each row once
+    row_level = (cases["schema_context"] == "DataFrameSchema") & ~table_level
+    cases.loc[row_level, "column"] = "(rows)"
+    for (column, check), group in cases.groupby(["column", "check"], sort=False):
+        if column == "(rows)":
+            rows = group.drop_duplicates("index")
+            count = len(rows)
+            samples = [f"row {index}" for index in rows["index"].head(MAX_SAMPLES)]
+        else:
+            count = len(group)
+            samples = group["failure_case"].drop_duplicates().head(MAX_SAMPLES).tolist()
+        failures.append(Failure(str(column), str(check), count, samples))
+    return sorted(failures, key=_failure_order)
+
+
+def reportable_cases(cases: pd.DataFrame, problems: list[TypeProblem]) -> pd.DataFrame:
+    """pandera's failure cases less the echoes of failures reported otherwise: a bad value's
+    stand-in (see strict_types) and a null's failed coercion. Training and `predict` share it."""
+    return _drop_null_echoes(_drop_stand_in_echoes(cases, problems))
+
+
+def _drop_stand_in_echoes(cases: pd.DataFrame, problems: list[TypeProblem]) -> pd.DataFrame:
+    """Failure cases without those of the stand-ins strict_types put where values were bad.
+
+    A value that is no boolean or no whole number is reported under that rule; its stand-in
+    (False, 0) must not also fail a range, a uniqueness or a row check.
+    """
+    import numpy as np
+
+    if not problems:
+        return cases
+    flagged = {(problem.column, index) for problem in problems for index in problem.values.index}
+    rows = {index for _, index in flagged}
+    on_cell = [(c, i) in flagged for c, i in zip(cases["column"], cases["index"], strict=True)]
+    on_row = (cases["schema_context"] == "DataFrameSchema") & cases["index"].isin(rows)
+    return cases[~(np.array(on_cell, dtype=bool) | on_row.to_numpy())]
+
+
+def _drop_null_echoes(cases: pd.DataFrame) -> pd.DataFrame:
+    """Failure cases without the coercion failures of nulls already reported as nulls."""
+    null_broken = cases.loc[cases["check"] == "not_nullable", "column"]
+    echo = cases["column"].isin(null_broken) & cases["failure_case"].isna()
+    return cases[~(echo & cases["check"].astype(str).str.match(r"(coerce_)?dtype\("))]
+
+
+def _failure_order(failure: Failure) -> tuple[str, str]:
+    return failure.column, failure.check
+
+
+def _nulls(frame: pd.DataFrame, data: DataParams) -> dict[str, int]:
+    return {name: int(frame[name].isna().sum()) for name in data.columns if name in frame}

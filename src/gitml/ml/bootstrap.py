@@ -1,0 +1,220 @@
+"""Paired bootstrap of metric deltas: both models are scored on the same resampled test rows.
+
+A resample is a vector of row counts (how often each test row was drawn). Every headline
+metric is written as a function of those counts, so a block of resamples is scored with a few
+matrix products instead of a Python loop: 1,000 resamples of 20,000 rows take about a second.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from gitml.config.metric_names import LOWER_IS_BETTER
+
+Scorer = Callable[[np.ndarray], dict[str, np.ndarray]]
+_EPS = np.finfo(np.float64).eps
+_BLOCK_CELLS = 4_000_000  # resamples x rows per block: bounds memory at ~100 MB
+
+
+@dataclass(frozen=True)
+class MetricDelta:
+    """One metric of two models on the same rows, with a bootstrap interval of the delta."""
+
+    name: str
+    baseline: float
+    branch: float
+    delta: float  # branch - baseline
+    low: float  # confidence interval of the delta
+    high: float
+    lower_is_better: bool
+
+    @classmethod
+    def from_json(cls, record: dict[str, Any]) -> MetricDelta:
+        """A metric as report.json stores it, where JSON's null stands for NaN (undefined)."""
+        numbers = {
+            key: math.nan if record[key] is None else float(record[key])
+            for key in ("baseline", "branch", "delta", "low", "high")
+        }
+        return cls(record["name"], lower_is_better=bool(record["lower_is_better"]), **numbers)
+
+    @property
+    def improvement(self) -> tuple[float, float, float]:
+        """(delta, low, high) oriented so that positive always means "branch is better"."""
+        if self.lower_is_better:
+            return -self.delta, -self.high, -self.low
+        return self.delta, self.low, self.high
+
+
+def paired_bootstrap(
+    baseline: Scorer,
+    branch: Scorer,
+    n_rows: int,
+    resamples: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> list[MetricDelta]:
+    """Point estimates and percentile intervals of branch - baseline for every metric."""
+    ones = np.ones((1, n_rows))
+    base_point, branch_point = baseline(ones), branch(ones)
+    deltas: dict[str, list[np.ndarray]] = {name: [] for name in base_point}
+    for weights in resample_weights(n_rows, resamples, seed):
+        base_scores, branch_scores = baseline(weights), branch(weights)
+        for name, blocks in deltas.items():
+            blocks.append(branch_scores[name] - base_scores[name])
+    tail = (1 - confidence) / 2 * 100
+    results = []
+    for name, blocks in deltas.items():
+        samples = np.concatenate(blocks)
+        samples = samples[np.isfinite(samples)]
+        low, high = np.percentile(samples, [tail, 100 - tail]) if len(samples) else (np.nan, np.nan)
+        base_value, branch_value = float(base_point[name][0]), float(branch_point[name][0])
+        results.append(
+            MetricDelta(
+                name=name,
+                baseline=base_value,
+                branch=branch_value,
+                delta=branch_value - base_value,
+                low=float(low),
+                high=float(high),
+                lower_is_better=name in LOWER_IS_BETTER,
+            )
+        )
+    return results
+
+
+def resample_weights(n_rows: int, resamples: int, seed: int) -> Iterator[np.ndarray]:
+    """Blocks of bootstrap row counts, shape (block, n_rows); seeded, so reproducible."""
+    rng = np.random.default_rng(seed)
+    block = max(1, min(resamples, _BLOCK_CELLS // max(n_rows, 1)))
+    for start in range(0, resamples, block):
+        size = min(block, resamples - start)
+        drawn = rng.integers(0, n_rows, size=(size, n_rows))
+        drawn += np.arange(size)[:, None] * n_rows
+        yield (
+            np.bincount(drawn.ravel(), minlength=size * n_rows)
+            .reshape(size, n_rows)
+            .astype(np.float64)
+        )
+
+
+def scorer(
+    task: str,
+    truth: np.ndarray,
+    predicted: np.ndarray,
+    proba: np.ndarray | None = None,
+    classes: Sequence[Any] = (),
+    positive: Any = None,
+) -> Scorer:
+    """A function from row weights (k, n) to every headline metric of the task, shape (k,).
+
+    With all weights equal to one it returns the same values as `metrics.compute_metrics`.
+    """
+    if task == "regression":
+        return _regression_scorer(truth.astype(float), predicted.astype(float))
+    assert proba is not None, "classification metrics need class probabilities"
+    labels = list(classes)
+    truth_index = np.array([labels.index(value) for value in truth]) if len(truth) else truth
+    row_loss = -np.log(np.clip(proba[np.arange(len(truth)), truth_index], _EPS, 1.0))
+    correct = (truth == predicted).astype(float)
+    if task == "binary":
+        is_positive = truth == positive
+        score = proba[:, labels.index(positive)]
+        return _binary_scorer(is_positive, score, predicted == positive, correct, row_loss)
+    return _multiclass_scorer(truth, predicted, labels, correct, row_loss)
+
+
+def _mean(weights: np.ndarray, values: np.ndarray) -> np.ndarray:
+    return np.asarray(weights @ values / weights.sum(axis=1))
+
+
+def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(denominator > 0, numerator / denominator, 0.0)
+
+
+def _regression_scorer(truth: np.ndarray, predicted: np.ndarray) -> Scorer:
+    error = predicted - truth
+
+    def score(weights: np.ndarray) -> dict[str, np.ndarray]:
+        total = weights.sum(axis=1)
+        squared = weights @ error**2
+        spread = weights @ truth**2 - (weights @ truth) ** 2 / total
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r2 = np.where(spread > 0, 1 - squared / spread, np.nan)
+        return {"rmse": np.sqrt(squared / total), "mae": _mean(weights, np.abs(error)), "r2": r2}
+
+    return score
+
+
+def _binary_scorer(
+    is_positive: np.ndarray,
+    score_: np.ndarray,
+    predicted_positive: np.ndarray,
+    correct: np.ndarray,
+    row_loss: np.ndarray,
+) -> Scorer:
+    order = np.argsort(score_, kind="stable")
+    sorted_scores = score_[order]
+    # one group per distinct score: ties share a threshold (they count one half in ROC AUC)
+    starts = np.flatnonzero(np.r_[True, sorted_scores[1:] != sorted_scores[:-1]])
+    positive_sorted = is_positive[order].astype(float)
+    tp, fp, fn = (
+        (predicted_positive & is_positive).astype(float),
+        (predicted_positive & ~is_positive).astype(float),
+        (~predicted_positive & is_positive).astype(float),
+    )
+    squared = (score_ - is_positive) ** 2
+
+    def score(weights: np.ndarray) -> dict[str, np.ndarray]:
+        sorted_weights = weights[:, order]
+        positives = np.add.reduceat(sorted_weights * positive_sorted, starts, axis=1)
+        negatives = np.add.reduceat(sorted_weights, starts, axis=1) - positives
+        total_pos, total_neg = positives.sum(axis=1), negatives.sum(axis=1)
+        below = np.cumsum(negatives, axis=1) - negatives  # negatives scored strictly lower
+        with np.errstate(divide="ignore", invalid="ignore"):
+            auc = (positives * (below + negatives / 2)).sum(axis=1) / (total_pos * total_neg)
+            # average precision: precision at each threshold, from the highest score down
+            tp_above = np.cumsum(positives[:, ::-1], axis=1)
+            fp_above = np.cumsum(negatives[:, ::-1], axis=1)
+            precision = _ratio(tp_above, tp_above + fp_above)
+            ap = (positives[:, ::-1] * precision).sum(axis=1) / total_pos
+        true_pos, false_pos, false_neg = weights @ tp, weights @ fp, weights @ fn
+        return {
+            "roc_auc": np.where((total_pos > 0) & (total_neg > 0), auc, np.nan),
+            "average_precision": np.where(total_pos > 0, ap, np.nan),
+            "accuracy": _mean(weights, correct),
+            "f1": _ratio(2 * true_pos, 2 * true_pos + false_pos + false_neg),
+            "log_loss": _mean(weights, row_loss),
+            "brier": _mean(weights, squared),
+        }
+
+    return score
+
+
+def _multiclass_scorer(
+    truth: np.ndarray,
+    predicted: np.ndarray,
+    labels: list[Any],
+    correct: np.ndarray,
+    row_loss: np.ndarray,
+) -> Scorer:
+    actual = np.stack([truth == label for label in labels], axis=1).astype(float)
+    guessed = np.stack([predicted == label for label in labels], axis=1).astype(float)
+    hits = actual * guessed
+
+    def score(weights: np.ndarray) -> dict[str, np.ndarray]:
+        support = weights @ actual
+        f1 = _ratio(2 * (weights @ hits), support + weights @ guessed)
+        return {
+            "f1_macro": f1.mean(axis=1),
+            "f1_weighted": _ratio((f1 * support).sum(axis=1), support.sum(axis=1)),
+            "accuracy": _mean(weights, correct),
+            "log_loss": _mean(weights, row_loss),
+        }
+
+    return score

@@ -1,0 +1,1 @@
+"""The operate loop: what the service saw, compared with the training reference."""

@@ -1,0 +1,26 @@
+"""Stage `validate`: raw data checked against its contract → typed data + validation report."""
+
+from __future__ import annotations
+
+import logging
+
+from gitml.config.params import Params
+from gitml.contract.schema import validate_frame
+from gitml.errors import ContractError
+from gitml.io import read_table, write_json, write_parquet
+
+logger = logging.getLogger(__name__)
+
+
+def run(params: Params) -> None:
+    raw = read_table(params.paths.raw)
+    typed, verdict = validate_frame(raw, params.data)
+    # the report is written on failure too: it is what the PR report shows
+    write_json(params.paths.validation_report, verdict.as_report())
+    if typed is None:
+        raise ContractError(verdict.summary(params.data.name))
+    typed.index.name = "row_id"
+    write_parquet(params.paths.validated, typed)
+    logger.info(
+        "validate: %d rows passed %s → %s", len(typed), params.data.name, params.paths.validated
+    )

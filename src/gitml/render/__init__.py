@@ -1,0 +1,1 @@
+"""Markdown tables and Mermaid charts that render inside a GitHub comment."""

@@ -1,0 +1,142 @@
+"""What the service needs besides BentoML: its spec file, model scoring, and quiet rejections."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gitml.config.params import DataParams, ServeParams
+from gitml.contract.records import Prediction, predictions, records_frame
+from gitml.errors import ConfigError
+from gitml.ml import scoring
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from pydantic import BaseModel
+    from sklearn.pipeline import Pipeline
+
+SPEC_ENV = "GITML_SERVING_SPEC"
+SPEC_FILE = "serving.json"
+MODEL_FILE = "model.skops"
+# BentoML logs every failed request with a traceback on this logger
+BENTOML_HTTP_LOGGER = "bentoml._internal.server.http_app"
+
+
+def spec_path() -> Path:
+    """Where the serving spec is: $GITML_SERVING_SPEC, else next to this module (in a Bento)."""
+    return Path(os.environ.get(SPEC_ENV) or Path(__file__).with_name(SPEC_FILE))
+
+
+def read_spec(path: Path) -> dict[str, Any]:
+    """The serving spec written by `gitml package`: model tag, contract, serve params, info."""
+    if not path.is_file():
+        raise ConfigError(
+            f"Serving spec not found: {path}. Run `gitml package` (it writes the spec into the "
+            f"Bento), or set {SPEC_ENV} to a spec file."
+        )
+    spec: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return spec
+
+
+def spec_params(spec: dict[str, Any]) -> tuple[DataParams, ServeParams]:
+    """The data contract and serve params stored in the spec, validated as in params.yaml."""
+    return DataParams.model_validate(spec["data"]), ServeParams.model_validate(spec["serve"])
+
+
+def score(
+    pipeline: Pipeline, records: Sequence[BaseModel], data: DataParams, classes: list[Any]
+) -> list[Prediction]:
+    """Predictions (and class probabilities) for validated records, in request order."""
+    labels, proba = scoring.score(pipeline, records_frame(records, data), data.task)
+    return predictions(labels, proba, classes)
+
+
+class RejectionFilter(logging.Filter):
+    """Turn BentoML's traceback for a refused request into one line saying why.
+
+    A request that fails validation never reached the model, and one shed under overload
+    (503) is the server's choice, not a fault: a traceback would only bury the one fact an
+    operator needs.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from bentoml.exceptions import ServiceUnavailable
+        from pydantic import ValidationError
+
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, ValidationError):
+            reason = rejection(error)
+        elif isinstance(error, ServiceUnavailable):
+            reason = (
+                "503, shed: the batch queue would not be served within serve.max_latency_ms; "
+                "the service needs more replicas or workers"
+            )
+        else:
+            return True
+        path, method = record.args if isinstance(record.args, tuple) else ("?", "?")
+        record.msg, record.args = "Refused %s %s: %s", (method, path, reason)
+        record.exc_info, record.exc_text = None, None
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+def rejection(error: Any) -> str:
+    """A validation error as one line: `records.0.contract: Input should be ...; ...`."""
+    problems = [
+        f"{'.'.join(str(part) for part in item['loc']) or '(body)'}: {item['msg']}"
+        for item in error.errors(include_input=False)
+    ]
+    shown = "; ".join(problems[:5])
+    more = f" (+{len(problems) - 5} more)" if len(problems) > 5 else ""
+    return f"{error.error_count()} problem(s): {shown}{more}"
+
+
+def bound_batching_wait(limit_ms: float) -> None:
+    """Cap how long BentoML's batcher holds a lone request back for others to join it.
+
+    BentoML 1.4 learns that hold from the mean queue wait of its last 50 batches, and waits
+    close to it. A burst makes that mean seconds long (requests queue behind busy batches);
+    each later batch then waits ~95% of it, so the mean shrinks by ~5% per 50 requests and a
+    single request takes seconds for minutes after the burst ended. Under load, batches form
+    anyway while the previous one runs, so a cap of a few milliseconds costs no throughput.
+    """
+    from bentoml._internal.marshal import dispatcher
+
+    optimizer = dispatcher.Optimizer
+    learn = getattr(optimizer, "_gitml_learn", optimizer.trigger_refresh)
+    limit = limit_ms / 1000
+
+    def trigger_refresh(self: Any) -> None:
+        learn(self)
+        self.wait = min(self.wait, limit)
+
+    optimizer._gitml_learn = learn  # type: ignore[attr-defined]  # idempotent re-patching
+    optimizer.trigger_refresh = trigger_refresh  # type: ignore[method-assign]
+
+
+def install_rejection_filter() -> None:
+    """Idempotently add RejectionFilter to BentoML's request-error logger."""
+    logger = logging.getLogger(BENTOML_HTTP_LOGGER)
+    if not any(isinstance(existing, RejectionFilter) for existing in logger.filters):
+        logger.addFilter(RejectionFilter())
+
+
+def serve_bento(bento_tag: str, host: str, port: int) -> None:
+    """Replace this process with `bentoml serve` on the Bento, so signals reach the server."""
+    import sys
+
+    import bentoml
+
+    command = [sys.executable, "-m", "bentoml", "serve", bento_tag, "--host", host]
+    command += ["--port", str(port)]
+    # an installed gitml (e.g. editable, in development) shadows the Bento's copy on import,
+    # so point the service at the Bento's own spec explicitly
+    spec = Path(bentoml.get(bento_tag).path) / "src" / "gitml" / SPEC_FILE
+    env = os.environ | {"BENTOML_DO_NOT_TRACK": "True", SPEC_ENV: str(spec)}
+    logging.getLogger(__name__).info("serve: %s on http://%s:%d", bento_tag, host, port)
+    logging.shutdown()
+    os.execve(sys.executable, command, env)

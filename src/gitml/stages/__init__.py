@@ -1,1 +1,0 @@
-"""One module per DVC stage: a pure core function plus a thin `run(params)`."""

@@ -1,0 +1,142 @@
+"""The request guard: bodies read whole, in bounded size and time, before the app sees them."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+import pytest
+
+from gitml.serving.guard import DRAIN_BYTES, MAX_ERRORS, RequestGuard
+
+
+class Recorder:
+    """An ASGI app that records the body it was given and answers 200."""
+
+    def __init__(self) -> None:
+        self.bodies: list[bytes] = []
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        self.bodies.append((await receive())["body"])
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+
+def _exchange(
+    guard: RequestGuard,
+    messages: list[dict[str, Any]],
+    method: str = "POST",
+    stall: bool = False,
+    headers: list[tuple[bytes, bytes]] | None = None,
+) -> list[dict[str, Any]]:
+    """What the guard sends back for a request whose body arrives as `messages`."""
+    sent: list[dict[str, Any]] = []
+    queue = messages  # consumed in place: the caller sees what was left unread
+
+    async def receive() -> dict[str, Any]:
+        if queue:
+            return queue.pop(0)
+        if stall:
+            await asyncio.sleep(3600)
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": method, "path": "/predict", "headers": headers or []}
+    asyncio.run(guard(scope, receive, send))
+    return sent
+
+
+def _chunks(*parts: bytes) -> list[dict[str, Any]]:
+    last = len(parts) - 1
+    return [
+        {"type": "http.request", "body": part, "more_body": index < last}
+        for index, part in enumerate(parts)
+    ]
+
+
+def test_a_body_in_chunks_reaches_the_app_whole() -> None:
+    app = Recorder()
+    sent = _exchange(
+        RequestGuard(app, max_bytes=100, timeout_s=5), _chunks(b'{"rec', b'ords": []}')
+    )
+    assert app.bodies == [b'{"records": []}']
+    assert sent[0]["status"] == 200
+
+
+def test_an_oversized_body_is_drained_and_refused_with_413(caplog: Any) -> None:
+    app = Recorder()
+    body = _chunks(*[b"x" * 60] * 5)  # 300 bytes against a limit of 100
+    with caplog.at_level(logging.WARNING):
+        sent = _exchange(RequestGuard(app, max_bytes=100, timeout_s=5), body)
+    assert app.bodies == []
+    assert sent[0]["status"] == 413
+    assert "serve.max_request_kb" in json.loads(sent[1]["body"])["error"]
+    assert "Refused POST /predict: 413" in caplog.text
+
+
+def test_draining_stops_far_past_the_limit() -> None:
+    huge = _chunks(*[b"x" * (1 << 20)] * (DRAIN_BYTES // (1 << 20) + 8))
+    sent = _exchange(RequestGuard(Recorder(), max_bytes=10, timeout_s=5), huge)
+    assert sent[0]["status"] == 413
+    assert len(huge) >= 6  # the rest was never read
+
+
+def test_a_stalled_body_gets_408() -> None:
+    app = Recorder()
+    sent = _exchange(
+        RequestGuard(app, max_bytes=100, timeout_s=0.2), _chunks(b"{", b"")[:1], stall=True
+    )
+    assert app.bodies == []
+    assert sent[0]["status"] == 408
+
+
+def test_a_client_that_leaves_mid_body_gets_no_answer_and_one_line(caplog: Any) -> None:
+    app = Recorder()
+    with caplog.at_level(logging.WARNING):
+        sent = _exchange(RequestGuard(app, max_bytes=100, timeout_s=5), _chunks(b"{", b"")[:1])
+    assert app.bodies == []
+    assert sent == []
+    assert "Client left POST /predict" in caplog.text
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_requests_without_a_body_pass_straight_through(method: str) -> None:
+    app = Recorder()
+    sent = _exchange(RequestGuard(app, max_bytes=1, timeout_s=5), _chunks(b"ignored"), method)
+    assert app.bodies == [b"ignored"]  # the app read the original receive
+    assert sent[0]["status"] == 200
+
+
+def test_a_compressed_body_is_refused_with_415_not_invalid_json() -> None:
+    app = Recorder()
+    gzip = [(b"content-encoding", b"gzip")]
+    sent = _exchange(
+        RequestGuard(app, max_bytes=100, timeout_s=5), _chunks(b"\x1f\x8b"), headers=gzip
+    )
+    assert app.bodies == []
+    assert sent[0]["status"] == 415
+    assert "gzip-encoded" in json.loads(sent[1]["body"])["error"]
+
+
+def test_a_400_lists_at_most_max_errors_problems_and_says_how_many() -> None:
+    problems = [{"loc": ["records", i], "msg": "Field required"} for i in range(1000)]
+    answer = json.dumps({"error": "1000 validation errors", "detail": problems}).encode()
+
+    async def refuses(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+        headers = [(b"content-type", b"application/json"), (b"content-length", b"1")]
+        await send({"type": "http.response.start", "status": 400, "headers": headers})
+        await send({"type": "http.response.body", "body": answer[:100], "more_body": True})
+        await send({"type": "http.response.body", "body": answer[100:]})
+
+    sent = _exchange(RequestGuard(refuses, max_bytes=100, timeout_s=5), _chunks(b"{}"))
+    body = sent[1]["body"]
+    payload = json.loads(body)
+    assert len(payload["detail"]) == MAX_ERRORS
+    assert payload["error"] == f"1000 validation errors (the first {MAX_ERRORS} of 1000 shown)"
+    assert (b"content-length", str(len(body)).encode()) in sent[0]["headers"]
+    assert len(sent) == 2
