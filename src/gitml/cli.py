@@ -118,6 +118,12 @@ def _gate(args: argparse.Namespace) -> None:
     logger.info("The gate passes (%s).", verdict.status)
 
 
+def _comment(args: argparse.Namespace) -> None:
+    from gitml.report.comment import run
+
+    run(args.report, args.repo, args.pr, args.sha, args.watermark_title, args.author, os.environ)
+
+
 def _package(args: argparse.Namespace) -> None:
     from gitml.config.params import load_params
     from gitml.serving.package import run
@@ -182,6 +188,18 @@ def _parser() -> argparse.ArgumentParser:
     gate = add("gate", _gate, "fail (exit 5) when the report's verdict fails, with every reason")
     gate.add_argument(
         "--summary", default="reports/report.json", help="the report's JSON (default: %(default)s)"
+    )
+
+    comment = add("comment", _comment, "post or update the one PR report comment (CML's fallback)")
+    comment.add_argument("report", help="the markdown to post, e.g. reports/report.md")
+    comment.add_argument("--pr", type=int, required=True, help="the pull request number")
+    comment.add_argument("--sha", required=True, help="the commit the report is about")
+    comment.add_argument("--repo", help="OWNER/NAME (default: $GITHUB_REPOSITORY)")
+    comment.add_argument(
+        "--watermark-title", default="gitml report", help="as CML's (default: %(default)s)"
+    )
+    comment.add_argument(
+        "--author", default="github-actions[bot]", help="whose comment (default: %(default)s)"
     )
 
     package = add("package", _package, "import the model into BentoML's store and build the Bento")
