@@ -14,9 +14,12 @@ UV = $(or $(shell command -v uv 2>/dev/null),$(wildcard $(CURDIR)/.tools/bin/uv)
 RUN = $(UV) run --no-sync
 
 BASELINE ?= main
+# The framework: a PR that changes none of these (only conf/, data, docs) skips `make test`
+# in pr.yml; its reproduce, report and gate still run. main.yml always runs the tests.
+FRAMEWORK := src tests bench pyproject.toml uv.lock Makefile dvc.yaml .github deploy
 
 .PHONY: help uv install run params test test-fast lint types pytest bench clean render-deps
-.PHONY: report pr-report gate
+.PHONY: report pr-report gate framework-changed
 .PHONY: reproduce data-push package serve image deploy-image deploy-pr
 
 help: ## list the targets
@@ -54,6 +57,11 @@ report: install ## the PR comment, locally: repro, compare with BASELINE (main),
 
 pr-report: install ## CI: the report only, after `make reproduce` (BASELINE=origin/main)
 	$(RUN) gitml report --baseline $(BASELINE)
+
+framework-changed: ## print framework=true|false: does HEAD change FRAMEWORK paths since BASELINE?
+	@base="$$(git merge-base "$(BASELINE)" HEAD 2>/dev/null)" \
+		&& git diff --quiet "$$base" HEAD -- $(FRAMEWORK) \
+		&& echo framework=false || echo framework=true  # in doubt (no base), test
 
 gate: install ## exit non-zero, with every reason, when the report's verdict fails
 	$(RUN) gitml gate

@@ -121,6 +121,85 @@ def test_cml_posts_the_comment_and_the_api_takes_over_when_it_fails() -> None:
     assert title.findall(cml["run"]) == title.findall(fallback["run"]) == ["gitml report"]
 
 
+FRAMEWORK = re.search(r"^FRAMEWORK := (.+)$", (ROOT / "Makefile").read_text(), re.M)
+
+
+def test_framework_paths_cover_the_code_the_tests_exercise() -> None:
+    assert FRAMEWORK is not None
+    paths = FRAMEWORK.group(1).split()
+    for required in ("src", "tests", "pyproject.toml", "uv.lock", "Makefile", "dvc.yaml"):
+        assert required in paths
+    assert ".github" in paths  # the workflows (and dependabot.yml, which the tests lint)
+    assert "bench" in paths
+    assert not {"conf", "data", "params.yaml", "dvc.lock"} & set(paths)
+
+
+def test_pr_tests_run_only_when_framework_code_changed_and_main_always_tests() -> None:
+    pr = steps(load(ROOT / ".github/workflows/pr.yml"))
+    changes = next(step for step in pr if step.get("id") == "changes")
+    tests = next(step for step in pr if "make render-deps test" in step.get("run", ""))
+    assert changes["run"].startswith("make framework-changed BASELINE=")
+    assert pr.index(changes) < pr.index(tests)
+    # anything but an explicit `false` (a failed check included) runs the tests
+    assert tests["if"] == "steps.changes.outputs.framework != 'false'"
+    main = steps(load(ROOT / ".github/workflows/main.yml"))
+    assert any(s.get("run") == "make render-deps test" and "if" not in s for s in main)
+
+
+@pytest.mark.parametrize(
+    ("changed", "framework"),
+    [
+        ("conf/data/churn.yaml", "false"),
+        ("data/raw/extra.csv", "false"),
+        ("src/gitml/cli.py", "true"),
+        ("tests/unit/test_x.py", "true"),
+        ("uv.lock", "true"),
+        (".github/workflows/pr.yml", "true"),
+        ("bench/pipeline.py", "true"),
+    ],
+)
+def test_framework_changed_tells_a_conf_only_pr_from_a_framework_one(
+    tmp_path: Path, changed: str, framework: str
+) -> None:
+    # given a repository with the Makefile and a base branch, then one commit changing `changed`
+    def git(*argv: str) -> None:
+        subprocess.run(["git", *argv], cwd=tmp_path, check=True, capture_output=True)
+
+    (tmp_path / "Makefile").write_text((ROOT / "Makefile").read_text())
+    git("init", "-q", "-b", "base")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "0")
+    git("add", "Makefile")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "base")
+    git("switch", "-q", "-c", "pr")
+    (tmp_path / changed).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / changed).write_text("changed\n")
+    git("add", changed)
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "change")
+
+    result = subprocess.run(
+        ["make", "framework-changed", "BASELINE=base"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    assert result.stdout == f"framework={framework}\n"
+
+
+def test_framework_changed_runs_the_tests_when_the_base_is_unknown(tmp_path: Path) -> None:
+    (tmp_path / "Makefile").write_text((ROOT / "Makefile").read_text())
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    result = subprocess.run(
+        ["make", "framework-changed", "BASELINE=origin/main"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout == "framework=true\n"
+
+
 @pytest.mark.parametrize("name", ["main.yml", "release.yml"])
 def test_no_caches_on_the_release_path(name: str) -> None:
     workflow = load(ROOT / ".github/workflows" / name)
