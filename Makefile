@@ -89,6 +89,7 @@ bench: install ## benchmarks in bench/results/ (BENCH_ROWS, REPORT_ROWS as ints;
 	$(RUN) python bench/pipeline.py $(if $(BENCH_ROWS),--rows $(BENCH_ROWS))
 	$(RUN) python bench/report.py $(if $(REPORT_ROWS),--rows $(REPORT_ROWS))
 	$(RUN) python bench/serving.py
+	$(RUN) python bench/pr_turnaround.py
 
 render-deps: ## the pinned mermaid that tests render the report's charts with (npm ci)
 	npm ci --prefix tests/support/mermaid --no-audit --no-fund --loglevel=error
