@@ -32,9 +32,19 @@ def module_path(name: str) -> Path:
 
 
 def imported(name: str) -> set[str]:
-    """gitml modules `name` imports anywhere in its code, including inside functions."""
+    """gitml modules `name` imports when it runs, including inside functions."""
     found: set[str] = set()
-    for node in ast.walk(ast.parse(module_path(name).read_text())):
+    tree = ast.parse(module_path(name).read_text())
+    # imports under `if TYPE_CHECKING:` are for annotations only: they never run
+    type_only = {
+        id(inner)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
+        for inner in ast.walk(node)
+    }
+    for node in ast.walk(tree):
+        if id(node) in type_only:
+            continue
         if isinstance(node, ast.Import):
             found |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:

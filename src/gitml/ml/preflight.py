@@ -17,6 +17,8 @@ from gitml.errors import DataError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from gitml.ml.meta import ModelMeta
+
 MAX_LISTED = 5  # classes or columns named in one message; the rest are counted
 # below these, test metrics are mostly noise: a warning (split, the PR report), since small
 # data can still be a start
@@ -125,23 +127,23 @@ def validation_split_problem(estimator: Any, target: pd.Series, name: str) -> st
     return None
 
 
-def refuse_unscorable_test_set(test: pd.DataFrame, meta: dict[str, Any], source: str) -> None:
+def refuse_unscorable_test_set(test: pd.DataFrame, meta: ModelMeta, source: str) -> None:
     """Refuse a test set the model in `meta` (models/model.json) cannot be scored on."""
     fix = "Run `dvc repro` so that split and train run on the same data."
-    needed = [*(feature["name"] for feature in meta["features"]), meta["target"]]
+    needed = [*(feature.name for feature in meta.features), meta.target]
     missing = [name for name in needed if name not in test.columns]
     if missing:
         raise DataError(
             f"The test set {source} lacks column(s) {describe_values(missing)} that the model "
             f"needs. {fix}"
         )
-    if meta["task"] == "regression":
+    if meta.task == "regression":
         return
-    unseen = unseen_classes(test[meta["target"]], meta["classes"])
+    unseen = unseen_classes(test[meta.target], meta.classes)
     if unseen:
         raise DataError(
             f"The test set {source} has class(es) {describe_counts(unseen)} of "
-            f"{meta['target']!r} that the model was not trained on (its classes: "
-            f"{describe_values(meta['classes'])}). {fix} split refuses a class that only the "
+            f"{meta.target!r} that the model was not trained on (its classes: "
+            f"{describe_values(meta.classes)}). {fix} split refuses a class that only the "
             "test set has, and says how to fix it."
         )

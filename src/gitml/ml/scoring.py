@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     import pandas as pd
     from sklearn.pipeline import Pipeline
 
+    from gitml.ml.meta import ModelMeta
+
 
 def score(pipeline: Pipeline, features: pd.DataFrame, task: str) -> tuple[Any, Any]:
     """Predictions, and class probabilities (None for regression), for each row of `features`.
@@ -27,16 +29,16 @@ def score(pipeline: Pipeline, features: pd.DataFrame, task: str) -> tuple[Any, A
     return np.asarray(pipeline.classes_)[proba.argmax(axis=1)], proba
 
 
-def predict_table(pipeline: Pipeline, test: pd.DataFrame, meta: dict[str, Any]) -> pd.DataFrame:
+def predict_table(pipeline: Pipeline, test: pd.DataFrame, meta: ModelMeta) -> pd.DataFrame:
     """One row per test row: row id, (id column), truth, prediction, class probabilities."""
     import pandas as pd
 
-    features = test[[feature["name"] for feature in meta["features"]]]
+    features = test[[feature.name for feature in meta.features]]
     table = pd.DataFrame({"row_id": test.index.to_numpy()})
-    if meta["id_column"]:
-        table[meta["id_column"]] = test[meta["id_column"]].to_numpy()
-    table["truth"] = test[meta["target"]].to_numpy()
-    table["prediction"], proba = score(pipeline, features, meta["task"])
-    for index, label in enumerate(meta["classes"] if proba is not None else ()):
+    if meta.id_column:
+        table[meta.id_column] = test[meta.id_column].to_numpy()
+    table["truth"] = test[meta.target].to_numpy()
+    table["prediction"], proba = score(pipeline, features, meta.task)
+    for index, label in enumerate(meta.classes if proba is not None else ()):
         table[f"proba_{label}"] = proba[:, index]
     return table

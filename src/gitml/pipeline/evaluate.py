@@ -10,7 +10,8 @@ import numpy as np
 
 from gitml.config.metric_names import SLICE_METRICS
 from gitml.config.params import EvaluateParams, Params
-from gitml.io import read_json, read_table, write_json, write_parquet
+from gitml.io import read_table, write_json, write_parquet
+from gitml.ml.meta import read_model_meta
 from gitml.ml.metrics import PRIMARY_SCORE_LOSS, compute_metrics, primary_score
 from gitml.ml.model import load_model
 from gitml.ml.plots import classification_plots, regression_plots
@@ -21,48 +22,50 @@ if TYPE_CHECKING:
     import pandas as pd
     from sklearn.pipeline import Pipeline
 
+    from gitml.ml.meta import ModelMeta
+
 logger = logging.getLogger(__name__)
 
 MISSING_SLICE = "(missing)"
 
 
 def score_table(
-    table: pd.DataFrame, meta: dict[str, Any], names: tuple[str, ...] | None = None
+    table: pd.DataFrame, meta: ModelMeta, names: tuple[str, ...] | None = None
 ) -> dict[str, float]:
     """Headline metrics of a prediction table (also used per slice)."""
-    classes = meta["classes"]
+    classes = meta.classes
     proba = table[[f"proba_{c}" for c in classes]].to_numpy() if classes else None
     return compute_metrics(
-        meta["task"],
+        meta.task,
         table["truth"].to_numpy(),
         table["prediction"].to_numpy(),
         proba,
         classes,
-        meta["positive_class"],
+        meta.positive_class,
         names,
     )
 
 
 def slice_metrics(
-    table: pd.DataFrame, test: pd.DataFrame, meta: dict[str, Any], settings: EvaluateParams
+    table: pd.DataFrame, test: pd.DataFrame, meta: ModelMeta, settings: EvaluateParams
 ) -> list[dict[str, Any]]:
     """Metrics for each frequent value of each categorical or boolean feature."""
-    keys = SLICE_METRICS[meta["task"]]
-    classes, positive = meta["classes"], meta["positive_class"]
+    keys = SLICE_METRICS[meta.task]
+    classes, positive = meta.classes, meta.positive_class
     truth, predicted = table["truth"].to_numpy(), table["prediction"].to_numpy()
     proba = table[[f"proba_{c}" for c in classes]].to_numpy() if classes else None
     slices = []
-    for feature in meta["features"]:
-        if feature["kind"] == "numeric":
+    for feature in meta.features:
+        if feature.kind == "numeric":
             continue
-        codes, labels = _slice_codes(test[feature["name"]])
+        codes, labels = _slice_codes(test[feature.name])
         counts = np.bincount(codes, minlength=len(labels))
         for k in np.argsort(-counts, kind="stable")[: settings.slice_max_categories]:
             if counts[k] < settings.slice_min_rows:
                 continue
             rows = codes == k
             scores = compute_metrics(
-                meta["task"],
+                meta.task,
                 truth[rows],
                 predicted[rows],
                 None if proba is None else proba[rows],
@@ -71,8 +74,7 @@ def slice_metrics(
                 keys,
             )
             slices.append(
-                {"feature": feature["name"], "value": str(labels[k]), "rows": int(counts[k])}
-                | scores
+                {"feature": feature.name, "value": str(labels[k]), "rows": int(counts[k])} | scores
             )
     return slices
 
@@ -90,7 +92,7 @@ def _slice_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 def feature_importance(
     pipeline: Pipeline,
     test: pd.DataFrame,
-    meta: dict[str, Any],
+    meta: ModelMeta,
     settings: EvaluateParams,
     seed: int,
 ) -> list[dict[str, Any]]:
@@ -101,9 +103,9 @@ def feature_importance(
     Every (feature, repeat) permutation of the sample is stacked into one frame and scored
     with a single model call: the per-call overhead of a Pipeline dwarfs its per-row cost.
     """
-    names = [feature["name"] for feature in meta["features"]]
+    names = [feature.name for feature in meta.features]
     sample = test.sample(min(len(test), settings.importance_max_rows), random_state=seed)
-    features, truth = sample[names].reset_index(drop=True), sample[meta["target"]].to_numpy()
+    features, truth = sample[names].reset_index(drop=True), sample[meta.target].to_numpy()
     n, repeats = len(features), settings.importance_repeats
     rng = np.random.default_rng(seed)
     # block 0 is the sample as is; block 1 + i * repeats + r permutes feature i (repeat r)
@@ -114,13 +116,13 @@ def feature_importance(
         for r in range(repeats):
             order[1 + i * repeats + r] = rng.permutation(n)
         orders[name] = order.ravel()
-    stacked = _stacked_output(pipeline, features, orders, meta["task"])
+    stacked = _stacked_output(pipeline, features, orders, meta.task)
     outputs = np.split(stacked, len(unpermuted))
-    score = primary_score(meta["task"], meta["classes"], meta["positive_class"])
+    score = primary_score(meta.task, meta.classes, meta.positive_class)
     baseline = score(truth, outputs[0])
     drops = np.array([baseline - score(truth, output) for output in outputs[1:]])
     drops = drops.reshape(len(names), settings.importance_repeats)
-    unit = PRIMARY_SCORE_LOSS[meta["task"]]
+    unit = PRIMARY_SCORE_LOSS[meta.task]
     rows = [
         {
             "feature": name,
@@ -168,18 +170,18 @@ def model_output(pipeline: Any, features: pd.DataFrame | np.ndarray, task: str) 
 
 
 def plot_tables(
-    table: pd.DataFrame, meta: dict[str, Any], settings: EvaluateParams, seed: int
+    table: pd.DataFrame, meta: ModelMeta, settings: EvaluateParams, seed: int
 ) -> dict[str, Any]:
     truth, predicted = table["truth"].to_numpy(), table["prediction"].to_numpy()
-    if meta["task"] == "regression":
+    if meta.task == "regression":
         return regression_plots(truth, predicted, settings.plot_max_points * 5, seed)
-    proba = table[[f"proba_{c}" for c in meta["classes"]]].to_numpy()
+    proba = table[[f"proba_{c}" for c in meta.classes]].to_numpy()
     return classification_plots(
         truth,
         predicted,
         proba,
-        meta["classes"],
-        meta["positive_class"],
+        meta.classes,
+        meta.positive_class,
         settings.plot_max_points,
         settings.calibration_bins,
         settings.confusion_max_rows,
@@ -189,7 +191,7 @@ def plot_tables(
 
 def run(params: Params) -> None:
     paths, settings = params.paths, params.evaluate
-    pipeline, meta = load_model(paths.model), read_json(paths.model_meta)
+    pipeline, meta = load_model(paths.model), read_model_meta(paths.model_meta)
     test = read_table(paths.test)
     refuse_unscorable_test_set(test, meta, paths.test)
     # every output is computed before the first is written, so a failure leaves the previous

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import logging
-import platform
 import time
 from datetime import UTC, datetime
-from importlib import metadata
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gitml.config.params import DataParams, HistGradientBoostingParams, ModelParams, Params
 from gitml.errors import DataError
-from gitml.io import file_sha256, read_table, write_json
+from gitml.io import file_sha256, read_table
 from gitml.ml.features import feature_kinds
+from gitml.ml.meta import FeatureMeta, ModelMeta, TrainData, library_versions, write_model_meta
 from gitml.ml.model import build_pipeline, save_model
 from gitml.ml.preflight import refuse_features_without_values, validation_split_problem
 
@@ -21,8 +20,6 @@ if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
 
 logger = logging.getLogger(__name__)
-
-VERSIONED = ("gitml", "scikit-learn", "pandas", "numpy", "pyarrow", "skops", "pandera")
 
 
 def fit_model(train: pd.DataFrame, data: DataParams, model: ModelParams, seed: int) -> Pipeline:
@@ -76,29 +73,28 @@ def learnt_nothing_warning(
 
 def describe_model(
     pipeline: Pipeline, params: Params, train_sha256: str, seconds: float
-) -> dict[str, Any]:
+) -> ModelMeta:
     """The metadata that travels with the model: features, classes, params, lineage."""
     data = params.data
     classes = pipeline.classes_.tolist() if hasattr(pipeline, "classes_") else []
     positive = data.positive_class if data.positive_class is not None else (classes or [None])[-1]
-    return {
-        "task": data.task,
-        "target": data.target,
-        "id_column": data.id_column,
-        "features": [
-            {"name": name, "dtype": data.columns[name].dtype, "kind": kind}
+    return ModelMeta(
+        task=data.task,
+        target=data.target,
+        id_column=data.id_column,
+        features=tuple(
+            FeatureMeta(name=name, dtype=data.columns[name].dtype, kind=kind)
             for name, kind in feature_kinds(data).items()
-        ],
-        "classes": classes,
-        "positive_class": positive if data.task == "binary" else None,
-        "model": params.model.model_dump(),
-        "seed": params.seed,
-        "train_data": {"path": params.paths.train, "sha256": train_sha256},
-        "training_seconds": round(seconds, 3),
-        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "versions": {"python": platform.python_version()}
-        | {name: metadata.version(name) for name in VERSIONED},
-    }
+        ),
+        classes=classes,
+        positive_class=positive if data.task == "binary" else None,
+        model=params.model.model_dump(),
+        seed=params.seed,
+        train_data=TrainData(path=params.paths.train, sha256=train_sha256),
+        training_seconds=round(seconds, 3),
+        trained_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        versions=library_versions(),
+    )
 
 
 def run(params: Params) -> None:
@@ -117,7 +113,7 @@ def run(params: Params) -> None:
         logger.warning("%s", warning)
     save_model(pipeline, params.paths.model)
     meta = describe_model(pipeline, params, file_sha256(params.paths.train), seconds)
-    write_json(params.paths.model_meta, meta)
+    write_model_meta(params.paths.model_meta, meta)
     logger.info(
         "train: %s on %d rows in %.1f s → %s",
         params.model.name,

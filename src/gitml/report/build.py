@@ -17,12 +17,14 @@ from gitml.config.params import GateParams, Params
 from gitml.errors import GateFailed, GitmlError
 from gitml.io import read_json, write_json
 from gitml.ml.bootstrap import MetricDelta
+from gitml.ml.meta import MODEL_LIBRARIES
 from gitml.render.markdown import ARTIFACT_NOTE, Section, render
 from gitml.report import data_section, sections
 from gitml.report.baseline import Artifacts, baseline_artifacts, branch_artifacts
 from gitml.report.compare import ModelComparison, compare_models
 from gitml.report.data_diff import DataDiff, diff_data
 from gitml.report.gate import Rules, Verdict, judge, judging_rules
+from gitml.report.pairing import model_meta_of
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +35,7 @@ FOOTER = (
 )
 # the stages a model's lineage depends on: when one is out of date, so is the model
 MODEL_STAGES = ("ingest", "validate", "split", "train")
-LIBRARIES = ("python", "scikit-learn", "pandas", "numpy", "pyarrow", "skops", "pandera")
+LIBRARIES = ("python", *MODEL_LIBRARIES)
 
 
 @dataclass(frozen=True)
@@ -258,12 +260,7 @@ def _lineage(branch: Artifacts, baseline: Artifacts | None, stale: list[str]) ->
     sides = [side for side in (baseline, branch) if side is not None]
     # a model trained before its data, split or params changed is not the branch's model
     behind = [stage for stage in stale if stage in MODEL_STAGES]
-    metas = [
-        read_json(side.files["model_meta"])
-        if "model_meta" in side.files and not (side is branch and behind)
-        else {}
-        for side in sides
-    ]
+    metas = [None if side is branch and behind else model_meta_of(side) for side in sides]
     columns: list[list[str]] = []
     for side, meta in zip(sides, metas, strict=True):
         model_file = side.files.get("model") if meta else None
@@ -274,11 +271,11 @@ def _lineage(branch: Artifacts, baseline: Artifacts | None, stale: list[str]) ->
             [
                 f"`{side.commit[:8]}`" + (" (dirty)" if side.dirty else ""),
                 source,
-                str(meta.get("model", {}).get("name", "—")),
-                f"`{meta['train_data']['sha256'][:12]}`" if "train_data" in meta else "—",
+                str(meta.model.get("name", "—")) if meta else "—",
+                f"`{meta.train_data.sha256[:12]}`" if meta and meta.train_data else "—",
                 f"{model_file.stat().st_size / 1e6:.2f} MB" if model_file else "—",
-                f"{meta['training_seconds']:.1f} s" if "training_seconds" in meta else "—",
-                *(str(meta.get("versions", {}).get(lib, "—")) for lib in LIBRARIES),
+                f"{meta.training_seconds:.1f} s" if meta and meta.training_seconds else "—",
+                *((meta.versions if meta else {}).get(lib, "—") for lib in LIBRARIES),
             ]
         )
     if baseline is None:

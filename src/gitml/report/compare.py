@@ -11,6 +11,7 @@ import numpy as np
 from gitml.config.metric_names import LOWER_IS_BETTER, SLICE_METRICS
 from gitml.io import read_json
 from gitml.ml.bootstrap import MetricDelta, paired_bootstrap, scorer
+from gitml.ml.meta import read_model_meta
 from gitml.ml.metrics import compute_metrics
 from gitml.report.pairing import baseline_table, need
 
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from gitml.config.params import EvaluateParams, ReportParams
+    from gitml.ml.meta import ModelMeta
     from gitml.report.baseline import Artifacts
 
 logger = logging.getLogger(__name__)
@@ -58,9 +60,9 @@ def compare_models(
     """Score both models on the branch's test rows and bootstrap every headline delta."""
     import pandas as pd
 
-    meta = read_json(need(branch, "model_meta"))
+    meta = read_model_meta(need(branch, "model_meta"))
     table = pd.read_parquet(need(branch, "predictions"))
-    task, classes, positive = meta["task"], meta["classes"], meta["positive_class"]
+    task, classes, positive = meta.task, meta.classes, meta.positive_class
     base_table, table, pairing, note = baseline_table(branch, baseline, table, meta)
     mine = _scored(table, meta)
     if base_table is None:
@@ -115,17 +117,17 @@ def moved_slices(
     table: pd.DataFrame,
     mine: Scored,
     theirs: Scored,
-    meta: dict[str, Any],
+    meta: ModelMeta,
     settings: EvaluateParams,
 ) -> list[dict[str, Any]]:
     """The slice metric of both models per frequent categorical value, largest move first."""
-    metric = SLICE_METRICS[meta["task"]][0]
+    metric = SLICE_METRICS[meta.task][0]
     features = test.loc[table["row_id"].to_numpy()]
-    slices = []
-    for feature in meta["features"]:
-        if feature["kind"] == "numeric" or feature["name"] not in features:
+    slices: list[dict[str, Any]] = []
+    for feature in meta.features:
+        if feature.kind == "numeric" or feature.name not in features:
             continue
-        values = features[feature["name"]].astype(object).fillna("(missing)").astype(str)
+        values = features[feature.name].astype(object).fillna("(missing)").astype(str)
         counts = values.value_counts()
         for value, rows in counts.iloc[: settings.slice_max_categories].items():
             if rows < settings.slice_min_rows:
@@ -134,7 +136,7 @@ def moved_slices(
             base, new = (_score(side, mask, meta, metric) for side in (theirs, mine))
             slices.append(
                 {
-                    "feature": feature["name"],
+                    "feature": feature.name,
                     "value": str(value),
                     "rows": int(rows),
                     "metric": metric,
@@ -147,22 +149,22 @@ def moved_slices(
     return [slices[i] for i in np.argsort(movement, kind="stable")[::-1]]
 
 
-def _scored(table: pd.DataFrame, meta: dict[str, Any]) -> Scored:
+def _scored(table: pd.DataFrame, meta: ModelMeta) -> Scored:
     proba = None
-    if meta["task"] != "regression":
-        proba = table[[f"proba_{c}" for c in meta["classes"]]].to_numpy(dtype=float)
+    if meta.task != "regression":
+        proba = table[[f"proba_{c}" for c in meta.classes]].to_numpy(dtype=float)
     return Scored(table["truth"].to_numpy(), table["prediction"].to_numpy(), proba)
 
 
-def _score(side: Scored, mask: np.ndarray, meta: dict[str, Any], metric: str) -> float:
+def _score(side: Scored, mask: np.ndarray, meta: ModelMeta, metric: str) -> float:
     proba = side.proba[mask] if side.proba is not None else None
     return compute_metrics(
-        meta["task"],
+        meta.task,
         side.truth[mask],
         side.predicted[mask],
         proba,
-        meta["classes"],
-        meta["positive_class"],
+        meta.classes,
+        meta.positive_class,
         names=(metric,),
     )[metric]
 

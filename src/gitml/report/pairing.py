@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from gitml.io import read_json
+from gitml.errors import DataError
+from gitml.ml.meta import ModelMeta, read_model_meta
 from gitml.report.rows import matched_by, seen_in
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ MIN_RESCORED_SHARE = 0.1
 
 
 def baseline_table(
-    branch: Artifacts, baseline: Artifacts | None, table: pd.DataFrame, meta: dict[str, Any]
+    branch: Artifacts, baseline: Artifacts | None, table: pd.DataFrame, meta: ModelMeta
 ) -> tuple[pd.DataFrame | None, pd.DataFrame, str, str]:
     """The baseline model's prediction table on the branch's test rows, the branch's table on
     the same rows, and how we got them.
@@ -42,10 +43,10 @@ def baseline_table(
 
     if baseline is None:
         return None, table, "no baseline", "No baseline run to compare with."
-    base_meta = read_json(baseline.files["model_meta"]) if "model_meta" in baseline.files else None
+    base_meta = model_meta_of(baseline)
     # main's params.yaml still says what its model predicted when the model itself is gone
     base_data = baseline.params.get("data") or {}
-    changed = not_comparable(meta, base_meta or base_data)
+    changed = not_comparable(meta.model_dump(), base_meta.model_dump() if base_meta else base_data)
     if changed:
         return None, table, "not comparable", changed
     rows = f"{len(table):,} test rows"
@@ -78,8 +79,8 @@ def baseline_table(
         mine_data = branch.params.get("data", {})
         other = _changed("dataset", base_data.get("name"), mine_data.get("name"))
         # precision, recall and f1 are of the positive class: recorded for another, they differ
-        positive = base_meta.get("positive_class") if base_meta else base_data.get("positive_class")
-        other = other or _changed("positive class", positive, meta.get("positive_class"))
+        positive = base_meta.positive_class if base_meta else base_data.get("positive_class")
+        other = other or _changed("positive class", positive, meta.positive_class)
         if other:
             return None, table, "not comparable", other
         return (
@@ -92,8 +93,19 @@ def baseline_table(
     return theirs, table[unseen].reset_index(drop=True), "rescored", note
 
 
+def model_meta_of(side: Artifacts) -> ModelMeta | None:
+    """A side's model.json, or None when it has none or one this code cannot read."""
+    if "model_meta" not in side.files:
+        return None
+    try:
+        return read_model_meta(side.files["model_meta"])
+    except DataError as exc:
+        logger.warning("model metadata of %s is unreadable: %s", side.commit[:8], exc)
+        return None
+
+
 def _unseen_rows(
-    test: pd.DataFrame, baseline: Artifacts, base_meta: dict[str, Any], meta: dict[str, Any]
+    test: pd.DataFrame, baseline: Artifacts, base_meta: ModelMeta, meta: ModelMeta
 ) -> tuple[np.ndarray, str, str]:
     """Which of the branch's test rows the baseline model can be re-scored on: those it has
     every column for and did not train on. Returns (rows, why not, note): with a reason, the
@@ -101,9 +113,9 @@ def _unseen_rows(
     import pandas as pd
 
     nothing = np.zeros(len(test), dtype=bool)
-    needed = [f["name"] for f in base_meta["features"]]
+    needed = [f.name for f in base_meta.features]
     # predict_table also copies the id column
-    missing = [name for name in [*needed, base_meta.get("id_column")] if name and name not in test]
+    missing = [name for name in [*needed, base_meta.id_column] if name and name not in test]
     if missing:
         names = ", ".join(f"`{name}`" for name in missing)
         return (
@@ -124,9 +136,9 @@ def _unseen_rows(
         )
     train = pd.read_parquet(baseline.files["train"])
     # the branch's contract names the id (rows.by_id checks both sides have it), else main's
-    id_column = meta.get("id_column") or base_meta.get("id_column")
+    id_column = meta.id_column or base_meta.id_column
     # without an id, a row the model saw is one with the same features and target
-    unseen = ~seen_in(test, train, id_column, [*needed, base_meta["target"]])
+    unseen = ~seen_in(test, train, id_column, [*needed, base_meta.target])
     total = len(test)
     kept = int(unseen.sum())
     how = matched_by(train, test, id_column)

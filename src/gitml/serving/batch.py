@@ -23,10 +23,10 @@ from gitml.errors import ConfigError, ContractError, DataError
 from gitml.io import (
     CsvReading,
     atomic_path,
-    read_json,
     sentence,
     separator_problem,
 )
+from gitml.ml.meta import read_model_meta
 from gitml.ml.model import load_model
 from gitml.ml.scoring import score
 
@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     import pandas as pd
     import pyarrow.parquet as pq
     from sklearn.pipeline import Pipeline
+
+    from gitml.ml.meta import ModelMeta
 
 logger = logging.getLogger(__name__)
 
@@ -181,7 +183,7 @@ def run(
         if path is not None and not path.endswith((".parquet", ".pq")):
             raise ConfigError(f"{flag} {path} must be a .parquet file; rename it.")
     data = params.data
-    pipeline, meta = load_model(params.paths.model), read_json(params.paths.model_meta)
+    pipeline, meta = load_model(params.paths.model), read_model_meta(params.paths.model_meta)
     _require_matching_model(meta, data, params.paths.model)
     scored = rejected = 0
     with ExitStack() as stack:
@@ -198,7 +200,7 @@ def run(
                 _append(writers, "rejects", bad_path, _with_id(problems, chunk, data), stack)
                 rejected += problems["row"].nunique()
             if len(typed):  # a chunk of rejects only has no scores to give the file its columns
-                scores = score_rows(pipeline, typed, data, meta["classes"])
+                scores = score_rows(pipeline, typed, data, meta.classes)
                 _append(writers, "output", out_path, scores, stack)
             scored += len(typed)
         if bad_path is not None and "rejects" not in writers:
@@ -206,7 +208,7 @@ def run(
         if "output" not in writers and not rejected:
             raise DataError(f"{input_path} has no rows to score.")
         if "output" not in writers:  # every row rejected: an empty file of the usual columns
-            _append(writers, "output", out_path, _no_scores(data, meta["classes"]), stack)
+            _append(writers, "output", out_path, _no_scores(data, meta.classes), stack)
     logger.info("predict: %d rows scored → %s, %d rejected", scored, output, rejected)
     if rejected:
         logger.warning("predict: %d row(s) broke the contract → %s", rejected, rejects)
@@ -243,13 +245,13 @@ def _append(
     writer.write_table(pa.Table.from_pandas(frame, schema=writer.schema, preserve_index=False))
 
 
-def _require_matching_model(meta: dict[str, Any], data: DataParams, path: str) -> None:
+def _require_matching_model(meta: ModelMeta, data: DataParams, path: str) -> None:
     """The model on disk must be the one params.yaml describes (not another branch's)."""
-    trained = [feature["name"] for feature in meta["features"]]
-    if meta["target"] == data.target and set(trained) == set(data.feature_columns):
+    trained = [feature.name for feature in meta.features]
+    if meta.target == data.target and set(trained) == set(data.feature_columns):
         return
     raise ConfigError(
-        f"{path} predicts {meta['target']!r} from {len(trained)} feature(s), but params.yaml's "
+        f"{path} predicts {meta.target!r} from {len(trained)} feature(s), but params.yaml's "
         f"contract conf/data/{data.name}.yaml has target {data.target!r} and "
         f"{len(data.feature_columns)}: the model is out of date. After switching branches, "
         "run `dvc checkout`; after changing conf/, `dvc repro`."

@@ -9,6 +9,7 @@ import pytest
 from gitml.config.metric_names import HEADLINE
 from gitml.config.params import Params
 from gitml.io import read_json
+from gitml.ml.meta import ModelMeta, read_model_meta
 from gitml.pipeline import evaluate, ingest, split, train, validate
 from tests.conftest import with_paths
 
@@ -122,15 +123,18 @@ def test_slices_label_missing_values_and_order_by_size(params: Params) -> None:
     table = pd.DataFrame(
         {"truth": truth, "prediction": truth, "proba_0": 1.0 - truth, "proba_1": truth * 1.0}
     )
-    meta = {
-        "task": "binary",
-        "classes": [0, 1],
-        "positive_class": 1,
-        "features": [
-            {"name": "contract", "kind": "categorical"},
-            {"name": "paperless_billing", "kind": "boolean"},
-        ],
-    }
+    meta = ModelMeta.model_validate(
+        {
+            "task": "binary",
+            "target": "churned",
+            "classes": [0, 1],
+            "positive_class": 1,
+            "features": [
+                {"name": "contract", "dtype": "category", "kind": "categorical"},
+                {"name": "paperless_billing", "dtype": "bool", "kind": "boolean"},
+            ],
+        }
+    )
     settings = params.evaluate.model_copy(update={"slice_min_rows": 10})
     # when
     slices = evaluate.slice_metrics(table, test, meta, settings)
@@ -149,12 +153,12 @@ def test_importance_samples_at_most_the_configured_rows(evaluated: Params) -> No
 
     from gitml.ml.model import load_model
 
-    pipeline, meta = load_model(evaluated.paths.model), read_json(evaluated.paths.model_meta)
+    pipeline, meta = load_model(evaluated.paths.model), read_model_meta(evaluated.paths.model_meta)
     test = pd.read_parquet(evaluated.paths.test)
     capped = evaluated.evaluate.model_copy(update={"importance_max_rows": 150})
     first = evaluate.feature_importance(pipeline, test, meta, capped, seed=7)
-    assert [row["rows"] for row in first] == [150] * len(meta["features"])
-    assert {row["feature"] for row in first} == {f["name"] for f in meta["features"]}
+    assert [row["rows"] for row in first] == [150] * len(meta.features)
+    assert {row["feature"] for row in first} == set(meta.feature_names)
     assert first == evaluate.feature_importance(pipeline, test, meta, capped, seed=7)
     # the whole test set when it is smaller than the cap
     assert read_json(evaluated.paths.importance)[0]["rows"] == len(test)

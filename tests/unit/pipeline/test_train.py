@@ -10,7 +10,8 @@ import pytest
 
 from gitml.config.params import Params
 from gitml.contract.schema import validate_frame
-from gitml.io import read_json, write_parquet
+from gitml.io import write_parquet
+from gitml.ml.meta import read_model_meta
 from gitml.ml.model import load_model, save_model
 from gitml.ml.synthetic import generate_churn
 from gitml.pipeline import train
@@ -36,12 +37,12 @@ def test_each_model_fits_saves_and_reloads_identically(
     fitted = fit_model(typed, params.data, params.model, params.seed)
     features = typed[list(params.data.feature_columns)]
     np.testing.assert_allclose(reloaded.predict_proba(features), fitted.predict_proba(features))
-    meta = read_json(params.paths.model_meta)
-    assert meta["classes"] == [0, 1]
-    assert meta["positive_class"] == 1
-    assert meta["model"]["name"] == model
-    assert [f["name"] for f in meta["features"]] == list(params.data.feature_columns)
-    assert meta["versions"]["scikit-learn"]
+    meta = read_model_meta(params.paths.model_meta)
+    assert meta.classes == [0, 1]
+    assert meta.positive_class == 1
+    assert meta.model["name"] == model
+    assert meta.feature_names == list(params.data.feature_columns)
+    assert meta.versions["scikit-learn"]
 
 
 SMALL_MODELS = {

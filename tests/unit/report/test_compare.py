@@ -32,7 +32,7 @@ FRAUD = {
     "id_column": None,
     "classes": ["no", "yes"],
     "positive_class": "yes",
-    "features": [{"name": "f0", "kind": "numeric"}],
+    "features": [{"name": "f0", "dtype": "float", "kind": "numeric"}],
 }
 CHURN = FRAUD | {"target": "churned", "classes": [0, 1], "positive_class": 1}
 RECORDED = {"roc_auc": 0.84, "average_precision": 0.67, "accuracy": 0.82, "log_loss": 0.41}
@@ -170,7 +170,7 @@ def pipeline_run(
         frame.to_parquet(files[key])
     files["model"] = root / "model.skops"
     save_model(model, files["model"])
-    for key, payload in (("model_meta", meta), ("metrics", score_table(table, meta))):
+    for key, payload in (("model_meta", meta.model_dump()), ("metrics", score_table(table, meta))):
         files[key] = root / f"{key}.json"
         write_json(files[key], payload)
     side_params = {"data": {"name": "churn"}, "paths": {"train": "data/processed/train.parquet"}}
