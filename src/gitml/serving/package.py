@@ -9,7 +9,6 @@ pipeline's own outputs, which reproducing a commit rewrites, do not count.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import shutil
 import subprocess
@@ -22,25 +21,29 @@ from typing import Any
 from gitml.config.params import Params
 from gitml.errors import DataError
 from gitml.io import file_sha256, read_json
-from gitml.serving.runtime import MODEL_FILE, SPEC_ENV, SPEC_FILE
+from gitml.ml.meta import MODEL_LIBRARIES, read_model_meta
+from gitml.serving.runtime import MODEL_FILE
+from gitml.serving.spec import (
+    SPEC_ENV,
+    SPEC_FILE,
+    ServingSpec,
+    build_spec,
+    spec_json,
+    with_version,
+)
 
 logger = logging.getLogger(__name__)
 
 BENTO_NAME = "gitml"
-MODEL_NAME = "gitml-model"
 SERVICE = "gitml.serving.service:Gitml"
-# What the Bento's container installs: the serving code's imports, at the locked versions
+# What the Bento's container installs, at the locked versions: the libraries the model needs
+# (gitml itself travels as source) and the server's
 RUNTIME_PACKAGES = (
+    *(name for name in MODEL_LIBRARIES if name != "gitml"),
     "bentoml",
     "httptools",
-    "numpy",
-    "pandas",
-    "pandera",
-    "pyarrow",
     "pydantic",
     "pyyaml",
-    "scikit-learn",
-    "skops",
     "uvloop",
 )
 
@@ -59,32 +62,9 @@ def bento_version(commit: str | None, dirty: bool, content_hash: str) -> str:
     return f"dirty-{content_hash[:12]}"
 
 
-def serving_spec(
-    params: Params, meta: dict[str, Any], metrics: dict[str, Any], model_sha: str, commit: str
-) -> dict[str, Any]:
-    """Everything the service reads at start: model tag, contract, serve params, /info."""
-    return {
-        "model_tag": f"{MODEL_NAME}:{model_sha[:20]}",
-        "data": params.data.model_dump(mode="json"),
-        "serve": params.serve.model_dump(mode="json"),
-        "info": {
-            "model_version": None,  # the Bento version, filled in once the content is hashed
-            "model_sha256": model_sha,
-            "git_commit": commit,
-            "task": meta["task"],
-            "target": meta["target"],
-            "classes": meta["classes"],
-            "model": meta["model"],
-            "trained_at": meta.get("trained_at"),
-            "train_data_sha256": meta.get("train_data", {}).get("sha256"),
-            "metrics": metrics,
-        },
-    }
-
-
-def content_hash(spec: dict[str, Any], source: Path) -> str:
+def content_hash(spec: ServingSpec, source: Path) -> str:
     """SHA-256 over the spec and every source file that goes into the Bento."""
-    digest = hashlib.sha256(json.dumps(spec, sort_keys=True).encode())
+    digest = hashlib.sha256(spec_json(spec).encode())
     for path in sorted(source.rglob("*.py")):
         digest.update(path.relative_to(source).as_posix().encode())
         digest.update(path.read_bytes())
@@ -160,7 +140,7 @@ def import_model(tag: str, model_path: Path, meta_path: Path) -> None:
     logger.info("package: imported %s into the store", tag)
 
 
-def build_bento(spec: dict[str, Any], version: str, source: Path) -> str:
+def build_bento(spec: ServingSpec, version: str, source: Path) -> str:
     """Build the Bento `gitml:<version>` from a copy of the gitml package plus the spec."""
     import os
 
@@ -178,7 +158,7 @@ def build_bento(spec: dict[str, Any], version: str, source: Path) -> str:
         package = Path(ctx) / "gitml"
         shutil.copytree(source, package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         spec_file = package / SPEC_FILE
-        spec_file.write_text(json.dumps(spec, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        spec_file.write_text(spec_json(spec), encoding="utf-8")
         previous = os.environ.get(SPEC_ENV)
         os.environ[SPEC_ENV] = str(spec_file)  # the build imports the service, which reads it
         try:
@@ -189,8 +169,8 @@ def build_bento(spec: dict[str, Any], version: str, source: Path) -> str:
                 build_ctx=ctx,
                 include=["gitml/**"],
                 labels={
-                    "git_commit": str(spec["info"]["git_commit"]),
-                    "model_sha256": spec["info"]["model_sha256"][:20],
+                    "git_commit": spec.info.git_commit,
+                    "model_sha256": spec.info.model_sha256[:20],
                 },
                 python={"packages": pinned(RUNTIME_PACKAGES)},
                 docker={"python_version": "3.11", "env": {"BENTOML_DO_NOT_TRACK": "True"}},
@@ -225,11 +205,11 @@ def run(params: Params, archive: str | None, root: Path = Path()) -> Packaged:
     model_sha = file_sha256(model_path)
     metrics = read_json(paths.metrics) if Path(paths.metrics).is_file() else {}
     commit, dirty = git_state(root, tuple(paths.model_dump().values()))
-    spec = serving_spec(params, read_json(meta_path), metrics, model_sha, commit or "unknown")
+    spec = build_spec(params, read_model_meta(meta_path), metrics, model_sha, commit or "unknown")
     source = Path(gitml.__file__).resolve().parent
     version = bento_version(commit, dirty, content_hash(spec, source))
-    spec["info"]["model_version"] = version
-    import_model(spec["model_tag"], model_path, meta_path)
+    spec = with_version(spec, version)
+    import_model(spec.model_tag, model_path, meta_path)
     bento_tag = build_bento(spec, version, source)
     exported = None
     if archive is not None:
@@ -237,4 +217,4 @@ def run(params: Params, archive: str | None, root: Path = Path()) -> Packaged:
         target.parent.mkdir(parents=True, exist_ok=True)
         exported = Path(bentoml.export_bento(bento_tag, str(target)))
         logger.info("package: exported %s → %s", bento_tag, exported)
-    return Packaged(spec["model_tag"], bento_tag, exported)
+    return Packaged(spec.model_tag, bento_tag, exported)

@@ -1,17 +1,16 @@
-"""What the service needs besides BentoML: its spec file, model scoring, and quiet rejections."""
+"""What the service needs besides BentoML: model scoring, quiet rejections, `gitml serve`."""
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gitml.config.params import DataParams, ServeParams
+from gitml.config.params import DataParams
 from gitml.contract.records import Prediction, predictions, records_frame
-from gitml.errors import ConfigError
 from gitml.ml import scoring
+from gitml.serving.spec import SPEC_ENV, SPEC_FILE
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -19,32 +18,9 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
     from sklearn.pipeline import Pipeline
 
-SPEC_ENV = "GITML_SERVING_SPEC"
-SPEC_FILE = "serving.json"
 MODEL_FILE = "model.skops"
 # BentoML logs every failed request with a traceback on this logger
 BENTOML_HTTP_LOGGER = "bentoml._internal.server.http_app"
-
-
-def spec_path() -> Path:
-    """Where the serving spec is: $GITML_SERVING_SPEC, else next to this module (in a Bento)."""
-    return Path(os.environ.get(SPEC_ENV) or Path(__file__).with_name(SPEC_FILE))
-
-
-def read_spec(path: Path) -> dict[str, Any]:
-    """The serving spec written by `gitml package`: model tag, contract, serve params, info."""
-    if not path.is_file():
-        raise ConfigError(
-            f"Serving spec not found: {path}. Run `gitml package` (it writes the spec into the "
-            f"Bento), or set {SPEC_ENV} to a spec file."
-        )
-    spec: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return spec
-
-
-def spec_params(spec: dict[str, Any]) -> tuple[DataParams, ServeParams]:
-    """The data contract and serve params stored in the spec, validated as in params.yaml."""
-    return DataParams.model_validate(spec["data"]), ServeParams.model_validate(spec["serve"])
 
 
 def score(
