@@ -116,6 +116,45 @@ def read_table(path: str | Path, hint: str = "", reading: CsvReading | None = No
     """
     import pandas as pd
 
+    source = _table_file(path, hint)
+    reading = reading or CsvReading()
+    with _read_errors(source):
+        if source.suffix.lower() != ".csv":
+            return pd.read_parquet(source)
+        frame = pd.read_csv(source, low_memory=False, **reading.read_csv_options())
+    if problem := separator_problem(frame, source):
+        raise DataError(problem)
+    return reading.tidy(frame)
+
+
+def read_table_chunks(
+    path: str | Path, rows: int, hint: str = "", reading: CsvReading | None = None
+) -> Iterator[pd.DataFrame]:
+    """`read_table` in chunks of at most `rows` rows, for files larger than memory."""
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    source = _table_file(path, hint)
+    reading = reading or CsvReading()
+    csv = source.suffix.lower() == ".csv"
+    with _read_errors(source):
+        chunks: Iterator[pd.DataFrame] = (
+            (
+                reading.tidy(chunk)
+                for chunk in pd.read_csv(source, chunksize=rows, **reading.read_csv_options())
+            )
+            if csv
+            else (
+                batch.to_pandas() for batch in pq.ParquetFile(source).iter_batches(batch_size=rows)
+            )
+        )
+        for number, chunk in enumerate(chunks):
+            if number == 0 and csv and (problem := separator_problem(chunk, source)):
+                raise DataError(problem)
+            yield chunk
+
+
+def _table_file(path: str | Path, hint: str) -> Path:
     source = _existing(path, hint)
     suffix = source.suffix.lower()
     if suffix not in TABLE_SUFFIXES:
@@ -123,20 +162,22 @@ def read_table(path: str | Path, hint: str = "", reading: CsvReading | None = No
             f"Cannot read {source}: unsupported file type {suffix!r}. "
             f"Use one of {', '.join(TABLE_SUFFIXES)}."
         )
-    reading = reading or CsvReading()
+    return source
+
+
+@contextmanager
+def _read_errors(source: Path) -> Iterator[None]:
+    """pandas and pyarrow raise many types for a corrupt file: one DataError for all."""
+    kind = source.suffix.lower()[1:]
     try:
-        if suffix != ".csv":
-            return pd.read_parquet(source)
-        frame = pd.read_csv(source, low_memory=False, **reading.read_csv_options())
-    except Exception as exc:  # pandas/pyarrow raise many types for a corrupt file
+        yield
+    except DataError:
+        raise
+    except Exception as exc:
         raise DataError(
-            f"Cannot read {source} as {suffix[1:]}: {sentence(exc)}. Check that the file "
-            f"is a valid {suffix[1:]} table."
+            f"Cannot read {source} as {kind}: {sentence(exc)}. Check that the file is a valid "
+            f"{kind} table."
         ) from exc
-    problem = separator_problem(frame, source)
-    if problem:
-        raise DataError(problem)
-    return reading.tidy(frame)
 
 
 def ungroup_numbers(frame: pd.DataFrame, thousands: str, columns: Iterable[str]) -> pd.DataFrame:

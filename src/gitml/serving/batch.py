@@ -23,8 +23,7 @@ from gitml.errors import ConfigError, ContractError, DataError
 from gitml.io import (
     CsvReading,
     atomic_path,
-    sentence,
-    separator_problem,
+    read_table_chunks,
 )
 from gitml.ml.meta import read_model_meta
 from gitml.ml.model import load_model
@@ -137,36 +136,16 @@ def read_chunks(
     """Chunks of at most `rows` rows, indexed by 1-based row number in the file, CSV text
     read as ingest reads the training source (`contract.reading.csv_reading`)."""
     import pandas as pd
-    import pyarrow.parquet as pq
 
     source = Path(path)
-    if not source.is_file():
+    if not source.is_file():  # said of --input, not of a pipeline file
         what = "is a directory" if source.is_dir() else "not found"
         raise DataError(f"Input file {what}: {source}. Pass --input a CSV or Parquet file.")
-    suffix = source.suffix.lower()
     start = 1
-    reading = reading or CsvReading()
-    try:
-        if suffix == ".csv":
-            read = pd.read_csv(source, chunksize=rows, **reading.read_csv_options())
-            chunks: Iterator[pd.DataFrame] = (reading.tidy(chunk) for chunk in read)
-        elif suffix in (".parquet", ".pq"):
-            batches = pq.ParquetFile(source).iter_batches(batch_size=rows)
-            chunks = (batch.to_pandas() for batch in batches)
-        else:
-            raise DataError(
-                f"Cannot read {source}: unsupported file type {suffix!r}. Use .csv or .parquet."
-            )
-        for chunk in chunks:
-            if start == 1 and suffix == ".csv" and (problem := separator_problem(chunk, source)):
-                raise DataError(problem)
-            chunk.index = pd.RangeIndex(start, start + len(chunk))
-            start += len(chunk)
-            yield chunk
-    except (ValueError, OSError) as exc:  # pandas and pyarrow parse errors
-        raise DataError(
-            f"Cannot read {source}: {sentence(exc)}. Check that it is a valid table."
-        ) from exc
+    for chunk in read_table_chunks(source, rows, reading=reading):
+        chunk.index = pd.RangeIndex(start, start + len(chunk))
+        start += len(chunk)
+        yield chunk
 
 
 def run(
