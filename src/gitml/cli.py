@@ -108,9 +108,9 @@ def _gate(args: argparse.Namespace) -> None:
     from pathlib import Path
 
     from gitml.config.params import load_params
-    from gitml.report.build import gate
+    from gitml.report.gate import enforce
 
-    verdict = gate(Path.cwd(), Path(args.summary), load_params(args.params))
+    verdict = enforce(Path.cwd(), Path(args.summary), load_params(args.params))
     for warning in verdict.warnings:
         logger.warning("%s", warning)
     for note in verdict.notes:

@@ -1,4 +1,4 @@
-"""The data contract: conf/data/<name>.yaml turned into a pandera schema, and its verdict.
+"""The data contract: conf/data/<name>.yaml turned into a pandera schema, and what it found.
 
 Validation is lazy (every failure at once). Categorical columns are checked as strings and
 only then turned into pandas categories, so an unexpected value is reported instead of being
@@ -54,7 +54,9 @@ class Failure:
 
 
 @dataclass(frozen=True)
-class Verdict:
+class Validation:
+    """What validating a frame against its contract found (validation.json)."""
+
     rows: int
     nulls: dict[str, int]
     failures: list[Failure] = field(default_factory=list)
@@ -126,7 +128,7 @@ def build_feature_schema(data: DataParams) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(columns, strict=False, coerce=True, name=f"{data.name} features")
 
 
-def validate_frame(frame: pd.DataFrame, data: DataParams) -> tuple[pd.DataFrame | None, Verdict]:
+def validate_frame(frame: pd.DataFrame, data: DataParams) -> tuple[pd.DataFrame | None, Validation]:
     """Check `frame` against the contract; return the typed frame (None on failure)."""
     from pandera.errors import SchemaErrors
 
@@ -142,11 +144,11 @@ def validate_frame(frame: pd.DataFrame, data: DataParams) -> tuple[pd.DataFrame 
         failures = sorted(failures + _failures(cases), key=_failure_order)
         if not failures:  # never "0 failed checks": say what pandera said
             failures = _failures(exc.failure_cases) or [Failure("(table)", str(exc), 1, [])]
-        return None, Verdict(len(frame), _nulls(frame, data), failures)
+        return None, Validation(len(frame), _nulls(frame, data), failures)
     failures += _target_failures(typed, data)
     if failures:
-        return None, Verdict(len(frame), _nulls(frame, data), failures)
-    return to_model_dtypes(typed, data), Verdict(len(frame), _nulls(frame, data))
+        return None, Validation(len(frame), _nulls(frame, data), failures)
+    return to_model_dtypes(typed, data), Validation(len(frame), _nulls(frame, data))
 
 
 def type_failure(problem: TypeProblem) -> Failure:

@@ -14,11 +14,11 @@ logger = logging.getLogger(__name__)
 
 def run(params: Params) -> None:
     raw = read_table(params.paths.raw)
-    typed, verdict = validate_frame(raw, params.data)
+    typed, validation = validate_frame(raw, params.data)
     # the report is written on failure too: it is what the PR report shows
-    write_json(params.paths.validation_report, verdict.as_report())
+    write_json(params.paths.validation_report, validation.as_report())
     if typed is None:
-        raise ContractError(verdict.summary(params.data.name))
+        raise ContractError(validation.summary(params.data.name))
     typed.index.name = "row_id"
     write_parquet(params.paths.validated, typed)
     logger.info(

@@ -1,4 +1,4 @@
-"""`gitml report` and `gitml gate`: compare the work tree with a baseline ref, judge it once.
+"""`gitml report`: compare the work tree with a baseline ref; report/gate.py judges it.
 
 The report writes three files: `report.md` (the PR comment, kept under GitHub's size limit),
 `report-full.md` (nothing cut: the workflow artifact) and `report.json` (the verdict's
@@ -7,23 +7,20 @@ inputs, which `gitml gate` re-judges so the check and the comment always agree).
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from gitml.config.params import GateParams, Params
-from gitml.errors import GateFailed, GitmlError
+from gitml.config.params import Params
 from gitml.io import read_json, write_json
-from gitml.ml.bootstrap import MetricDelta
 from gitml.ml.meta import MODEL_LIBRARIES
 from gitml.render.markdown import ARTIFACT_NOTE, Section, render
 from gitml.report import data_section, sections
 from gitml.report.baseline import Artifacts, baseline_artifacts, branch_artifacts
 from gitml.report.compare import ModelComparison, compare_models
 from gitml.report.data_diff import DataDiff, diff_data
-from gitml.report.gate import Rules, Verdict, judge, judging_rules
+from gitml.report.gate import Rules, Verdict, fingerprint, judge_summary, judging_rules
 from gitml.report.pairing import model_meta_of
 
 logger = logging.getLogger(__name__)
@@ -91,47 +88,6 @@ def write_report(report: Report, directory: Path) -> None:
     write_json(directory / SUMMARY, report.summary)
 
 
-def gate(root: Path, summary_path: Path, params: Params) -> Verdict:
-    """Re-judge a report's summary with the rules it recorded; raise GateFailed with every
-    reason."""
-    if not summary_path.is_file():
-        raise GitmlError(f"{summary_path} not found. Run `gitml report` (or `make report`) first.")
-    summary = read_json(summary_path)
-    if summary.get("fingerprint") != fingerprint(root, params):
-        raise GitmlError(
-            f"{summary_path} is older than params.yaml, dvc.lock or the validation report. "
-            "Run `gitml report` again, then `gitml gate`."
-        )
-    verdict = judge_summary(summary, params)
-    if verdict.status == "fail":
-        reasons = "\n".join(f"  - {reason}" for reason in verdict.reasons)
-        warnings = "".join(f"\n{warning}" for warning in verdict.warnings)
-        raise GateFailed(f"The gate fails ({len(verdict.reasons)} reason(s)):\n{reasons}{warnings}")
-    return verdict
-
-
-def judge_summary(summary: dict[str, Any], params: Params) -> Verdict:
-    """The verdict on a report's summary, by the rules the report recorded (the baseline's;
-    the branch's without a baseline, or in a report of an older version that has none)."""
-    rules = summary.get("rules")
-    gate = GateParams.model_validate(rules["gate"]) if rules else params.gate
-    warnings = [rules["warning"]] if rules and rules.get("warning") else []
-    if summary.get("target_changed"):
-        warnings.append(summary["target_changed"])
-    return judge(
-        summary["task"],
-        [MetricDelta.from_json(metric) for metric in summary["metrics"]],
-        gate,
-        rules["confidence"] if rules else params.report.confidence,
-        summary["contract"],
-        summary["stale"],
-        summary["identical"],
-        summary["baseline"]["ref"] if summary["baseline"] else "the baseline",
-        summary.get("not_comparable") or "",  # absent from reports of older versions
-        warnings,
-    )
-
-
 def pipeline_changes(root: Path) -> list[str]:
     """Stages whose work-tree files or params differ from dvc.lock (as `dvc status` reports,
     except outputs that are merely missing from the cache: the work tree still has them)."""
@@ -149,14 +105,6 @@ def pipeline_changes(root: Path) -> list[str]:
             stale.append(str(name).rsplit(":", 1)[-1])
             break
     return sorted(stale)
-
-
-def fingerprint(root: Path, params: Params) -> str:
-    digest = hashlib.sha256()
-    for relative in ("params.yaml", "dvc.lock", params.paths.validation_report):
-        path = root / relative
-        digest.update(path.read_bytes() if path.is_file() else b"-")
-    return digest.hexdigest()
 
 
 def _summary(

@@ -1,17 +1,21 @@
 """The merge gate: absolute bounds, tolerated regressions and the data contract, judged once.
 
 `gitml report` shows this verdict and `gitml gate` enforces it, from the same inputs (the
-report's JSON), so the comment and the check can never disagree.
+report's JSON) and by the same functions here, so the comment and the check never disagree.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 from gitml.config.messages import problem_lines
-from gitml.config.params import GateParams, GateRule, ReportParams
+from gitml.config.params import GateParams, GateRule, Params, ReportParams
+from gitml.errors import GateFailed, GitmlError
+from gitml.io import read_json
 from gitml.ml.bootstrap import MetricDelta
 
 Status = Literal["pass", "fail", "no change", "not comparable"]
@@ -137,6 +141,55 @@ def judge(
     if not_comparable:
         return Verdict("not comparable", [], notes, warnings)
     return Verdict("no change" if identical else "pass", [], notes, warnings)
+
+
+def enforce(root: Path, summary_path: Path, params: Params) -> Verdict:
+    """Re-judge a report's summary with the rules it recorded; raise GateFailed with every
+    reason."""
+    if not summary_path.is_file():
+        raise GitmlError(f"{summary_path} not found. Run `gitml report` (or `make report`) first.")
+    summary = read_json(summary_path)
+    if summary.get("fingerprint") != fingerprint(root, params):
+        raise GitmlError(
+            f"{summary_path} is older than params.yaml, dvc.lock or the validation report. "
+            "Run `gitml report` again, then `gitml gate`."
+        )
+    verdict = judge_summary(summary, params)
+    if verdict.status == "fail":
+        reasons = "\n".join(f"  - {reason}" for reason in verdict.reasons)
+        warnings = "".join(f"\n{warning}" for warning in verdict.warnings)
+        raise GateFailed(f"The gate fails ({len(verdict.reasons)} reason(s)):\n{reasons}{warnings}")
+    return verdict
+
+
+def judge_summary(summary: dict[str, Any], params: Params) -> Verdict:
+    """The verdict on a report's summary, by the rules the report recorded (the baseline's;
+    the branch's without a baseline, or in a report of an older version that has none)."""
+    rules = summary.get("rules")
+    gate = GateParams.model_validate(rules["gate"]) if rules else params.gate
+    warnings = [rules["warning"]] if rules and rules.get("warning") else []
+    if summary.get("target_changed"):
+        warnings.append(summary["target_changed"])
+    return judge(
+        summary["task"],
+        [MetricDelta.from_json(metric) for metric in summary["metrics"]],
+        gate,
+        rules["confidence"] if rules else params.report.confidence,
+        summary["contract"],
+        summary["stale"],
+        summary["identical"],
+        summary["baseline"]["ref"] if summary["baseline"] else "the baseline",
+        summary.get("not_comparable") or "",  # absent from reports of older versions
+        warnings,
+    )
+
+
+def fingerprint(root: Path, params: Params) -> str:
+    digest = hashlib.sha256()
+    for relative in ("params.yaml", "dvc.lock", params.paths.validation_report):
+        path = root / relative
+        digest.update(path.read_bytes() if path.is_file() else b"-")
+    return digest.hexdigest()
 
 
 def _out_of_bounds(metric: MetricDelta, rule: GateRule) -> list[str]:

@@ -9,8 +9,7 @@ import pytest
 from gitml.config.params import GateParams, GateRule, Params
 from gitml.io import read_json, write_json
 from gitml.ml.bootstrap import MetricDelta
-from gitml.report.build import judge_summary
-from gitml.report.gate import Rules, judge, judging_rules
+from gitml.report.gate import Rules, judge, judge_summary, judging_rules
 
 
 def delta(name: str, base: float, branch: float, low: float, high: float) -> MetricDelta:
