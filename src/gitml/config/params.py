@@ -344,8 +344,20 @@ class PathsParams(Strict):
     plots: str
 
 
+class Seeds(Strict):
+    """One seed per kind of randomness, so a PR can change one alone: the data generator's,
+    the split's, the model's (`random_state`) and the report's (evaluate's samples, the
+    bootstrap, drift's samples). conf/config.yaml sets each to the top-level `seed`."""
+
+    data: int
+    split: int
+    model: int
+    report: int
+
+
 class Params(Strict):
-    seed: int
+    seed: int  # the default of every seed in `seeds`; stages read `seeds`
+    seeds: Seeds
     paths: PathsParams
     data: DataParams
     split: SplitParams

@@ -17,6 +17,10 @@ CONTRACTS = np.array(["month_to_month", "one_year", "two_year"])
 PAYMENT_METHODS = np.array(["electronic_check", "mailed_check", "bank_transfer", "credit_card"])
 INTERNET = np.array(["dsl", "fiber", "none"])
 REGIONS = np.array(["north", "south", "east", "west", "central"])
+# customer ids are drawn from this range, without replacement, by a stream of their own: two
+# seeds share an id with odds of about n_rows**2 / 1e15, so another seed is other customers
+ID_RANGE = 10**15  # below 2**53: exact as a JSON number in any language
+ID_STREAM = 1
 
 
 def generate_churn(n_rows: int, seed: int) -> pd.DataFrame:
@@ -58,7 +62,7 @@ def generate_churn(n_rows: int, seed: int) -> pd.DataFrame:
 
     frame = pd.DataFrame(
         {
-            "customer_id": np.arange(1, n_rows + 1, dtype=np.int64) * 7919 % 10_000_019,
+            "customer_id": _customer_ids(n_rows, seed),
             "tenure_months": tenure.astype(np.int64),
             "contract": _text(contract),
             "internet_service": _text(internet),
@@ -82,6 +86,14 @@ def generate_churn(n_rows: int, seed: int) -> pd.DataFrame:
     frame.loc[rng.random(n_rows) < 0.12, "satisfaction_score"] = np.nan
     frame.loc[(tenure == 0) & (rng.random(n_rows) < 0.5), "total_charges"] = np.nan
     return frame
+
+
+def _customer_ids(n_rows: int, seed: int) -> np.ndarray:
+    """Unique ids that follow the data: the same seed gives the same customers, another seed
+    other ones (a stream apart from the features', which stay as they were)."""
+    rng = np.random.default_rng([ID_STREAM, seed])
+    ids: np.ndarray = rng.choice(ID_RANGE - 1, n_rows, replace=False).astype(np.int64) + 1
+    return ids
 
 
 def _draw(

@@ -198,8 +198,8 @@ def run(params: Params) -> None:
     # run's outputs as they were rather than a mix of old and new
     table = predict_table(pipeline, test, meta)
     metrics = score_table(table, meta)
-    plots = plot_tables(table, meta, settings, params.seed)
-    importance = feature_importance(pipeline, test, meta, settings, params.seed)
+    plots = plot_tables(table, meta, settings, params.seeds.report)
+    importance = feature_importance(pipeline, test, meta, settings, params.seeds.report)
     slices = slice_metrics(table, test, meta, settings)
     write_parquet(paths.predictions, table)
     for name, rows in plots.items():

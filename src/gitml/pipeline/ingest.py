@@ -81,7 +81,7 @@ def run(params: Params) -> None:
         logger.info("ingest: %d rows, copied as is → %s", rows, raw)
         return
     reading = csv_reading(params.data)
-    frame = load_source(source, params.seed, reading, contract, list(params.data.columns))
+    frame = load_source(source, params.seeds.data, reading, contract, list(params.data.columns))
     if frame.empty:
         raise DataError(
             f"The source {source.path} has no rows. Point data.source.path in {contract} at a "

@@ -57,7 +57,7 @@ def small_test_set_warning(
 
 def run(params: Params) -> None:
     frame = read_table(params.paths.validated)
-    train, test = split_data(frame, params.data, params.split, params.seed)
+    train, test = split_data(frame, params.data, params.split, params.seeds.split)
     write_parquet(params.paths.train, train)
     write_parquet(params.paths.test, test)
     logger.info("split: %d train rows, %d test rows", len(train), len(test))

@@ -89,7 +89,7 @@ def describe_model(
         classes=classes,
         positive_class=positive if data.task == "binary" else None,
         model=params.model.model_dump(),
-        seed=params.seed,
+        seed=params.seeds.model,
         train_data=TrainData(path=params.paths.train, sha256=train_sha256),
         training_seconds=round(seconds, 3),
         trained_at=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -107,7 +107,7 @@ def run(params: Params) -> None:
         )
     train = read_table(params.paths.train)
     started = time.perf_counter()
-    pipeline = fit_model(train, params.data, params.model, params.seed)
+    pipeline = fit_model(train, params.data, params.model, params.seeds.model)
     seconds = time.perf_counter() - started
     if warning := learnt_nothing_warning(pipeline, train, params.data, params.model):
         logger.warning("%s", warning)

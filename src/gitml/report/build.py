@@ -56,7 +56,7 @@ def build_report(root: Path, ref: str, params: Params) -> Report:
         model = None
         if contract_ok and not stale:
             settings = params.report.model_copy(update={"confidence": rules.confidence})
-            model = compare_models(branch, baseline, settings, params.evaluate, params.seed)
+            model = compare_models(branch, baseline, settings, params.evaluate, params.seeds.report)
         summary = _summary(params, branch, baseline, ref, data, model, stale)
         summary["rules"] = {
             "gate": rules.gate.model_dump(mode="json"),
@@ -199,7 +199,7 @@ def _headline(
     if model is not None and model.pairing in ("same rows", "rescored"):
         text += (
             f" · {model.rows:,} test rows, paired bootstrap of {params.report.resamples:,} "
-            f"resamples (seed {params.seed})"
+            f"resamples (seed {params.seeds.report})"
         )
     return text + "."
 

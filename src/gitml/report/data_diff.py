@@ -99,7 +99,9 @@ def diff_data(
     added, removed = row_changes(theirs, mine, id_column)
     # by content, a changed row is already one removed and one added
     changed = changed_values(theirs, mine, id_column, target)
-    drift = column_drift(theirs, mine, params.data.columns, params.report.drift, params.seed)
+    drift = column_drift(
+        theirs, mine, params.data.columns, params.report.drift, params.seeds.report
+    )
     return DataDiff(
         validation,
         base_validation,

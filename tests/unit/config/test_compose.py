@@ -38,11 +38,26 @@ def test_overrides_select_groups_and_set_values() -> None:
     assert composed["model"]["n_estimators"] == 300
 
 
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ([], {"data": 42, "split": 42, "model": 42, "report": 42}),
+        (["seed=7"], {"data": 7, "split": 7, "model": 7, "report": 7}),
+        (["seeds.model=3"], {"data": 42, "split": 42, "model": 3, "report": 42}),
+    ],
+)
+def test_every_seed_defaults_from_the_one_seed_and_each_can_be_set_alone(
+    overrides: list[str], expected: dict[str, int]
+) -> None:
+    assert yaml.safe_load(compose_text(CONF, overrides))["seeds"] == expected
+
+
 def test_output_is_stable_and_in_composition_order() -> None:
     first, second = compose_text(CONF), compose_text(CONF)
     assert first == second
     assert list(yaml.safe_load(first)) == [
         "seed",
+        "seeds",
         "data",
         "paths",
         "model",

@@ -10,6 +10,13 @@ def test_same_seed_same_data_other_seed_other_data() -> None:
     assert not generate_churn(500, 1).equals(generate_churn(500, 2))
 
 
+def test_ids_follow_the_data_and_the_features_do_not_depend_on_them() -> None:
+    one, same, other = generate_churn(500, 1), generate_churn(500, 1), generate_churn(500, 2)
+    assert one["customer_id"].equals(same["customer_id"])
+    assert not set(one["customer_id"]) & set(other["customer_id"])  # other seed, other customers
+    assert one["customer_id"].min() >= 1
+
+
 def test_shape_types_and_realism() -> None:
     frame = generate_churn(20_000, 42)
     assert len(frame) == 20_000

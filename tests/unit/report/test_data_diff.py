@@ -68,8 +68,9 @@ def test_labels_changed_in_place_are_counted_and_said_prominently(
 def test_regenerated_data_under_the_same_ids_shows_every_changed_column(
     params: Params, churn: pd.DataFrame, tmp_path: Path
 ) -> None:
-    # given synthetic data regenerated with another seed: the same ids, other values
-    other, _ = validate_frame(generate_churn(400, 2), params.data)
+    # given the same customers' values regenerated: the same ids, other values
+    regenerated = generate_churn(400, 2).assign(customer_id=churn["customer_id"].to_numpy())
+    other, _ = validate_frame(regenerated, params.data)
     assert other is not None
     main = side(tmp_path / "main", "main", churn)
     branch = side(tmp_path / "branch", "branch", other)
@@ -85,6 +86,22 @@ def test_regenerated_data_under_the_same_ids_shows_every_changed_column(
     counts = list(diff.changed.columns.values())[1:]
     assert counts == sorted(counts, reverse=True)
     assert diff.target_changes == int((churn["churned"] != other["churned"]).sum())
+
+
+def test_another_data_seed_is_other_customers_not_changed_targets(
+    params: Params, churn: pd.DataFrame, tmp_path: Path
+) -> None:
+    # given the synthetic data of another seed (issue 18: it used to reuse every id)
+    other, _ = validate_frame(generate_churn(400, 2), params.data)
+    assert other is not None
+    main = side(tmp_path / "main", "main", churn)
+    branch = side(tmp_path / "branch", "branch", other)
+
+    diff = diff_data(branch, main, params)
+
+    assert (diff.added, diff.removed) == (400, 400)
+    assert not diff.target_changes
+    assert data_section.target_changed(diff, "main") == ""
 
 
 def test_without_an_id_a_changed_row_is_one_removed_and_one_added(
