@@ -251,6 +251,9 @@ class ReportParams(Strict):
     top_features: int = Field(default=10, ge=1)
     top_slices: int = Field(default=8, ge=1)
     max_chars: int = Field(default=60_000, ge=5_000, le=65_536)  # GitHub's comment limit
+    # each metric's spread (standard deviation) across training seeds: a note says a metric
+    # moved only beyond it and test-row noise (bench/verdict.py measures it)
+    seed_sd: dict[str, Annotated[float, Field(ge=0)]] = {}
 
 
 class GateRule(Strict):

@@ -32,13 +32,14 @@ class MetricDelta:
     low: float  # confidence interval of the delta
     high: float
     lower_is_better: bool
+    se: float = math.nan  # bootstrap standard error of the delta (NaN: unpaired, or older)
 
     @classmethod
     def from_json(cls, record: dict[str, Any]) -> MetricDelta:
         """A metric as report.json stores it, where JSON's null stands for NaN (undefined)."""
         numbers = {
-            key: math.nan if record[key] is None else float(record[key])
-            for key in ("baseline", "branch", "delta", "low", "high")
+            key: math.nan if record.get(key) is None else float(record[key])
+            for key in ("baseline", "branch", "delta", "low", "high", "se")
         }
         return cls(record["name"], lower_is_better=bool(record["lower_is_better"]), **numbers)
 
@@ -82,9 +83,36 @@ def paired_bootstrap(
                 low=float(low),
                 high=float(high),
                 lower_is_better=name in LOWER_IS_BETTER,
+                se=float(np.std(samples, ddof=1)) if len(samples) > 1 else math.nan,
             )
         )
     return results
+
+
+def significant(
+    metrics: Sequence[MetricDelta], confidence: float, seed_sd: dict[str, float]
+) -> set[str]:
+    """The metrics whose change is more than test-row sampling and training-seed noise, with
+    the family of metrics controlled (Holm's step-down at 1 - `confidence`).
+
+    Each change is a normal test of delta / sqrt(se**2 + 2 * sd**2): `se` is the paired
+    bootstrap's (test rows), `sd` the metric's spread across training seeds (`seed_sd`; two
+    models, each with its own seed, hence twice its variance). Metrics without a paired
+    interval are never significant.
+    """
+    from scipy.stats import norm
+
+    tests = []
+    for metric in metrics:
+        spread = math.hypot(metric.se, math.sqrt(2) * seed_sd.get(metric.name, 0.0))
+        if math.isfinite(metric.delta) and math.isfinite(spread) and spread > 0:
+            tests.append((2 * norm.sf(abs(metric.delta) / spread), metric.name))
+    alpha, found = 1 - confidence, set()
+    for rank, (p_value, name) in enumerate(sorted(tests)):
+        if p_value > alpha / (len(tests) - rank):
+            break
+        found.add(name)
+    return found
 
 
 def resample_weights(n_rows: int, resamples: int, seed: int) -> Iterator[np.ndarray]:

@@ -51,7 +51,11 @@ def build_report(root: Path, ref: str, params: Params) -> Report:
         data = diff_data(branch, baseline, params, stale)
         contract_ok = data.validation is None or bool(data.validation.get("passed"))
         rules = judging_rules(
-            params.gate, params.report.confidence, baseline.params if baseline else None, ref
+            params.gate,
+            params.report.confidence,
+            baseline.params if baseline else None,
+            ref,
+            params.data.name,
         )
         model = None
         if contract_ok and not stale:
@@ -63,6 +67,7 @@ def build_report(root: Path, ref: str, params: Params) -> Report:
             "confidence": rules.confidence,
             "from": ref if baseline else "branch",
             "warning": rules.warning,
+            "seed_sd": params.report.seed_sd,
         }
         summary["fingerprint"] = fingerprint(root, params)
         verdict = judge_summary(summary, params)
@@ -150,7 +155,7 @@ def _sections(
     contract_broken = data.validation is not None and not data.validation.get("passed")
     parts = []
     if model is not None:
-        metrics = sections.metrics(model, rules.gate, ref, rules.confidence)
+        metrics = sections.metrics(model, rules, ref, params.report.seed_sd)
         parts.append(Section("Metrics", metrics, priority=1))
     params_text = sections.params_diff(
         baseline.params if baseline else {}, branch.params, ref, limit

@@ -16,9 +16,9 @@ from gitml.config.messages import problem_lines
 from gitml.config.params import GateParams, GateRule, Params, ReportParams
 from gitml.errors import GateFailed, GitmlError
 from gitml.io import read_json
-from gitml.ml.bootstrap import MetricDelta
+from gitml.ml.bootstrap import MetricDelta, significant
 
-Status = Literal["pass", "fail", "no change", "not comparable"]
+Status = Literal["pass", "pass within tolerance", "fail", "no change", "not comparable"]
 
 
 @dataclass(frozen=True)
@@ -36,10 +36,16 @@ def judging_rules(
     confidence: float,
     baseline_params: dict[str, Any] | None,
     baseline: str = "the baseline",
+    dataset: str | None = None,
 ) -> Rules:
     """The baseline's rules when there is a baseline: a PR must not loosen its own gate (a
     tolerance of 0.5, a confidence of 0.9999 that widens every interval past it). Rules a PR
-    changes apply once it is merged. Without a baseline, the branch's rules apply."""
+    changes apply once it is merged. Without a baseline, the branch's rules apply.
+
+    Absolute bounds (min, max) belong to a dataset: a PR that switches to another `dataset`
+    (data.name) is held to the bounds it sets, said in the warning for review, while the
+    baseline's tolerances and confidence still apply; the baseline's bounds keep judging the
+    baseline's dataset."""
     from pydantic import ValidationError
 
     if baseline_params is None:
@@ -60,6 +66,10 @@ def judging_rules(
             f"The gate rules of {baseline} could not be read ({problems}); judged with the "
             "branch's.",
         )
+    their_dataset = str((baseline_params.get("data") or {}).get("name") or "")
+    bounds = ""
+    if dataset and their_dataset and dataset != their_dataset:
+        theirs, bounds = _own_bounds(theirs, gate, their_dataset, dataset, baseline)
     changed = _changed_keys(
         {"gate": theirs.model_dump(), "report.confidence": their_confidence},
         {"gate": gate.model_dump(), "report.confidence": confidence},
@@ -70,7 +80,33 @@ def judging_rules(
             f"This PR changes the gate rules ({', '.join(f'`{key}`' for key in changed)}); "
             f"judged with {baseline}'s; they apply after merge."
         )
-    return Rules(theirs, float(their_confidence), warning)
+    return Rules(theirs, float(their_confidence), " ".join(filter(None, (bounds, warning))))
+
+
+def _own_bounds(
+    theirs: GateParams, mine: GateParams, their_dataset: str, dataset: str, baseline: str
+) -> tuple[GateParams, str]:
+    """The baseline's rules with the branch's absolute bounds, and the warning that says so."""
+    rules: dict[str, dict[str, GateRule]] = {}
+    set_here = []
+    for task in theirs.rules.keys() | mine.rules.keys():
+        names = theirs.rules.get(task, {}).keys() | mine.rules.get(task, {}).keys()
+        for name in sorted(names):
+            old = theirs.rules.get(task, {}).get(name, GateRule())
+            new = mine.rules.get(task, {}).get(name, GateRule())
+            rules.setdefault(task, {})[name] = GateRule(
+                min=new.min, max=new.max, tolerance=old.tolerance
+            )
+            for key in ("min", "max"):
+                if getattr(new, key) is not None:
+                    set_here.append(f"`{task}.{name}` {key} {getattr(new, key):g}")
+    shown = ", ".join(set_here) or "none"
+    warning = (
+        f"**This PR switches the dataset from `{their_dataset}` to `{dataset}`: the absolute "
+        f"bounds are set by this PR ({shown}); review them.** {baseline}'s bounds judge "
+        f"`{their_dataset}`; its tolerances and confidence still apply."
+    )
+    return GateParams(contract=theirs.contract, rules=rules), warning  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -92,6 +128,7 @@ def judge(
     baseline: str = "the baseline",
     not_comparable: str = "",
     warnings: list[str] | None = None,
+    seed_sd: dict[str, float] | None = None,
 ) -> Verdict:
     """Collect every reason to fail; no reason and identical outputs is "no change".
 
@@ -99,6 +136,9 @@ def judge(
     task or dataset): then only absolute bounds are judged and, if they hold, the verdict is
     "not comparable" with a warning, neither a failure nobody can fix nor a silent pass.
     `warnings` are for reviewers (labels edited in place, say) and travel with any verdict.
+    Notes name the metrics that moved beyond test-row and training-seed noise (`seed_sd`),
+    the family of metrics controlled; a pass over a significant fall is "pass within
+    tolerance", with what fell.
     """
     told = list(warnings or [])
     reasons: list[str] = []
@@ -134,13 +174,40 @@ def judge(
         reasons += _out_of_bounds(metric, rule)
         if not not_comparable:
             reasons += _regression(metric, rule, baseline, level)
-    notes = [_movement(metric, level) for metric in metrics if _significant(metric)]
+            warnings += _blind(metric, rule, level)
+    moved = significant(metrics, confidence, seed_sd or {})
+    notes = [_movement(metric, level) for metric in metrics if metric.name in moved]
     warnings += told
     if reasons:
         return Verdict("fail", reasons, notes, warnings)
     if not_comparable:
         return Verdict("not comparable", [], notes, warnings)
-    return Verdict("no change" if identical else "pass", [], notes, warnings)
+    if identical:
+        return Verdict("no change", [], notes, warnings)
+    fell = [note for note in notes if note.endswith("significantly worse.")]
+    return Verdict("pass within tolerance" if fell else "pass", [], notes, warnings)
+
+
+def resolution(metric: MetricDelta, rule: GateRule) -> float:
+    """The smallest regression the gate detects on these rows (about half the time): its
+    tolerance plus the interval's half-width. NaN without a tolerance or a paired interval."""
+    if rule.tolerance is None or not math.isfinite(metric.low) or not math.isfinite(metric.high):
+        return math.nan
+    return rule.tolerance + (metric.high - metric.low) / 2
+
+
+def _blind(metric: MetricDelta, rule: GateRule, level: str) -> list[str]:
+    """The warning when the interval is wider than the tolerance: a regression of the
+    tolerance's size cannot be seen on this test set."""
+    smallest = resolution(metric, rule)
+    tolerance = rule.tolerance or 0.0
+    if not math.isfinite(smallest) or tolerance == 0 or smallest <= 2 * tolerance:
+        return []  # tolerance 0: any significant fall fails; the resolution line says how big
+    return [
+        f"The gate cannot see a {metric.name} regression of its tolerance {tolerance:g} here: "
+        f"the {level} interval is ±{smallest - tolerance:.4f} wide on these test rows, so only "
+        f"a fall of about {smallest:.4f} or more fails. Add test rows to see smaller ones."
+    ]
 
 
 def enforce(root: Path, summary_path: Path, params: Params) -> Verdict:
@@ -181,6 +248,7 @@ def judge_summary(summary: dict[str, Any], params: Params) -> Verdict:
         summary["baseline"]["ref"] if summary["baseline"] else "the baseline",
         summary.get("not_comparable") or "",  # absent from reports of older versions
         warnings,
+        rules.get("seed_sd", params.report.seed_sd) if rules else params.report.seed_sd,
     )
 
 
@@ -218,11 +286,6 @@ def _regression(metric: MetricDelta, rule: GateRule, baseline: str, level: str) 
             "(no paired interval: the rows differ)."
         ]
     return []
-
-
-def _significant(metric: MetricDelta) -> bool:
-    _, low, high = metric.improvement
-    return math.isfinite(low) and (low > 0 or high < 0)
 
 
 def _movement(metric: MetricDelta, level: str) -> str:

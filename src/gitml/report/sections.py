@@ -9,30 +9,44 @@ from typing import Any
 
 import numpy as np
 
-from gitml.config.params import GateParams
-from gitml.ml.bootstrap import MetricDelta
+from gitml.ml.bootstrap import MetricDelta, significant
 from gitml.ml.preflight import small_test_set
 from gitml.render import charts
 from gitml.render.charts import Series
 from gitml.render.markdown import table
 from gitml.report.compare import ModelComparison, Scored
-from gitml.report.gate import Verdict, flatten
+from gitml.report.gate import Rules, Verdict, flatten, resolution
 
-ICONS = {"pass": "✅", "fail": "❌", "no change": "⚪", "not comparable": "⚠️"}
+ICONS = {
+    "pass": "✅",
+    "pass within tolerance": "✅",
+    "fail": "❌",
+    "no change": "⚪",
+    "not comparable": "⚠️",
+}
 
 
 def verdict(result: Verdict, summary: str) -> str:
-    lines = [f"## {ICONS[result.status]} gitml report: {result.status.upper()}", "", summary, ""]
+    status = "PASS within tolerance" if result.status == "pass within tolerance" else None
+    status = status or result.status.upper()
+    lines = [f"## {ICONS[result.status]} gitml report: {status}", "", summary, ""]
+    fell = [note.split(" ", 1)[0] for note in result.notes if note.endswith("worse.")]
+    if result.status == "pass within tolerance":
+        lines += [f"Passes within tolerance; significantly worse: {', '.join(fell)}.", ""]
     lines += [f"- ❌ {reason}" for reason in result.reasons]
     lines += [f"- ⚠️ {warning}" for warning in result.warnings]
     lines += [f"- {'▲' if 'better' in note else '▼'} {note}" for note in result.notes]
     return "\n".join(lines) + "\n"
 
 
-def metrics(result: ModelComparison, gate: GateParams, baseline: str, confidence: float) -> str:
-    rules = gate.rules.get(result.task, {})  # type: ignore[call-overload]
-    level = f"{confidence:.0%} CI"
-    rows = []
+def metrics(
+    result: ModelComparison, judged: Rules, baseline: str, seed_sd: dict[str, float]
+) -> str:
+    rules = judged.gate.rules.get(result.task, {})  # type: ignore[call-overload]
+    level = f"{judged.confidence:.0%} CI"
+    moved = significant(result.metrics, judged.confidence, seed_sd)
+    rows, seen = [], []
+
     for metric in result.metrics:
         rule = rules.get(metric.name)
         guard = "" if rule is None else _rule_text(rule.min, rule.max, rule.tolerance)
@@ -48,13 +62,22 @@ def metrics(result: ModelComparison, gate: GateParams, baseline: str, confidence
                 _value(metric.branch),
                 _signed(metric.delta),
                 interval,
-                _direction(metric),
+                _direction(metric, metric.name in moved),
                 guard,
             ]
         )
+        smallest = resolution(metric, rule) if rule is not None else math.nan
+        if math.isfinite(smallest) and not result.not_comparable:
+            seen.append(f"{metric.name} {smallest:.4f}")
     header = ["metric", baseline, "branch", "change", level, "", "gate"]
     direction = "▲ significantly better · ▼ significantly worse · ≈ no significant change"
-    text = f"{table(header, rows)}\n{result.note} {direction}. **Bold**: gated metrics.\n"
+    text = f"{table(header, rows)}\n{result.note} {direction} (beyond test-row and training-seed "
+    text += "noise, over the family of metrics). **Bold**: gated metrics.\n"
+    if seen:
+        text += (
+            f"\n**Resolution**: the smallest fall the gate detects on these test rows "
+            f"(tolerance + half the interval): {', '.join(seen)}.\n"
+        )
     return text + _small_test_set(result)
 
 
@@ -235,11 +258,11 @@ def lineage(rows: list[list[str]], baseline: str) -> str:
     return table(["", baseline, "branch"], rows, align=":--")
 
 
-def _direction(metric: MetricDelta) -> str:
-    _, low, high = metric.improvement
+def _direction(metric: MetricDelta, moved: bool) -> str:
+    gain, low, _ = metric.improvement
     if not math.isfinite(low):
         return ""
-    return "▲" if low > 0 else "▼" if high < 0 else "≈"
+    return "≈" if not moved else "▲" if gain > 0 else "▼"
 
 
 def _rule_text(low: float | None, high: float | None, tolerance: float | None) -> str:

@@ -1,10 +1,14 @@
+import math
+from dataclasses import asdict
+from typing import Any
+
 import numpy as np
 import pytest
 from scipy.stats import norm
 from sklearn import metrics as skm
 
 from gitml.config.metric_names import HEADLINE
-from gitml.ml.bootstrap import paired_bootstrap, resample_weights, scorer
+from gitml.ml.bootstrap import MetricDelta, paired_bootstrap, resample_weights, scorer, significant
 from gitml.ml.metrics import compute_metrics
 
 
@@ -130,3 +134,33 @@ def test_improvement_is_oriented_so_positive_means_better() -> None:
     assert results["rmse"].delta < 0  # the branch's error is lower...
     assert results["rmse"].improvement[1] > 0  # ...which is a significant improvement
     assert results["r2"].improvement[1] > 0
+
+
+def test_the_standard_error_is_the_spread_of_the_resampled_deltas() -> None:
+    rng = np.random.default_rng(3)
+    truth = rng.random(2000) < 0.3
+    base, branch = (np.clip(truth * 0.4 + rng.random(2000) * 0.6, 0, 1) for _ in range(2))
+
+    def side(score: np.ndarray) -> Any:
+        proba = np.stack([1 - score, score], axis=1)
+        return scorer("binary", truth.astype(int), (score > 0.5).astype(int), proba, [0, 1], 1)
+
+    metrics = paired_bootstrap(side(base), side(branch), 2000, 400, 0.95, 0)
+    auc = next(m for m in metrics if m.name == "roc_auc")
+
+    # a 95% percentile interval spans about four standard errors
+    assert (auc.high - auc.low) / auc.se == pytest.approx(3.92, rel=0.15)
+    assert MetricDelta.from_json({**asdict(auc), "se": None}).se != auc.se  # older reports: NaN
+
+
+def test_significant_is_holm_over_the_family_with_the_seed_spread() -> None:
+    strong = MetricDelta("roc_auc", 0.8, 0.77, -0.03, -0.04, -0.02, False, se=0.005)
+    weak = MetricDelta("f1", 0.6, 0.59, -0.01, -0.02, -0.0, False, se=0.005)  # z = 2
+
+    twin = MetricDelta("accuracy", 0.8, 0.79, -0.01, -0.02, -0.0, False, se=0.005)
+    assert significant([weak], 0.95, {}) == {"f1"}  # p 0.046 < 0.05 alone
+    assert significant([weak, twin], 0.95, {}) == set()  # > 0.05 / 2: the family is controlled
+    assert significant([strong, weak], 0.95, {}) == {"roc_auc", "f1"}  # Holm's step-down
+    assert significant([strong], 0.95, {"roc_auc": 0.02}) == set()  # within seed noise
+    unpaired = MetricDelta("accuracy", 0.8, 0.7, -0.1, math.nan, math.nan, False)
+    assert significant([unpaired], 0.95, {}) == set()

@@ -24,6 +24,7 @@ from gitml.pipeline.train import describe_model, fit_model
 from gitml.report import sections
 from gitml.report.baseline import Artifacts
 from gitml.report.compare import ModelComparison, compare_models
+from gitml.report.gate import Rules
 from gitml.report.pairing import not_comparable
 
 FRAUD = {
@@ -86,7 +87,7 @@ def test_a_baseline_on_another_target_is_not_comparable(params: Params, tmp_path
     assert result.not_comparable == "the target changed from `churned` to `fraud`"
     assert all(math.isnan(m.baseline) and math.isnan(m.delta) for m in result.metrics)
     assert all(math.isfinite(m.branch) for m in result.metrics)
-    text = sections.metrics(result, params.gate, "main", 0.95)
+    text = sections.metrics(result, Rules(params.gate, 0.95), "main", {})
     assert "| **roc_auc** | — | " in text
     assert "| ≥ 0.75, tolerance 0.01 (skipped: not comparable) |" in text
     assert "Not comparable with the baseline: the target changed from `churned` to `fraud`" in text

@@ -9,11 +9,12 @@ import pytest
 from gitml.config.params import GateParams, GateRule, Params
 from gitml.io import read_json, write_json
 from gitml.ml.bootstrap import MetricDelta
-from gitml.report.gate import Rules, judge, judge_summary, judging_rules
+from gitml.report.gate import Rules, judge, judge_summary, judging_rules, resolution
 
 
 def delta(name: str, base: float, branch: float, low: float, high: float) -> MetricDelta:
-    return MetricDelta(name, base, branch, branch - base, low, high, name == "log_loss")
+    se = (high - low) / (2 * 1.96)  # the bootstrap's standard error, as a normal interval's
+    return MetricDelta(name, base, branch, branch - base, low, high, name == "log_loss", se)
 
 
 RULES = GateParams(
@@ -39,8 +40,8 @@ def test_a_significant_improvement_passes_with_a_note() -> None:
     ("low", "high", "status"),
     [
         (-0.030, -0.012, "fail"),  # worse beyond tolerance with confidence
-        (-0.030, 0.004, "pass"),  # could be noise
-        (-0.009, -0.004, "pass"),  # significantly worse, but within tolerance
+        (-0.030, 0.004, "pass within tolerance"),  # not past the tolerance with confidence
+        (-0.009, -0.004, "pass within tolerance"),  # significantly worse, but within tolerance
     ],
 )
 def test_tolerance_applies_to_the_whole_interval(low: float, high: float, status: str) -> None:
@@ -273,5 +274,86 @@ def test_the_gate_rejudges_with_the_rules_the_report_recorded(
 
     assert verdict.status == "fail"
     assert verdict.reasons[0].startswith("roc_auc is worse than main by 0.0600")
-    assert verdict.warnings == [main_rules.warning]
+    assert verdict.warnings[-1] == main_rules.warning
     assert main_rules.warning.startswith("This PR changes the gate rules (`gate.rules.binary.")
+
+
+def test_notes_control_the_family_of_metrics() -> None:
+    # given six metrics that each just clear their own 95% test (z about 2.1)
+    metrics = [
+        MetricDelta(name, 0.8, 0.79, -0.0105, -0.02, -0.001, False, se=0.005)
+        for name in ("roc_auc", "average_precision", "accuracy", "f1", "brier_x", "other")
+    ]
+
+    verdict = judge("binary", metrics, ROC_ONLY, 0.95)
+
+    # then none is significant once the family of six is controlled (Holm)
+    assert verdict.notes == []
+    assert verdict.status == "pass"
+
+
+def test_notes_allow_for_the_training_seeds_spread() -> None:
+    metric = MetricDelta("f1", 0.6, 0.59, -0.01, -0.015, -0.005, False, se=0.0025)
+
+    alone = judge("binary", [metric], ROC_ONLY, 0.95)
+    with_seed = judge("binary", [metric], ROC_ONLY, 0.95, seed_sd={"f1": 0.006})
+
+    assert alone.notes == ["f1 -0.0100 (95% CI -0.0150 to -0.0050): significantly worse."]
+    assert with_seed.notes == []
+
+
+def test_a_pass_over_a_significant_fall_says_within_tolerance_and_what_fell() -> None:
+    from gitml.report.sections import verdict as heading
+
+    metrics = [MetricDelta("roc_auc", 0.86, 0.854, -0.006, -0.009, -0.003, False, se=0.0015)]
+
+    verdict = judge("binary", metrics, ROC_ONLY, 0.95)
+
+    assert verdict.status == "pass within tolerance"
+    text = heading(verdict, "Branch against main.")
+    assert text.startswith("## ✅ gitml report: PASS within tolerance")
+    assert "Passes within tolerance; significantly worse: roc_auc." in text
+
+
+def test_the_gate_says_when_it_cannot_see_a_regression_of_its_tolerance() -> None:
+    # given 1,000 test rows: the interval is ±0.03 against a tolerance of 0.01
+    wide = delta("roc_auc", 0.86, 0.847, -0.043, 0.017)
+    narrow = delta("roc_auc", 0.86, 0.858, -0.006, 0.002)
+
+    blind = judge("binary", [wide], ROC_ONLY, 0.95, baseline="main")
+    seeing = judge("binary", [narrow], ROC_ONLY, 0.95, baseline="main")
+
+    assert blind.status == "pass"  # a true 0.013 fall passes unseen, and it is said
+    assert blind.warnings == [
+        "The gate cannot see a roc_auc regression of its tolerance 0.01 here: the 95% interval "
+        "is ±0.0300 wide on these test rows, so only a fall of about 0.0400 or more fails. "
+        "Add test rows to see smaller ones."
+    ]
+    assert seeing.warnings == []
+    assert resolution(narrow, ROC_ONLY.rules["binary"]["roc_auc"]) == pytest.approx(0.014)
+
+
+NEW_DATA = GateParams(rules={"binary": {"roc_auc": GateRule(min=0.6, tolerance=0.5)}})
+CHURN_MAIN = {**MAIN_PARAMS, "data": {"name": "churn"}}
+
+
+def test_a_dataset_switch_is_held_to_the_bounds_it_sets_and_the_baselines_tolerance() -> None:
+    rules = judging_rules(NEW_DATA, 0.95, CHURN_MAIN, "main", dataset="fraud")
+
+    assert rules.gate.rules["binary"]["roc_auc"] == GateRule(min=0.6, tolerance=0.01)
+    assert rules.warning.startswith(
+        "**This PR switches the dataset from `churn` to `fraud`: the absolute bounds are set "
+        "by this PR (`binary.roc_auc` min 0.6); review them.** main's bounds judge `churn`"
+    )
+    assert "`gate.rules.binary.roc_auc.tolerance`" in rules.warning  # not loosened by the PR
+    # so a new dataset's 0.65 passes its own bound, not main's 0.75
+    metric = delta("roc_auc", math.nan, 0.65, math.nan, math.nan)
+    verdict = judge("binary", [metric], rules.gate, 0.95, not_comparable="the dataset changed")
+    assert verdict.status == "not comparable"
+
+
+def test_the_same_dataset_keeps_the_baselines_bounds() -> None:
+    rules = judging_rules(NEW_DATA, 0.95, CHURN_MAIN, "main", dataset="churn")
+
+    assert rules.gate == ROC_ONLY
+    assert "switches the dataset" not in rules.warning

@@ -10,6 +10,7 @@ from gitml.ml.bootstrap import paired_bootstrap, scorer
 from gitml.render.markdown import Section, render
 from gitml.report import sections
 from gitml.report.compare import ModelComparison, Scored
+from gitml.report.gate import Rules
 from tests.support.render import report_problems, require_renderer
 
 
@@ -55,7 +56,7 @@ def test_plots_and_tables_render(task: str) -> None:
     text = render(
         "## title\n",
         [
-            Section("Metrics", sections.metrics(result, GATE, "main", 0.95), 1),
+            Section("Metrics", sections.metrics(result, Rules(GATE, 0.95), "main", {}), 1),
             Section("Plots", sections.plots(result, IMPORTANCE, 10, "main"), 2),
             Section("Confusion", sections.confusion(result, 12) or "none\n", 3, collapsed=True),
         ],
@@ -126,10 +127,23 @@ def test_a_small_test_set_is_said_under_the_metrics() -> None:
     )
 
     # when the metrics are shown, then the warning names both problems and the fix
-    text = sections.metrics(small, GATE, "main", 0.95)
+    text = sections.metrics(small, Rules(GATE, 0.95), "main", {})
     assert (
         "⚠️ The test set has 30 rows (fewer than 50) and fewer than 5 rows of class(es) "
         "'leave' (3 rows): the intervals are wide, so a real change can show as ≈. Add rows, "
         "or raise `split.test_size`." in text
     )
-    assert "⚠️" not in sections.metrics(full, GATE, "main", 0.95)
+    assert "⚠️" not in sections.metrics(full, Rules(GATE, 0.95), "main", {})
+
+
+def test_each_gated_metric_states_its_resolution() -> None:
+    result = comparison("binary")
+    auc = next(m for m in result.metrics if m.name == "roc_auc")
+
+    text = sections.metrics(result, Rules(GATE, 0.95), "main", {})
+
+    smallest = 0.01 + (auc.high - auc.low) / 2
+    assert (
+        "**Resolution**: the smallest fall the gate detects on these test rows (tolerance + "
+        f"half the interval): roc_auc {smallest:.4f}." in text
+    )
