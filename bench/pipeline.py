@@ -42,7 +42,7 @@ from pathlib import Path
 from gitml.config.params import load_params
 from gitml.ml.synthetic import generate_churn
 Path(sys.argv[2]).parent.mkdir(parents=True, exist_ok=True)
-generate_churn(int(sys.argv[1]), load_params().seed).to_parquet(sys.argv[2], index=False)
+generate_churn(int(sys.argv[1]), load_params().seeds.data).to_parquet(sys.argv[2], index=False)
 """
 ENV = os.environ | {
     "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",

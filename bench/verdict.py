@@ -32,6 +32,7 @@ from gitml.config.params import Params, parse_params
 from gitml.contract.schema import validate_frame
 from gitml.ml.bootstrap import MetricDelta, paired_bootstrap, scorer, significant
 from gitml.ml.features import feature_kinds
+from gitml.ml.meta import FeatureMeta, ModelMeta
 from gitml.ml.scoring import predict_table
 from gitml.ml.synthetic import generate_churn
 from gitml.pipeline.split import split_data
@@ -67,11 +68,18 @@ def measure(params: Params, trials: int, calibration: int, repeats: int) -> dict
     typed, _ = validate_frame(generate_churn(data.source.n_rows, params.seeds.data), data)  # type: ignore[union-attr]
     assert typed is not None
     train, test = split_data(typed, data, params.split, params.seeds.split)
-    features = [{"name": name} for name in feature_kinds(data)]
-    meta = {"task": data.task, "target": data.target, "id_column": data.id_column}
-    meta |= {"features": features}
     classes = sorted(train[data.target].unique().tolist())
-    meta |= {"classes": classes, "positive_class": data.positive_class}
+    meta = ModelMeta(
+        task=data.task,
+        target=data.target,
+        id_column=data.id_column,
+        features=tuple(
+            FeatureMeta(name=name, dtype=data.columns[name].dtype, kind=kind)
+            for name, kind in feature_kinds(data).items()
+        ),
+        classes=classes,
+        positive_class=data.positive_class,
+    )
 
     def outputs(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         table = predict_table(fit_model(train, data, params.model, seed), test, meta)
