@@ -147,6 +147,21 @@ def _predict(args: argparse.Namespace) -> None:
     run(load_params(args.params), args.input, args.output, args.rejects, args.chunk_rows)
 
 
+def _monitor(args: argparse.Namespace) -> None:
+    from gitml.config.params import load_params
+    from gitml.errors import ActionDue
+    from gitml.monitor.run import run
+
+    result = run(
+        load_params(args.params), args.logs, args.since, args.until, args.labels, args.output_dir
+    )
+    written = f"{args.output_dir}/monitor.md"
+    if result.action_due:
+        raise ActionDue(f"Action due ({'; '.join(result.reasons)}). See {written}.")
+    verdict = "no action" if result.enough else "too few records to judge drift, no action"
+    logger.info("monitor: %s (%d records) → %s", verdict, result.scored_records, written)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gitml", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -207,6 +222,14 @@ def _parser() -> argparse.ArgumentParser:
     serve = add("serve", _serve, "package (if needed) and serve the Bento locally")
     serve.add_argument("--host", default="127.0.0.1", help="(default: %(default)s)")
     serve.add_argument("--port", type=int, default=3000, help="(default: %(default)s)")
+    monitor = add(
+        "monitor", _monitor, "compare live traffic with the training data (exit 1: action due)"
+    )
+    monitor.add_argument("--logs", help="traffic log folder (default: monitor.logs)")
+    monitor.add_argument("--since", help="window start, ISO 8601 (default: window_hours ago)")
+    monitor.add_argument("--until", help="window end, ISO 8601, exclusive (default: now)")
+    monitor.add_argument("--labels", help="CSV/Parquet of id and target (default: monitor.labels)")
+    monitor.add_argument("--output-dir", default="reports", help="default: %(default)s")
     predict = add("predict", _predict, "batch-score a CSV/Parquet file with the trained model")
     predict.add_argument("--input", required=True, help="CSV or Parquet file to score")
     predict.add_argument("--output", required=True, help="Parquet file for the predictions")

@@ -23,6 +23,7 @@ from gitml.ml.model import load_model
 from gitml.serving.guard import RequestGuard
 from gitml.serving.runtime import MODEL_FILE, bound_batching_wait, install_rejection_filter, score
 from gitml.serving.spec import read_spec, spec_path
+from gitml.serving.traffic_log import TrafficLog
 
 SPEC = read_spec(spec_path())
 DATA, SERVE = SPEC.data, SPEC.serve
@@ -76,4 +77,8 @@ class Gitml:
 # the class decorator made Gitml a bentoml Service; its stubs still call it the class
 Gitml.add_asgi_middleware(  # type: ignore[attr-defined]
     RequestGuard, max_bytes=SERVE.max_request_kb * 1024, timeout_s=SERVE.read_timeout_s
+)
+# inside the guard: it sees only bodies the guard let through, and records each answer
+Gitml.add_asgi_middleware(  # type: ignore[attr-defined]
+    TrafficLog, settings=SERVE.traffic_log, model=str(SPEC.info.model_version)
 )
