@@ -82,7 +82,8 @@ def volume(times: pd.Series, window_hours: float) -> list[tuple[str, int]]:
     stamps = pd.to_datetime(times, utc=True).dt.floor("h" if hourly else "D")
     counts = stamps.value_counts().sort_index()
     label = "%m-%d %H:00" if hourly else "%Y-%m-%d"
-    return [(stamp.strftime(label), int(count)) for stamp, count in zip(counts.index, counts)]
+    pairs = zip(counts.index, counts, strict=True)
+    return [(stamp.strftime(label), int(count)) for stamp, count in pairs]
 
 
 def assess(

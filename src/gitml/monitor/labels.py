@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from gitml.config.metric_names import HEADLINE, LOWER_IS_BETTER
 from gitml.config.params import DataParams, MonitorParams
 from gitml.errors import DataError
-from gitml.ml.metrics import HEADLINE, LOWER_IS_BETTER
 from gitml.ml.bootstrap import resample_weights, scorer
 
 if TYPE_CHECKING:

@@ -6,9 +6,9 @@ import math
 from datetime import datetime
 from typing import Any
 
+from gitml.ml.drift import ColumnDrift
 from gitml.monitor.assess import Assessment
 from gitml.render.charts import BRANCH_COLOUR, BRANCH_KEY, IDEAL_COLOUR, IDEAL_KEY, Series, xychart
-from gitml.ml.drift import ColumnDrift
 from gitml.render.markdown import Section, render, table
 
 STATS = ("psi", "js", "ks", "wasserstein")

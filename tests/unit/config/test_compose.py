@@ -51,6 +51,7 @@ def test_output_is_stable_and_in_composition_order() -> None:
         "report",
         "gate",
         "serve",
+        "monitor",
     ]
 
 

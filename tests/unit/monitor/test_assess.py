@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from gitml.config.params import Params
+from gitml.ml.synthetic import generate_churn
 from gitml.monitor.assess import Assessment, assess
 from gitml.monitor.logs import read_traffic
 from gitml.monitor.simulate import reference_predictions, shifted, traffic_lines, write_traffic
-from gitml.ml.synthetic import generate_churn
 
 START = datetime(2026, 12, 1, tzinfo=UTC)
 FALSE_ALARM_SEEDS = range(100, 120)

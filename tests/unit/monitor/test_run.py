@@ -16,8 +16,8 @@ import yaml
 from gitml import cli
 from gitml.config.params import Params
 from gitml.io import write_json, write_parquet
-from gitml.monitor.simulate import reference_predictions, shifted, traffic_lines, write_traffic
 from gitml.ml.synthetic import generate_churn
+from gitml.monitor.simulate import reference_predictions, shifted, traffic_lines, write_traffic
 from tests.conftest import with_paths
 from tests.unit.monitor.test_assess import START
 
