@@ -162,6 +162,20 @@ def _monitor(args: argparse.Namespace) -> None:
     logger.info("monitor: %s (%d records) → %s", verdict, result.scored_records, written)
 
 
+def _retrain_pr(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from gitml.errors import DataError
+    from gitml.monitor.retrain_pr import GitHub, open_or_update
+
+    report = Path(args.body)
+    if not report.is_file():
+        raise DataError(f"{report} not found. Run `gitml monitor` first.")
+    body = report.read_text(encoding="utf-8")
+    proposal = open_or_update(GitHub.from_env(), args.branch, args.base, args.title, body)
+    logger.info("retrain-pr: %s #%d %s", proposal.action, proposal.number, proposal.url)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gitml", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -230,6 +244,13 @@ def _parser() -> argparse.ArgumentParser:
     monitor.add_argument("--until", help="window end, ISO 8601, exclusive (default: now)")
     monitor.add_argument("--labels", help="CSV/Parquet of id and target (default: monitor.labels)")
     monitor.add_argument("--output-dir", default="reports", help="default: %(default)s")
+    retrain = add(
+        "retrain-pr", _retrain_pr, "open the retraining pull request, or update the open one"
+    )
+    retrain.add_argument("--branch", default="retrain/monitor", help="(default: %(default)s)")
+    retrain.add_argument("--base", default="main", help="(default: %(default)s)")
+    retrain.add_argument("--title", default="Retrain: production traffic drifted")
+    retrain.add_argument("--body", default="reports/monitor.md", help="(default: %(default)s)")
     predict = add("predict", _predict, "batch-score a CSV/Parquet file with the trained model")
     predict.add_argument("--input", required=True, help="CSV or Parquet file to score")
     predict.add_argument("--output", required=True, help="Parquet file for the predictions")
