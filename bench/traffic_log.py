@@ -30,6 +30,58 @@ from serving import BODIES, free_port, load, records, server
 CONCURRENCY = 32
 
 
+def in_process_cost(body: str, answer: bytes, count: int = 20_000) -> dict[str, float]:
+    """CPU per request of the middleware (request path) and of the writer (its thread), in
+    microseconds, on one core: a figure a loaded VM shifts far less than the load runs."""
+    import asyncio
+    import tempfile
+    import time
+
+    from gitml.config.params import TrafficLogParams
+    from gitml.serving.traffic_log import Entry, RotatingFiles, TrafficLog, entry_lines
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": answer})
+
+    async def calls(middleware: Any) -> float:
+        scope = {"type": "http", "method": "POST", "path": "/predict", "headers": []}
+
+        async def receive() -> Any:
+            return {"type": "http.request", "body": body.encode(), "more_body": False}
+
+        async def send(_: Any) -> None:
+            return None
+
+        started = time.process_time()
+        for _ in range(count):
+            await middleware(scope, receive, send)
+        return (time.process_time() - started) / count * 1e6
+
+    with tempfile.TemporaryDirectory() as folder:
+        settings = TrafficLogParams(folder=folder, queue_kb=1_000_000)
+        off = asyncio.run(
+            calls(TrafficLog(app, settings.model_copy(update={"enabled": False}), "v"))
+        )
+        logging_on = TrafficLog(app, settings, "v")
+        on = asyncio.run(calls(logging_on))
+        assert logging_on.sink is not None
+        logging_on.sink.close(timeout_s=60)
+        files = RotatingFiles(Path(folder) / "w", "0", 64 * 1024 * 1024, 5)
+        entry = Entry(0.0, "0" * 16, 200, body.encode(), answer)
+        started = time.process_time()
+        for _ in range(count):
+            files.write("".join(f"{line}\n" for line in entry_lines(entry, "v", frozenset())))
+        writer = (time.process_time() - started) / count * 1e6
+        files.close()
+    return {
+        "request_path_us": round(on - off, 1),
+        "writer_thread_us": round(writer, 1),
+        "total_us": round(on - off + writer, 1),
+    }
+
+
 def package(root: Path, env: dict[str, str], rows: int, enabled: bool) -> str:
     overrides = [f"data.source.n_rows={rows}", f"serve.traffic_log.enabled={str(enabled).lower()}"]
     overrides.append(f"serve.traffic_log.folder={root / 'logs'}")
@@ -70,6 +122,8 @@ def main() -> None:
         columns = [*data.feature_columns, *([data.id_column] if data.id_column else [])]
         test = pd.read_parquet(root / "data" / "processed" / "test.parquet")[columns]
         bodies = [json.dumps({"records": records(test.iloc[[i]])}) for i in range(BODIES)]
+        answer = json.dumps([{"prediction": 0, "probabilities": {"0": 0.7, "1": 0.3}}]).encode()
+        extra["cpu_per_request"] = in_process_cost(bodies[0], answer)
         tags = {name: package(root, env, args.rows, name == "on") for name in runs}
         for round_ in range(args.rounds):
             for name, tag in tags.items():
@@ -151,6 +205,14 @@ def table(results: dict[str, Any]) -> str:
         f"p99 on/off: {results['p99_ratio']} (target ≤ 1.10). Lines written: "
         f"{results.get('lines_written', 0):,}; records dropped: {results.get('dropped', 0):g}.",
     ]
+    if cost := results.get("cpu_per_request"):
+        lines += [
+            "",
+            f"CPU per single-record request, in process: {cost['request_path_us']} µs in the "
+            f"request path (middleware and queue), {cost['writer_thread_us']} µs in the writer "
+            f"thread (parse, drop excluded fields, JSON, file write): {cost['total_us']} µs "
+            "in all.",
+        ]
     return "\n".join(lines)
 
 

@@ -5,16 +5,21 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gitml.config.params import Params
 from gitml.errors import ConfigError, DataError
-from gitml.io import read_json, read_table, write_json, write_with
+from gitml.io import read_json, read_table, write_json, write_parquet, write_with
 from gitml.monitor.assess import Assessment, assess
 from gitml.monitor.labels import join_labels, live_metrics, read_labels
 from gitml.monitor.logs import read_traffic
 from gitml.monitor.render import markdown, summary
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 logger = logging.getLogger(__name__)
+LABELLED = "monitor-labelled.parquet"  # the labelled live records, when labels were given
 
 
 def window(
@@ -38,6 +43,13 @@ def parse_time(text: str, option: str) -> datetime:
             "2026-12-01T08:00:00Z)."
         ) from None
     return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def labelled_records(joined: pd.DataFrame, params: Params) -> pd.DataFrame:
+    """The labelled live records in the contract's columns: new training data (the hand-off
+    to the retraining pull request, docs/operate/index.md)."""
+    frame = joined.rename(columns={"truth": params.data.target})
+    return frame[[c for c in params.data.columns if c in frame.columns]].reset_index(drop=True)
 
 
 def run(
@@ -66,6 +78,12 @@ def run(
         joined = join_labels(traffic.scored, table, params.data, labels)
         matched = set(joined[str(params.data.id_column)].astype(str))
         unmatched = int((~table[str(params.data.id_column)].astype(str).isin(matched)).sum())
+        if len(joined):
+            feedback = labelled_records(joined, params)
+            write_parquet(Path(output_dir) / LABELLED, feedback)
+            logger.info(
+                "monitor: %d labelled record(s) → %s/%s", len(feedback), output_dir, LABELLED
+            )
         if len(joined) < settings.min_labelled:
             logger.warning(
                 "monitor: %d logged record(s) matched a label in %s, fewer than "

@@ -85,6 +85,11 @@ def test_labels_give_live_metrics_beside_the_test_set(project: Params) -> None:
     auc = summary["metrics"]["roc_auc"]
     assert auc["live"]["low"] < auc["live"]["value"] < auc["live"]["high"]
     assert "Live metrics (labels joined on id)" in Path("reports/monitor.md").read_text()
+    feedback = pd.read_parquet("reports/monitor-labelled.parquet")
+    assert len(feedback) == 1500
+    assert sorted(feedback.columns) == sorted(project.data.columns)  # new training rows
+    expected = live.set_index("customer_id").loc[feedback["customer_id"], "churned"]
+    assert (feedback["churned"].to_numpy() == expected.to_numpy()).all()
 
 
 @pytest.mark.parametrize(
