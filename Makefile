@@ -21,7 +21,7 @@ FRAMEWORK := src tests bench pyproject.toml uv.lock Makefile dvc.yaml .github de
 .PHONY: help uv install run params test test-fast lint types pytest bench clean render-deps
 .PHONY: report pr-report gate framework-changed
 .PHONY: reproduce data-push package serve image deploy-image deploy-pr
-.PHONY: monitor traffic-log retrain-pr
+.PHONY: monitor traffic-log retrain-pr card card-release
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -142,6 +142,16 @@ deploy-pr: deploy-image ## CI: open a PR pinning the overlay (GitOps; needs GH_T
 
 clean: ## remove pipeline outputs from the work tree (the DVC cache keeps them)
 	rm -rf data/raw data/interim data/processed models reports/plots reports/predictions.parquet
+card: install ## the model card from the pipeline's outputs: reports/model_card.md (also in the Bento, GET /card)
+	$(RUN) gitml card
+
+card-release: install ## CI: attach the model card to the GitHub release of VERSION (needs GH_TOKEN)
+	@test -n "$(VERSION)" || { echo "Set VERSION, e.g. VERSION=v1.2.3" >&2; exit 2; }
+	$(RUN) gitml card --output dist/model_card.md
+	gh release view "$(VERSION)" >/dev/null 2>&1 || gh release create "$(VERSION)" --verify-tag \
+		--title "$(VERSION)" --notes "Model card attached: model_card.md."
+	gh release upload "$(VERSION)" dist/model_card.md --clobber
+
 # --- operate loop (docs/operate/index.md); monitor.yml calls these ---------------------------
 
 monitor: install ## compare the traffic log with the training data: reports/monitor.md (exit 1: action due)

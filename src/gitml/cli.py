@@ -176,6 +176,16 @@ def _retrain_pr(args: argparse.Namespace) -> None:
     logger.info("retrain-pr: %s #%d %s", proposal.action, proposal.number, proposal.url)
 
 
+def _card(args: argparse.Namespace) -> None:
+    from gitml.config.params import load_params
+    from gitml.io import write_with
+    from gitml.serving.card import build_card
+
+    text = build_card(load_params(args.params))
+    write_with(args.output, lambda path: path.write_text(text, encoding="utf-8"))
+    logger.info("card: %s", args.output)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gitml", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -236,6 +246,21 @@ def _parser() -> argparse.ArgumentParser:
     serve = add("serve", _serve, "package (if needed) and serve the Bento locally")
     serve.add_argument("--host", default="127.0.0.1", help="(default: %(default)s)")
     serve.add_argument("--port", type=int, default=3000, help="(default: %(default)s)")
+    _add_operate(add)
+    predict = add("predict", _predict, "batch-score a CSV/Parquet file with the trained model")
+    predict.add_argument("--input", required=True, help="CSV or Parquet file to score")
+    predict.add_argument("--output", required=True, help="Parquet file for the predictions")
+    predict.add_argument(
+        "--rejects", help="write rows that break the contract here and go on (default: fail)"
+    )
+    predict.add_argument(
+        "--chunk-rows", type=int, default=100_000, help="rows per chunk (default: %(default)s)"
+    )
+    return parser
+
+
+def _add_operate(add: Callable[..., argparse.ArgumentParser]) -> None:
+    """The operate loop's commands: monitor, retrain-pr, card."""
     monitor = add(
         "monitor", _monitor, "compare live traffic with the training data (exit 1: action due)"
     )
@@ -251,16 +276,8 @@ def _parser() -> argparse.ArgumentParser:
     retrain.add_argument("--base", default="main", help="(default: %(default)s)")
     retrain.add_argument("--title", default="Retrain: production traffic drifted")
     retrain.add_argument("--body", default="reports/monitor.md", help="(default: %(default)s)")
-    predict = add("predict", _predict, "batch-score a CSV/Parquet file with the trained model")
-    predict.add_argument("--input", required=True, help="CSV or Parquet file to score")
-    predict.add_argument("--output", required=True, help="Parquet file for the predictions")
-    predict.add_argument(
-        "--rejects", help="write rows that break the contract here and go on (default: fail)"
-    )
-    predict.add_argument(
-        "--chunk-rows", type=int, default=100_000, help="rows per chunk (default: %(default)s)"
-    )
-    return parser
+    card = add("card", _card, "write the model card (Markdown) from the pipeline's outputs")
+    card.add_argument("--output", default="reports/model_card.md", help="default: %(default)s")
 
 
 class _CliHandler(logging.StreamHandler):  # type: ignore[type-arg]

@@ -288,6 +288,19 @@ class GateParams(Strict):
         return self
 
 
+# --- model card ---------------------------------------------------------------------------
+
+
+class CardParams(Strict):
+    """What the model card says that no pipeline output can: who owns the model, what for."""
+
+    owner: str = "(set card.owner in conf/card/default.yaml)"
+    intended_use: str = "(set card.intended_use in conf/card/default.yaml)"
+    out_of_scope: str = ""
+    min_test_rows: int = Field(default=1000, ge=1)  # fewer: the card warns of wide intervals
+    rare_class_share: float = Field(default=0.05, gt=0, lt=1)  # classes rarer in the test set
+
+
 # --- monitor ------------------------------------------------------------------------------
 
 
@@ -326,7 +339,7 @@ class TrafficLogParams(Strict):
     sample_rate: float = Field(default=1.0, ge=0, le=1)  # share of requests recorded
     exclude: list[str] = []  # contract columns never written (personal data)
     sink: Literal["file", "stdout"] = "file"  # stdout: one JSON line each, for a log collector
-    folder: str = "logs/traffic"  # file sink; relative to the service's working directory
+    folder: str = "logs/traffic"  # file sink; relative: to where `gitml serve` started
     rotate_mb: float = Field(default=64, gt=0)  # a file is closed past this size
     keep_files: int = Field(default=50, ge=1)  # per worker; older files are deleted
     queue_kb: int = Field(default=65_536, ge=1)
@@ -394,6 +407,7 @@ class Params(Strict):
     gate: GateParams
     serve: ServeParams = ServeParams()
     monitor: MonitorParams = MonitorParams()
+    card: CardParams = CardParams()
 
     @model_validator(mode="after")
     def _split_columns_exist(self) -> Params:

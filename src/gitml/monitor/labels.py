@@ -16,17 +16,10 @@ import numpy as np
 from gitml.config.metric_names import HEADLINE, LOWER_IS_BETTER
 from gitml.config.params import DataParams, MonitorParams
 from gitml.errors import DataError
-from gitml.ml.bootstrap import resample_weights, scorer
+from gitml.ml.bootstrap import Interval, metric_intervals
 
 if TYPE_CHECKING:
     import pandas as pd
-
-
-@dataclass(frozen=True)
-class Interval:
-    value: float
-    low: float
-    high: float
 
 
 @dataclass(frozen=True)
@@ -99,19 +92,19 @@ def live_metrics(
         if task != "regression"
         else None
     )
+    bootstrap = (settings.resamples, settings.confidence, seed)
     intervals = {
-        "test": _intervals(
+        "test": metric_intervals(
             task,
             test_predictions["truth"].to_numpy(),
             test_predictions["prediction"].to_numpy(),
             test_proba,
             classes,
             positive,
-            settings,
-            seed,
+            *bootstrap,
         ),
-        "live": _intervals(
-            task, live_truth, live_pred, live_proba, classes, positive, settings, seed
+        "live": metric_intervals(
+            task, live_truth, live_pred, live_proba, classes, positive, *bootstrap
         ),
     }
     primary = HEADLINE[task][0]
@@ -136,32 +129,6 @@ def read_labels(path: str) -> pd.DataFrame:
     if not Path(path).is_file():
         raise DataError(f"Labels file {path} not found (monitor.labels or --labels).")
     return read_table(path)
-
-
-def _intervals(
-    task: str,
-    truth: np.ndarray,
-    predicted: np.ndarray,
-    proba: np.ndarray | None,
-    classes: list[Any],
-    positive: Any,
-    settings: MonitorParams,
-    seed: int,
-) -> dict[str, Interval]:
-    score = scorer(task, truth, predicted, proba, classes, positive)
-    point = score(np.ones((1, len(truth))))
-    samples: dict[str, list[np.ndarray]] = {name: [] for name in point}
-    for weights in resample_weights(len(truth), settings.resamples, seed):
-        for name, values in score(weights).items():
-            samples[name].append(values)
-    tail = (1 - settings.confidence) / 2 * 100
-    result = {}
-    for name, blocks in samples.items():
-        values = np.concatenate(blocks)
-        values = values[np.isfinite(values)]
-        low, high = np.percentile(values, [tail, 100 - tail]) if len(values) else (np.nan, np.nan)
-        result[name] = Interval(float(point[name][0]), float(low), float(high))
-    return result
 
 
 def _typed(values: np.ndarray, like: np.ndarray) -> np.ndarray:

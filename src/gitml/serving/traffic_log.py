@@ -244,8 +244,11 @@ def _writer(settings: TrafficLogParams) -> Callable[[str], None]:
             sys.stdout.flush()
 
         return to_stdout
+    from gitml.serving.runtime import WORKDIR_ENV
+
+    folder = Path(os.environ.get(WORKDIR_ENV) or Path.cwd()) / settings.folder  # absolute stays
     files = RotatingFiles(
-        Path(settings.folder), _worker(), int(settings.rotate_mb * 1024 * 1024), settings.keep_files
+        folder, _worker(), int(settings.rotate_mb * 1024 * 1024), settings.keep_files
     )
     atexit.register(files.close)
     return files.write

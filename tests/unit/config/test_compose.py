@@ -52,6 +52,7 @@ def test_output_is_stable_and_in_composition_order() -> None:
         "gate",
         "serve",
         "monitor",
+        "card",
     ]
 
 
