@@ -166,12 +166,11 @@ traffic-log: ## CI: copy the production traffic log (TRAFFIC_LOG_URL=s3://...) a
 retrain-pr: install ## CI: commit the monitor report (+ labelled records, DVC-tracked) to retrain/monitor; open/update its PR
 	@test -f reports/monitor.md || { echo "Run make monitor first" >&2; exit 2; }
 	git switch -C retrain/monitor
-	mkdir -p monitor && cp reports/monitor.md reports/monitor.json monitor/
 	@if [ -f reports/monitor-labelled.parquet ]; then \
 		mkdir -p data/feedback && cp reports/monitor-labelled.parquet data/feedback/labelled.parquet && \
 		$(RUN) dvc add -q data/feedback/labelled.parquet && git add data/feedback/labelled.parquet.dvc data/feedback/.gitignore && \
 		$(MAKE) --no-print-directory data-push; fi
-	git add monitor/monitor.md monitor/monitor.json
+	git add -f reports/monitor.md reports/monitor.json  # ignored locally, evidence here
 	git -c user.name="github-actions[bot]" \
 		-c user.email="41898282+github-actions[bot]@users.noreply.github.com" \
 		commit -m "Retrain: gitml monitor found action due" && \
