@@ -21,6 +21,7 @@ FRAMEWORK := src tests bench pyproject.toml uv.lock Makefile dvc.yaml .github de
 .PHONY: help uv install run params test test-fast lint types pytest bench clean render-deps
 .PHONY: report pr-report gate framework-changed
 .PHONY: reproduce data-push package serve image deploy-image deploy-pr
+.PHONY: monitor traffic-log retrain-pr card card-release
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -141,3 +142,37 @@ deploy-pr: deploy-image ## CI: open a PR pinning the overlay (GitOps; needs GH_T
 
 clean: ## remove pipeline outputs from the work tree (the DVC cache keeps them)
 	rm -rf data/raw data/interim data/processed models reports/plots reports/predictions.parquet
+card: install ## the model card from the pipeline's outputs: reports/model_card.md (also in the Bento, GET /card)
+	$(RUN) gitml card
+
+card-release: install ## CI: attach the model card to the GitHub release of VERSION (needs GH_TOKEN)
+	@test -n "$(VERSION)" || { echo "Set VERSION, e.g. VERSION=v1.2.3" >&2; exit 2; }
+	$(RUN) gitml card --output dist/model_card.md
+	gh release view "$(VERSION)" >/dev/null 2>&1 || gh release create "$(VERSION)" --verify-tag \
+		--title "$(VERSION)" --notes "Model card attached: model_card.md."
+	gh release upload "$(VERSION)" dist/model_card.md --clobber
+
+# --- operate loop (docs/operate/index.md); monitor.yml calls these ---------------------------
+
+monitor: install ## compare the traffic log with the training data: reports/monitor.md (exit 1: action due)
+	$(RUN) gitml monitor $(if $(LOGS),--logs "$(LOGS)") $(if $(SINCE),--since "$(SINCE)") \
+		$(if $(UNTIL),--until "$(UNTIL)") $(if $(LABELS),--labels "$(LABELS)")
+
+traffic-log: ## CI: copy the production traffic log (TRAFFIC_LOG_URL=s3://...) and labels (LABELS_URL)
+	@test -n "$(TRAFFIC_LOG_URL)" || { echo "Set TRAFFIC_LOG_URL, e.g. s3://<bucket>/traffic" >&2; exit 2; }
+	aws s3 sync --only-show-errors "$(TRAFFIC_LOG_URL)" logs/traffic
+	@if [ -n "$(LABELS_URL)" ]; then aws s3 cp --only-show-errors "$(LABELS_URL)" logs/labels.parquet; fi
+
+retrain-pr: install ## CI: commit the monitor report (+ labelled records, DVC-tracked) to retrain/monitor; open/update its PR
+	@test -f reports/monitor.md || { echo "Run make monitor first" >&2; exit 2; }
+	git switch -C retrain/monitor
+	@if [ -f reports/monitor-labelled.parquet ]; then \
+		mkdir -p data/feedback && cp reports/monitor-labelled.parquet data/feedback/labelled.parquet && \
+		$(RUN) dvc add -q data/feedback/labelled.parquet && git add data/feedback/labelled.parquet.dvc data/feedback/.gitignore && \
+		$(MAKE) --no-print-directory data-push; fi
+	git add -f reports/monitor.md reports/monitor.json  # ignored locally, evidence here
+	git -c user.name="github-actions[bot]" \
+		-c user.email="41898282+github-actions[bot]@users.noreply.github.com" \
+		commit -m "Retrain: gitml monitor found action due" && \
+	gh auth setup-git && git push --force origin retrain/monitor
+	$(RUN) gitml retrain-pr --body reports/monitor.md

@@ -147,6 +147,45 @@ def _predict(args: argparse.Namespace) -> None:
     run(load_params(args.params), args.input, args.output, args.rejects, args.chunk_rows)
 
 
+def _monitor(args: argparse.Namespace) -> None:
+    from gitml.config.params import load_params
+    from gitml.errors import ActionDue
+    from gitml.monitor.run import run
+
+    result = run(
+        load_params(args.params), args.logs, args.since, args.until, args.labels, args.output_dir
+    )
+    written = f"{args.output_dir}/monitor.md"
+    if result.action_due:
+        raise ActionDue(f"Action due ({'; '.join(result.reasons)}). See {written}.")
+    verdict = "no action" if result.enough else "too few records to judge drift, no action"
+    logger.info("monitor: %s (%d records) → %s", verdict, result.scored_records, written)
+
+
+def _retrain_pr(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from gitml.errors import DataError
+    from gitml.monitor.retrain_pr import GitHub, open_or_update
+
+    report = Path(args.body)
+    if not report.is_file():
+        raise DataError(f"{report} not found. Run `gitml monitor` first.")
+    body = report.read_text(encoding="utf-8")
+    proposal = open_or_update(GitHub.from_env(), args.branch, args.base, args.title, body)
+    logger.info("retrain-pr: %s #%d %s", proposal.action, proposal.number, proposal.url)
+
+
+def _card(args: argparse.Namespace) -> None:
+    from gitml.config.params import load_params
+    from gitml.io import write_with
+    from gitml.serving.card import build_card
+
+    text = build_card(load_params(args.params))
+    write_with(args.output, lambda path: path.write_text(text, encoding="utf-8"))
+    logger.info("card: %s", args.output)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gitml", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -207,6 +246,7 @@ def _parser() -> argparse.ArgumentParser:
     serve = add("serve", _serve, "package (if needed) and serve the Bento locally")
     serve.add_argument("--host", default="127.0.0.1", help="(default: %(default)s)")
     serve.add_argument("--port", type=int, default=3000, help="(default: %(default)s)")
+    _add_operate(add)
     predict = add("predict", _predict, "batch-score a CSV/Parquet file with the trained model")
     predict.add_argument("--input", required=True, help="CSV or Parquet file to score")
     predict.add_argument("--output", required=True, help="Parquet file for the predictions")
@@ -217,6 +257,27 @@ def _parser() -> argparse.ArgumentParser:
         "--chunk-rows", type=int, default=100_000, help="rows per chunk (default: %(default)s)"
     )
     return parser
+
+
+def _add_operate(add: Callable[..., argparse.ArgumentParser]) -> None:
+    """The operate loop's commands: monitor, retrain-pr, card."""
+    monitor = add(
+        "monitor", _monitor, "compare live traffic with the training data (exit 1: action due)"
+    )
+    monitor.add_argument("--logs", help="traffic log folder (default: monitor.logs)")
+    monitor.add_argument("--since", help="window start, ISO 8601 (default: window_hours ago)")
+    monitor.add_argument("--until", help="window end, ISO 8601, exclusive (default: now)")
+    monitor.add_argument("--labels", help="CSV/Parquet of id and target (default: monitor.labels)")
+    monitor.add_argument("--output-dir", default="reports", help="default: %(default)s")
+    retrain = add(
+        "retrain-pr", _retrain_pr, "open the retraining pull request, or update the open one"
+    )
+    retrain.add_argument("--branch", default="retrain/monitor", help="(default: %(default)s)")
+    retrain.add_argument("--base", default="main", help="(default: %(default)s)")
+    retrain.add_argument("--title", default="Retrain: production traffic drifted")
+    retrain.add_argument("--body", default="reports/monitor.md", help="(default: %(default)s)")
+    card = add("card", _card, "write the model card (Markdown) from the pipeline's outputs")
+    card.add_argument("--output", default="reports/model_card.md", help="default: %(default)s")
 
 
 class _CliHandler(logging.StreamHandler):  # type: ignore[type-arg]

@@ -29,3 +29,9 @@ class GateFailed(GitmlError):  # noqa: N818 -- the name STYLE.md gives it: a ver
     """The merge gate found reasons to fail the pull request; the message lists every one."""
 
     exit_code = 5
+
+
+class ActionDue(GitmlError):  # noqa: N818 -- a verdict, like GateFailed
+    """`gitml monitor` found a reason to act (drift, refusals, worse live metrics)."""
+
+    exit_code = 1

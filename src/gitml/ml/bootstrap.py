@@ -51,6 +51,13 @@ class MetricDelta:
         return self.delta, self.low, self.high
 
 
+@dataclass(frozen=True)
+class Interval:
+    value: float
+    low: float
+    high: float
+
+
 def paired_bootstrap(
     baseline: Scorer,
     branch: Scorer,
@@ -246,3 +253,31 @@ def _multiclass_scorer(
         }
 
     return score
+
+
+def metric_intervals(
+    task: str,
+    truth: np.ndarray,
+    predicted: np.ndarray,
+    proba: np.ndarray | None,
+    classes: list[Any],
+    positive: Any,
+    resamples: int,
+    confidence: float,
+    seed: int,
+) -> dict[str, Interval]:
+    """Every headline metric with a percentile bootstrap interval (one model, its rows)."""
+    score = scorer(task, truth, predicted, proba, classes, positive)
+    point = score(np.ones((1, len(truth))))
+    samples: dict[str, list[np.ndarray]] = {name: [] for name in point}
+    for weights in resample_weights(len(truth), resamples, seed):
+        for name, values in score(weights).items():
+            samples[name].append(values)
+    tail = (1 - confidence) / 2 * 100
+    result = {}
+    for name, blocks in samples.items():
+        values = np.concatenate(blocks)
+        values = values[np.isfinite(values)]
+        low, high = np.percentile(values, [tail, 100 - tail]) if len(values) else (np.nan, np.nan)
+        result[name] = Interval(float(point[name][0]), float(low), float(high))
+    return result

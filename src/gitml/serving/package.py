@@ -22,6 +22,7 @@ from gitml.config.params import Params
 from gitml.errors import DataError
 from gitml.io import file_sha256, read_json
 from gitml.ml.meta import MODEL_LIBRARIES, read_model_meta
+from gitml.serving.card import CARD_FILE, build_card
 from gitml.serving.runtime import MODEL_FILE
 from gitml.serving.spec import (
     SPEC_ENV,
@@ -140,7 +141,7 @@ def import_model(tag: str, model_path: Path, meta_path: Path) -> None:
     logger.info("package: imported %s into the store", tag)
 
 
-def build_bento(spec: ServingSpec, version: str, source: Path) -> str:
+def build_bento(spec: ServingSpec, version: str, source: Path, card: str = "") -> str:
     """Build the Bento `gitml:<version>` from a copy of the gitml package plus the spec."""
     import os
 
@@ -159,6 +160,7 @@ def build_bento(spec: ServingSpec, version: str, source: Path) -> str:
         shutil.copytree(source, package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         spec_file = package / SPEC_FILE
         spec_file.write_text(spec_json(spec), encoding="utf-8")
+        (package / CARD_FILE).write_text(card, encoding="utf-8")  # served at GET /card
         previous = os.environ.get(SPEC_ENV)
         os.environ[SPEC_ENV] = str(spec_file)  # the build imports the service, which reads it
         try:
@@ -210,7 +212,7 @@ def run(params: Params, archive: str | None, root: Path = Path()) -> Packaged:
     version = bento_version(commit, dirty, content_hash(spec, source))
     spec = with_version(spec, version)
     import_model(spec.model_tag, model_path, meta_path)
-    bento_tag = build_bento(spec, version, source)
+    bento_tag = build_bento(spec, version, source, build_card(params, root))
     exported = None
     if archive is not None:
         target = Path(archive).expanduser().resolve()  # BentoML reads relative paths as URLs

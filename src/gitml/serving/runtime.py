@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
     from sklearn.pipeline import Pipeline
 
+WORKDIR_ENV = "GITML_WORKDIR"  # relative paths in serve params are from here (default: cwd)
 MODEL_FILE = "model.skops"
 # BentoML logs every failed request with a traceback on this logger
 BENTOML_HTTP_LOGGER = "bentoml._internal.server.http_app"
@@ -113,6 +114,9 @@ def serve_bento(bento_tag: str, host: str, port: int) -> None:
     # so point the service at the Bento's own spec explicitly
     spec = Path(bentoml.get(bento_tag).path) / "src" / "gitml" / SPEC_FILE
     env = os.environ | {"BENTOML_DO_NOT_TRACK": "True", SPEC_ENV: str(spec)}
+    # BentoML runs the service from inside the Bento: relative paths (the traffic log's
+    # folder) are meant from where `gitml serve` was started
+    env.setdefault(WORKDIR_ENV, os.getcwd())
     logging.getLogger(__name__).info("serve: %s on http://%s:%d", bento_tag, host, port)
     logging.shutdown()
     os.execve(sys.executable, command, env)

@@ -1,4 +1,5 @@
-"""The BentoML service: POST /predict and GET /info; BentoML adds /livez, /readyz, /metrics.
+"""The BentoML service: POST /predict, GET /info, GET /card (the model card); BentoML adds
+/livez, /readyz, /metrics.
 
 This module is the Bento's entry point (`gitml.serving.service:Gitml`) and nothing else imports it.
 BentoML needs the request type when the class is defined, so, unlike the rest of gitml, it
@@ -14,15 +15,17 @@ import bentoml
 from pydantic import Field
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from gitml.config.params import REQUEST_TIMEOUT_S
 from gitml.contract.records import Prediction, record_model
 from gitml.ml.model import load_model
+from gitml.serving.card import CARD_FILE
 from gitml.serving.guard import RequestGuard
 from gitml.serving.runtime import MODEL_FILE, bound_batching_wait, install_rejection_filter, score
 from gitml.serving.spec import read_spec, spec_path
+from gitml.serving.traffic_log import TrafficLog
 
 SPEC = read_spec(spec_path())
 DATA, SERVE = SPEC.data, SPEC.serve
@@ -35,7 +38,17 @@ async def _info(_: Request) -> JSONResponse:
     return JSONResponse(SPEC.info.model_dump(mode="json"))
 
 
-info_app = Starlette(routes=[Route("/info", _info, methods=["GET"])])
+async def _card(_: Request) -> Response:
+    """The model card `gitml package` wrote beside the spec (Markdown)."""
+    card = spec_path().with_name(CARD_FILE)
+    if not card.is_file():
+        return PlainTextResponse("This Bento has no model card: package it again.", 404)
+    return PlainTextResponse(card.read_text(encoding="utf-8"), media_type="text/markdown")
+
+
+info_app = Starlette(
+    routes=[Route("/info", _info, methods=["GET"]), Route("/card", _card, methods=["GET"])]
+)
 
 
 @bentoml.asgi_app(info_app, path="/")
@@ -76,4 +89,8 @@ class Gitml:
 # the class decorator made Gitml a bentoml Service; its stubs still call it the class
 Gitml.add_asgi_middleware(  # type: ignore[attr-defined]
     RequestGuard, max_bytes=SERVE.max_request_kb * 1024, timeout_s=SERVE.read_timeout_s
+)
+# inside the guard: it sees only bodies the guard let through, and records each answer
+Gitml.add_asgi_middleware(  # type: ignore[attr-defined]
+    TrafficLog, settings=SERVE.traffic_log, model=str(SPEC.info.model_version)
 )

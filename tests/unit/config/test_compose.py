@@ -66,6 +66,8 @@ def test_output_is_stable_and_in_composition_order() -> None:
         "report",
         "gate",
         "serve",
+        "monitor",
+        "card",
     ]
 
 

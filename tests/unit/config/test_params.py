@@ -46,6 +46,13 @@ def test_an_unknown_model_name_lists_the_known_ones(params: Params) -> None:
         ("serve", "workers", 0, r"serve\.workers: .*≥ 1 or 'cpu_count' \(got 0\)"),
         ("serve", "workers", "all", r"serve\.workers: .*≥ 1 or 'cpu_count' \(got 'all'\)"),
         ("serve", "read_timeout_s", 30, r"serve\.read_timeout_s: .*less than 30 \(got 30\)"),
+        (
+            "serve",
+            "traffic_log",
+            {"exclude": ["email"]},
+            r"serve\.traffic_log\.exclude names 'email', not a column of the data contract",
+        ),
+        ("serve", "traffic_log", {"sink": "s3"}, r"serve\.traffic_log\.sink: .*'file' or 'stdout'"),
     ],
 )
 def test_a_bad_value_names_key_and_value(
