@@ -20,7 +20,7 @@ FRAMEWORK := src tests bench pyproject.toml uv.lock Makefile dvc.yaml .github de
 
 .PHONY: help uv install run params test test-fast lint types pytest bench clean render-deps
 .PHONY: report pr-report gate framework-changed
-.PHONY: reproduce data-push package serve image deploy-image deploy-pr
+.PHONY: remote reproduce data-push package serve image deploy-image deploy-pr
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -94,6 +94,14 @@ bench: install ## benchmarks in bench/results/ (BENCH_ROWS, REPORT_ROWS as ints;
 render-deps: ## the pinned mermaid that tests render the report's charts with (npm ci)
 	npm ci --prefix tests/support/mermaid --no-audit --no-fund --loglevel=error
 # --- ship loop (README "Ship"); the workflows call these --------------------------------------
+
+REMOTE ?= storage
+remote: install ## set the default DVC remote: URL=s3://bucket/path [ENDPOINT=https://...] (commit .dvc/config)
+	@test -n "$(URL)" || { echo "Set URL, e.g. make remote URL=s3://my-bucket/gitml" \
+		"[ENDPOINT=https://s3.example.com] (docs/change/remote-storage.md)" >&2; exit 2; }
+	$(RUN) dvc remote add --default --force $(REMOTE) "$(URL)"
+	$(if $(ENDPOINT),$(RUN) dvc remote modify $(REMOTE) endpointurl "$(ENDPOINT)")
+	@echo "Default DVC remote '$(REMOTE)' → $(URL). Commit .dvc/config, then \`make data-push\`."
 
 reproduce: install ## CI: params check, dvc pull when a remote is readable, dvc repro
 	$(RUN) gitml compose --check
