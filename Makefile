@@ -103,10 +103,9 @@ remote: install ## set the default DVC remote: URL=s3://bucket/path [ENDPOINT=ht
 	$(if $(ENDPOINT),$(RUN) dvc remote modify $(REMOTE) endpointurl "$(ENDPOINT)")
 	@echo "Default DVC remote '$(REMOTE)' → $(URL). Commit .dvc/config, then \`make data-push\`."
 
-reproduce: install ## CI: params check, dvc pull when a remote is readable, dvc repro
+reproduce: install ## CI: params check, `gitml pull` from the remote (if set; FORK=true: none), dvc repro
 	$(RUN) gitml compose --check
-	@if [ -n "$$($(RUN) dvc remote list)" ]; then \
-		$(RUN) dvc pull || echo "DVC remote not readable: reproducing instead"; fi
+	$(RUN) gitml pull $(if $(filter true,$(FORK)),--fork)
 	$(RUN) dvc repro
 
 data-push: install ## push DVC outputs to the remote, if one is configured

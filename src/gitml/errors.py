@@ -29,3 +29,13 @@ class GateFailed(GitmlError):  # noqa: N818 -- the name STYLE.md gives it: a ver
     """The merge gate found reasons to fail the pull request; the message lists every one."""
 
     exit_code = 5
+
+
+class RemoteError(GitmlError):
+    """The DVC remote could not be read or written: credentials, endpoint or missing objects."""
+
+    exit_code = 6
+
+    def __init__(self, message: str, missing: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.missing = missing or []  # the outputs the remote lacks, when that is the failure
