@@ -342,6 +342,7 @@ class PathsParams(Strict):
     importance: str
     slices: str
     plots: str
+    timings: str
 
 
 class Params(Strict):

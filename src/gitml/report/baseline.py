@@ -66,7 +66,7 @@ def branch_artifacts(root: Path) -> Artifacts:
     params = _yaml_file(root / "params.yaml")
     lock = _yaml_file(root / "dvc.lock")
     files = {}
-    for key in KEYS:
+    for key in (*KEYS, "timings"):  # timings: the work tree's own run only, never in git
         relative = params.get("paths", {}).get(key)
         if relative and (root / relative).is_file():
             files[key] = root / relative

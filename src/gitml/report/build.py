@@ -15,9 +15,9 @@ from typing import Any
 
 from gitml.config.params import GateParams, Params
 from gitml.errors import GateFailed, GitmlError
-from gitml.io import read_json, write_json
+from gitml.io import file_sha256, read_json, write_json
 from gitml.ml.bootstrap import MetricDelta
-from gitml.ml.meta import MODEL_LIBRARIES
+from gitml.ml.meta import MODEL_LIBRARIES, ModelMeta
 from gitml.render.markdown import ARTIFACT_NOTE, Section, render
 from gitml.report import data_section, sections
 from gitml.report.baseline import Artifacts, baseline_artifacts, branch_artifacts
@@ -256,6 +256,15 @@ def _headline(
     return text + "."
 
 
+def _training_time(side: Artifacts, meta: ModelMeta | None) -> str:
+    """From the run's timings file when it trained this model (older models: their metadata)."""
+    timing = read_json(side.files["timings"]) if "timings" in side.files else {}
+    model = side.files.get("model")
+    if meta and model and timing.get("model_sha256") == file_sha256(model):
+        return f"{timing['training_seconds']:.1f} s"
+    return f"{meta.training_seconds:.1f} s" if meta and meta.training_seconds else "—"
+
+
 def _lineage(branch: Artifacts, baseline: Artifacts | None, stale: list[str]) -> list[list[str]]:
     sides = [side for side in (baseline, branch) if side is not None]
     # a model trained before its data, split or params changed is not the branch's model
@@ -274,7 +283,7 @@ def _lineage(branch: Artifacts, baseline: Artifacts | None, stale: list[str]) ->
                 str(meta.model.get("name", "—")) if meta else "—",
                 f"`{meta.train_data.sha256[:12]}`" if meta and meta.train_data else "—",
                 f"{model_file.stat().st_size / 1e6:.2f} MB" if model_file else "—",
-                f"{meta.training_seconds:.1f} s" if meta and meta.training_seconds else "—",
+                _training_time(side, meta),
                 *((meta.versions if meta else {}).get(lib, "—") for lib in LIBRARIES),
             ]
         )
