@@ -85,9 +85,10 @@ pytest: install ## the test suite (unit + integration)
 test-fast: install ## the edit loop: the unit tests that need no real pipeline (-m "not slow")
 	$(RUN) pytest tests/unit -m "not slow" -q
 
-bench: install ## benchmarks in bench/results/ (BENCH_ROWS, REPORT_ROWS as ints; serving needs wrk)
+bench: install ## benchmarks in bench/results/ (BENCH_ROWS, REPORT_ROWS, REMOTE_ROWS as ints; serving needs wrk)
 	$(RUN) python bench/pipeline.py $(if $(BENCH_ROWS),--rows $(BENCH_ROWS))
 	$(RUN) python bench/report.py $(if $(REPORT_ROWS),--rows $(REPORT_ROWS))
+	$(RUN) python bench/remote.py $(if $(REMOTE_ROWS),--rows $(REMOTE_ROWS))
 	$(RUN) python bench/serving.py
 	$(RUN) python bench/pr_turnaround.py
 
