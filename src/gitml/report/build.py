@@ -24,6 +24,7 @@ from gitml.report.baseline import Artifacts, baseline_artifacts, branch_artifact
 from gitml.report.compare import ModelComparison, compare_models
 from gitml.report.data_diff import DataDiff, diff_data
 from gitml.report.gate import Rules, Verdict, judge, judging_rules
+from gitml.report.lock import branch_lock, findings, remote_outcome
 from gitml.report.pairing import model_meta_of
 
 logger = logging.getLogger(__name__)
@@ -67,10 +68,13 @@ def build_report(root: Path, ref: str, params: Params) -> Report:
             "from": ref if baseline else "branch",
             "warning": rules.warning,
         }
+        summary["lock"] = asdict(branch_lock(root, list(params.paths.model_dump().values())))
+        summary["remote"] = remote_outcome(root)
         summary["fingerprint"] = fingerprint(root, params)
         verdict = judge_summary(summary, params)
         summary["verdict"] = asdict(verdict)
-        title = sections.verdict(verdict, _headline(branch, baseline, ref, model, params))
+        headline = _headline(branch, baseline, ref, model, params) + _lock_line(summary["lock"])
+        title = sections.verdict(verdict, headline)
         documents = []
         for limit, max_chars in (
             (None, None),
@@ -118,7 +122,7 @@ def judge_summary(summary: dict[str, Any], params: Params) -> Verdict:
     warnings = [rules["warning"]] if rules and rules.get("warning") else []
     if summary.get("target_changed"):
         warnings.append(summary["target_changed"])
-    return judge(
+    verdict = judge(
         summary["task"],
         [MetricDelta.from_json(metric) for metric in summary["metrics"]],
         gate,
@@ -130,6 +134,20 @@ def judge_summary(summary: dict[str, Any], params: Params) -> Verdict:
         summary.get("not_comparable") or "",  # absent from reports of older versions
         warnings,
     )
+    reasons, told = findings(summary, gate)
+    if not reasons and not told:
+        return verdict
+    status = "fail" if reasons else verdict.status
+    return Verdict(status, verdict.reasons + reasons, verdict.notes, verdict.warnings + told)
+
+
+def _lock_line(lock: dict[str, Any]) -> str:
+    """Whether the branch's committed dvc.lock is what CI's reproduction left."""
+    if not lock["judged"]:
+        return f" Committed dvc.lock: {lock['note']}"
+    if lock["stages"]:
+        return f" Committed dvc.lock: stale (CI re-ran {', '.join(lock['stages'])})."
+    return " Committed dvc.lock: matches what CI reproduced."
 
 
 def pipeline_changes(root: Path) -> list[str]:
