@@ -20,7 +20,7 @@ FRAMEWORK := src tests bench pyproject.toml uv.lock Makefile dvc.yaml .github de
 
 .PHONY: help uv install run params test test-fast lint types pytest bench clean render-deps
 .PHONY: report pr-report gate framework-changed
-.PHONY: remote reproduce data-push package serve image deploy-image deploy-pr
+.PHONY: remote reproduce release-model data-push package serve image deploy-image deploy-pr
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -108,6 +108,9 @@ reproduce: install ## CI: params check, `gitml pull` from the remote (if set; FO
 	$(RUN) gitml compose --check
 	$(RUN) gitml pull $(if $(filter true,$(FORK)),--fork)
 	$(RUN) dvc repro
+
+release-model: install ## CI release: pull the commit's model by its dvc.lock (never retrains; fails if absent)
+	$(RUN) gitml pull --model
 
 data-push: install ## push DVC outputs to the remote, if one is configured
 	@if [ -n "$$($(RUN) dvc remote list)" ]; then $(RUN) dvc push; \

@@ -129,7 +129,12 @@ def _pull(args: argparse.Namespace) -> None:
 
     from gitml.pipeline.remote import run
 
-    outcome = run(Path.cwd(), args.fork)
+    targets = None
+    if args.model:
+        from gitml.config.params import load_params
+
+        targets = [load_params(args.params).paths.model]
+    outcome = run(Path.cwd(), args.fork, targets)
     (logger.warning if outcome.status == "no credentials" else logger.info)("%s", outcome.message)
 
 
@@ -214,6 +219,9 @@ def _parser() -> argparse.ArgumentParser:
     pull = add("pull", _pull, "dvc pull from the default remote, with one clear message on failure")
     pull.add_argument(
         "--fork", action="store_true", help="a fork's PR: record that CI had no credentials"
+    )
+    pull.add_argument(
+        "--model", action="store_true", help="only the model (a release): fail if it is absent"
     )
 
     package = add("package", _package, "import the model into BentoML's store and build the Bento")

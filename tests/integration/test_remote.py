@@ -191,6 +191,28 @@ def test_an_output_missing_from_the_remote_is_named_with_the_fix(
     assert recorded["missing"] == list(MODEL_OUTS)
 
 
+def test_a_release_pulls_only_the_commits_model_and_fails_clearly_without_it(
+    origin: Project, tmp_path: Path
+) -> None:
+    release = clone(origin, tmp_path / "release")
+    release.gitml("pull", "--model")
+    assert (release.root / "models/model.skops").read_bytes() == (
+        origin.root / "models/model.skops"
+    ).read_bytes()
+    assert not (release.root / "data/raw/dataset.parquet").exists()  # the model only
+
+    # a tag whose model was never pushed fails, naming it, instead of retraining
+    release.run("git", "checkout", "-q", "-b", "unpushed-model")
+    release.gitml("compose", ROWS, "model.max_iter=7")
+    release.run("sh", "-c", "python -m dvc repro train >/dev/null")
+    release.commit("a model nobody pushed")
+    release.run("git", "push", "-q", "origin", "unpushed-model")
+    tagged = clone(origin, tmp_path / "tagged", branch="unpushed-model")
+    failed = tagged.gitml("pull", "--model", check=False)
+    assert failed.returncode == 6
+    assert "lacks 1 output(s) that dvc.lock records: models/model.skops" in failed.stderr
+
+
 def test_refused_credentials_give_one_message(origin: Project, tmp_path: Path, s3: str) -> None:
     ci = clone(origin, tmp_path / "ci")
     _require_auth(s3, True)

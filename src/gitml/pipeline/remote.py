@@ -97,8 +97,9 @@ def missing_message(missing: dict[str, str | None], remote: Remote) -> str:
     )
 
 
-def pull(root: Path, remote: Remote) -> Outcome:
-    """Probe `remote`, then `dvc pull` from it; raise RemoteError with one clear message."""
+def pull(root: Path, remote: Remote, targets: list[str] | None = None) -> Outcome:
+    """Probe `remote`, then `dvc pull` (of `targets`, or all) from it; raise RemoteError with
+    one clear message."""
     from dvc.exceptions import CheckoutError, DvcException
     from dvc.repo import Repo
 
@@ -114,7 +115,7 @@ def pull(root: Path, remote: Remote) -> Outcome:
         _probe(storage, remote)
         with _dvc_errors_captured() as causes:
             try:
-                repo.pull()
+                repo.pull(targets=targets or None)
             except CheckoutError as exc:
                 outs = _lock_md5s(root / "dvc.lock")
                 missing = {str(path): outs.get(str(path)) for path in exc.target_infos}
@@ -137,9 +138,19 @@ def default_remote(root: Path) -> Remote | None:
     return Remote(name, str(settings.get("url", "")), settings.get("endpointurl"))
 
 
-def run(root: Path, fork: bool) -> Outcome:
-    """`gitml pull`: pull (or, for a fork's PR, record why not) and write reports/remote.json."""
+def run(root: Path, fork: bool, targets: list[str] | None = None) -> Outcome:
+    """`gitml pull`: pull (or, for a fork's PR, record why not) and write reports/remote.json.
+
+    With `targets` (a release's model) the files must arrive: no remote is an error too.
+    """
     remote = default_remote(root)
+    if remote is None and targets:
+        absent = [target for target in targets if not (root / target).is_file()]
+        if absent:
+            raise RemoteError(
+                f"No DVC remote is configured, so {', '.join(absent)} cannot be pulled. Set "
+                f"one with `make remote URL=...` ({GUIDE}) and `dvc push` from main."
+            )
     if remote is None:
         return _record(root, Outcome("no remote", "No DVC remote is configured: nothing to pull."))
     if fork:
@@ -150,7 +161,7 @@ def run(root: Path, fork: bool) -> Outcome:
         )
         return _record(root, Outcome("no credentials", message, remote.name, remote.url))
     try:
-        outcome = pull(root, remote)
+        outcome = pull(root, remote, targets)
     except RemoteError as exc:
         _record(root, Outcome("failed", str(exc), remote.name, remote.url, exc.missing))
         raise
