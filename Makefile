@@ -20,7 +20,7 @@ FRAMEWORK := src tests bench pyproject.toml uv.lock Makefile dvc.yaml .github de
 
 .PHONY: help uv install run params test test-fast lint types pytest bench clean render-deps
 .PHONY: report pr-report gate framework-changed
-.PHONY: reproduce data-push package serve image deploy-image deploy-pr
+.PHONY: remote reproduce release-model data-push package serve image deploy-image deploy-pr
 .PHONY: monitor traffic-log retrain-pr card card-release
 
 help: ## list the targets
@@ -86,9 +86,10 @@ pytest: install ## the test suite (unit + integration)
 test-fast: install ## the edit loop: the unit tests that need no real pipeline (-m "not slow")
 	$(RUN) pytest tests/unit -m "not slow" -q
 
-bench: install ## benchmarks in bench/results/ (BENCH_ROWS, REPORT_ROWS as ints; serving needs wrk)
+bench: install ## benchmarks in bench/results/ (BENCH_ROWS, REPORT_ROWS, REMOTE_ROWS as ints; serving needs wrk)
 	$(RUN) python bench/pipeline.py $(if $(BENCH_ROWS),--rows $(BENCH_ROWS))
 	$(RUN) python bench/report.py $(if $(REPORT_ROWS),--rows $(REPORT_ROWS))
+	$(RUN) python bench/remote.py $(if $(REMOTE_ROWS),--rows $(REMOTE_ROWS))
 	$(RUN) python bench/serving.py
 	$(RUN) python bench/pr_turnaround.py
 
@@ -96,11 +97,21 @@ render-deps: ## the pinned mermaid that tests render the report's charts with (n
 	npm ci --prefix tests/support/mermaid --no-audit --no-fund --loglevel=error
 # --- ship loop (README "Ship"); the workflows call these --------------------------------------
 
-reproduce: install ## CI: params check, dvc pull when a remote is readable, dvc repro
+REMOTE ?= storage
+remote: install ## set the default DVC remote: URL=s3://bucket/path [ENDPOINT=https://...] (commit .dvc/config)
+	@test -n "$(URL)" || { echo "Set URL, e.g. make remote URL=s3://my-bucket/gitml" \
+		"[ENDPOINT=https://s3.example.com] (docs/change/remote-storage.md)" >&2; exit 2; }
+	$(RUN) dvc remote add --default --force $(REMOTE) "$(URL)"
+	$(if $(ENDPOINT),$(RUN) dvc remote modify $(REMOTE) endpointurl "$(ENDPOINT)")
+	@echo "Default DVC remote '$(REMOTE)' → $(URL). Commit .dvc/config, then \`make data-push\`."
+
+reproduce: install ## CI: params check, `gitml pull` from the remote (if set; FORK=true: none), dvc repro
 	$(RUN) gitml compose --check
-	@if [ -n "$$($(RUN) dvc remote list)" ]; then \
-		$(RUN) dvc pull || echo "DVC remote not readable: reproducing instead"; fi
+	$(RUN) gitml pull $(if $(filter true,$(FORK)),--fork)
 	$(RUN) dvc repro
+
+release-model: install ## CI release: pull the commit's model by its dvc.lock (never retrains; fails if absent)
+	$(RUN) gitml pull --model
 
 data-push: install ## push DVC outputs to the remote, if one is configured
 	@if [ -n "$$($(RUN) dvc remote list)" ]; then $(RUN) dvc push; \

@@ -124,6 +124,20 @@ def _comment(args: argparse.Namespace) -> None:
     run(args.report, args.repo, args.pr, args.sha, args.watermark_title, args.author, os.environ)
 
 
+def _pull(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from gitml.pipeline.remote import run
+
+    targets = None
+    if args.model:
+        from gitml.config.params import load_params
+
+        targets = [load_params(args.params).paths.model]
+    outcome = run(Path.cwd(), args.fork, targets)
+    (logger.warning if outcome.status == "no credentials" else logger.info)("%s", outcome.message)
+
+
 def _package(args: argparse.Namespace) -> None:
     from gitml.config.params import load_params
     from gitml.serving.package import run
@@ -239,6 +253,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     comment.add_argument(
         "--author", default="github-actions[bot]", help="whose comment (default: %(default)s)"
+    )
+
+    pull = add("pull", _pull, "dvc pull from the default remote, with one clear message on failure")
+    pull.add_argument(
+        "--fork", action="store_true", help="a fork's PR: record that CI had no credentials"
+    )
+    pull.add_argument(
+        "--model", action="store_true", help="only the model (a release): fail if it is absent"
     )
 
     package = add("package", _package, "import the model into BentoML's store and build the Bento")

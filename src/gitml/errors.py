@@ -35,3 +35,13 @@ class ActionDue(GitmlError):  # noqa: N818 -- a verdict, like GateFailed
     """`gitml monitor` found a reason to act (drift, refusals, worse live metrics)."""
 
     exit_code = 1
+
+
+class RemoteError(GitmlError):
+    """The DVC remote could not be read or written: credentials, endpoint or missing objects."""
+
+    exit_code = 6
+
+    def __init__(self, message: str, missing: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.missing = missing or []  # the outputs the remote lacks, when that is the failure

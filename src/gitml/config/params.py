@@ -267,6 +267,7 @@ class GateRule(Strict):
 
 class GateParams(Strict):
     contract: bool = True  # fail when the data breaks its contract
+    stale_lock: Literal["fail", "warn"] = "fail"  # a committed dvc.lock CI's run changed
     rules: dict[Task, dict[str, GateRule]] = {}
 
     @model_validator(mode="after")
@@ -397,6 +398,7 @@ class PathsParams(Strict):
     importance: str
     slices: str
     plots: str
+    timings: str
 
 
 class Seeds(Strict):

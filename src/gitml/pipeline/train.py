@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 import time
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from gitml.config.params import DataParams, HistGradientBoostingParams, ModelParams, Params
 from gitml.errors import DataError
-from gitml.io import file_sha256, read_table
+from gitml.io import file_sha256, read_table, write_json
 from gitml.ml.features import feature_kinds
 from gitml.ml.meta import FeatureMeta, ModelMeta, TrainData, library_versions, write_model_meta
 from gitml.ml.model import build_pipeline, save_model
@@ -71,10 +71,12 @@ def learnt_nothing_warning(
     )
 
 
-def describe_model(
-    pipeline: Pipeline, params: Params, train_sha256: str, seconds: float
-) -> ModelMeta:
-    """The metadata that travels with the model: features, classes, params, lineage."""
+def describe_model(pipeline: Pipeline, params: Params, train_sha256: str) -> ModelMeta:
+    """The metadata that travels with the model: features, classes, params, lineage.
+
+    Nothing in it depends on when or how fast training ran (see `timings`), so the same inputs
+    give the same bytes, and `dvc.lock` changes only when the model does.
+    """
     data = params.data
     classes = pipeline.classes_.tolist() if hasattr(pipeline, "classes_") else []
     positive = data.positive_class if data.positive_class is not None else (classes or [None])[-1]
@@ -91,10 +93,21 @@ def describe_model(
         model=params.model.model_dump(),
         seed=params.seeds.model,
         train_data=TrainData(path=params.paths.train, sha256=train_sha256),
-        training_seconds=round(seconds, 3),
-        trained_at=datetime.now(UTC).isoformat(timespec="seconds"),
         versions=library_versions(),
     )
+
+
+def timings(seconds: float, rows: int, model_sha256: str) -> dict[str, Any]:
+    """When and how long this run trained: for people and the report, never hashed by DVC.
+
+    It names the model it describes: a model pulled from the remote later is not this one.
+    """
+    return {
+        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "training_seconds": round(seconds, 3),
+        "train_rows": rows,
+        "model_sha256": model_sha256,
+    }
 
 
 def run(params: Params) -> None:
@@ -112,8 +125,9 @@ def run(params: Params) -> None:
     if warning := learnt_nothing_warning(pipeline, train, params.data, params.model):
         logger.warning("%s", warning)
     save_model(pipeline, params.paths.model)
-    meta = describe_model(pipeline, params, file_sha256(params.paths.train), seconds)
+    meta = describe_model(pipeline, params, file_sha256(params.paths.train))
     write_model_meta(params.paths.model_meta, meta)
+    write_json(params.paths.timings, timings(seconds, len(train), file_sha256(params.paths.model)))
     logger.info(
         "train: %s on %d rows in %.1f s → %s",
         params.model.name,

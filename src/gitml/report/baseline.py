@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from gitml.errors import ConfigError, GitmlError
+from gitml.report.lock import git_bytes, stale_stages
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ def branch_artifacts(root: Path) -> Artifacts:
     params = _yaml_file(root / "params.yaml")
     lock = _yaml_file(root / "dvc.lock")
     files = {}
-    for key in KEYS:
+    for key in (*KEYS, "timings"):  # timings: the work tree's own run only, never in git
         relative = params.get("paths", {}).get(key)
         if relative and (root / relative).is_file():
             files[key] = root / relative
@@ -90,16 +91,29 @@ def baseline_artifacts(root: Path, ref: str) -> Iterator[Artifacts | None]:
         return
     params = yaml.safe_load(_git(root, "show", f"{commit}:params.yaml", check=False)) or {}
     lock = yaml.safe_load(lock_text) or {}
+    stale = stale_stages(root, commit, lock, params)
     with tempfile.TemporaryDirectory(prefix="gitml-baseline-") as scratch:
-        files = _from_git_and_cache(root, commit, params, lock, Path(scratch))
+        files = {} if stale else _from_git_and_cache(root, commit, params, lock, Path(scratch))
         if len(files) == len(KEYS):
             yield Artifacts(ref, commit, params, lock, files, "DVC cache")
             return
-        missing = sorted(set(KEYS) - set(files))
-        logger.info("baseline %s: %s not in the cache; reproducing it", ref, ", ".join(missing))
+        if stale:  # its outputs are not what its code, data and params produce
+            logger.warning(
+                "baseline %s: its committed dvc.lock is stale (stages: %s); reproducing it",
+                ref,
+                ", ".join(stale),
+            )
+        else:
+            missing = ", ".join(sorted(set(KEYS) - set(files)))
+            logger.info("baseline %s: %s not in the cache; reproducing it", ref, missing)
         tree = Path(scratch) / "worktree"
         try:
             source = _reproduce(root, commit, tree)
+            if stale:
+                source = (
+                    f"reproduced: its committed dvc.lock was stale (stages: {', '.join(stale)})"
+                )
+                lock = _yaml_file(tree / "dvc.lock")  # what its code, data and params produce
             files = {
                 key: tree / params["paths"][key]
                 for key in KEYS
@@ -126,7 +140,7 @@ def _from_git_and_cache(
         if cached.is_file():
             files[key] = cached
             continue
-        content = _git_bytes(root, commit, relative)  # outputs with `cache: false` live in git
+        content = git_bytes(root, commit, relative)  # outputs with `cache: false` live in git
         if content is not None:
             copy = scratch / "git" / relative
             copy.parent.mkdir(parents=True, exist_ok=True)
@@ -209,13 +223,6 @@ def _git(root: Path, *args: str, check: bool = True) -> str:
     if check and result.returncode != 0:
         raise GitmlError(f"git {' '.join(args)} failed: {result.stderr.strip()}")
     return result.stdout if result.returncode == 0 else ""
-
-
-def _git_bytes(root: Path, commit: str, relative: str) -> bytes | None:
-    result = subprocess.run(
-        ["git", "show", f"{commit}:{relative}"], cwd=root, capture_output=True, check=False
-    )
-    return result.stdout if result.returncode == 0 else None
 
 
 def _dvc(tree: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

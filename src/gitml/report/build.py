@@ -13,14 +13,15 @@ from pathlib import Path
 from typing import Any
 
 from gitml.config.params import Params
-from gitml.io import read_json, write_json
-from gitml.ml.meta import MODEL_LIBRARIES
+from gitml.io import file_sha256, read_json, write_json
+from gitml.ml.meta import MODEL_LIBRARIES, ModelMeta
 from gitml.render.markdown import ARTIFACT_NOTE, Section, render
 from gitml.report import data_section, sections
 from gitml.report.baseline import Artifacts, baseline_artifacts, branch_artifacts
 from gitml.report.compare import ModelComparison, compare_models
 from gitml.report.data_diff import DataDiff, diff_data
 from gitml.report.gate import Rules, Verdict, fingerprint, judge_summary, judging_rules
+from gitml.report.lock import branch_lock, remote_outcome
 from gitml.report.pairing import model_meta_of
 
 logger = logging.getLogger(__name__)
@@ -69,10 +70,13 @@ def build_report(root: Path, ref: str, params: Params) -> Report:
             "warning": rules.warning,
             "seed_sd": params.report.seed_sd,
         }
+        summary["lock"] = asdict(branch_lock(root, list(params.paths.model_dump().values())))
+        summary["remote"] = remote_outcome(root)
         summary["fingerprint"] = fingerprint(root, params)
         verdict = judge_summary(summary, params)
         summary["verdict"] = asdict(verdict)
-        title = sections.verdict(verdict, _headline(branch, baseline, ref, model, params))
+        headline = _headline(branch, baseline, ref, model, params) + _lock_line(summary["lock"])
+        title = sections.verdict(verdict, headline)
         documents = []
         for limit, max_chars in (
             (None, None),
@@ -91,6 +95,15 @@ def write_report(report: Report, directory: Path) -> None:
         with atomic_path(directory / name) as path:
             path.write_text(text, encoding="utf-8")
     write_json(directory / SUMMARY, report.summary)
+
+
+def _lock_line(lock: dict[str, Any]) -> str:
+    """Whether the branch's committed dvc.lock is what CI's reproduction left."""
+    if not lock["judged"]:
+        return f" Committed dvc.lock: {lock['note']}"
+    if lock["stages"]:
+        return f" Committed dvc.lock: stale (CI re-ran {', '.join(lock['stages'])})."
+    return " Committed dvc.lock: matches what CI reproduced."
 
 
 def pipeline_changes(root: Path) -> list[str]:
@@ -209,6 +222,15 @@ def _headline(
     return text + "."
 
 
+def _training_time(side: Artifacts, meta: ModelMeta | None) -> str:
+    """From the run's timings file when it trained this model (older models: their metadata)."""
+    timing = read_json(side.files["timings"]) if "timings" in side.files else {}
+    model = side.files.get("model")
+    if meta and model and timing.get("model_sha256") == file_sha256(model):
+        return f"{timing['training_seconds']:.1f} s"
+    return f"{meta.training_seconds:.1f} s" if meta and meta.training_seconds else "—"
+
+
 def _lineage(branch: Artifacts, baseline: Artifacts | None, stale: list[str]) -> list[list[str]]:
     sides = [side for side in (baseline, branch) if side is not None]
     # a model trained before its data, split or params changed is not the branch's model
@@ -227,7 +249,7 @@ def _lineage(branch: Artifacts, baseline: Artifacts | None, stale: list[str]) ->
                 str(meta.model.get("name", "—")) if meta else "—",
                 f"`{meta.train_data.sha256[:12]}`" if meta and meta.train_data else "—",
                 f"{model_file.stat().st_size / 1e6:.2f} MB" if model_file else "—",
-                f"{meta.training_seconds:.1f} s" if meta and meta.training_seconds else "—",
+                _training_time(side, meta),
                 *((meta.versions if meta else {}).get(lib, "—") for lib in LIBRARIES),
             ]
         )

@@ -17,6 +17,7 @@ from gitml.config.params import GateParams, GateRule, Params, ReportParams
 from gitml.errors import GateFailed, GitmlError
 from gitml.io import read_json
 from gitml.ml.bootstrap import MetricDelta, significant
+from gitml.report.lock import findings
 
 Status = Literal["pass", "pass within tolerance", "fail", "no change", "not comparable"]
 
@@ -237,7 +238,7 @@ def judge_summary(summary: dict[str, Any], params: Params) -> Verdict:
     warnings = [rules["warning"]] if rules and rules.get("warning") else []
     if summary.get("target_changed"):
         warnings.append(summary["target_changed"])
-    return judge(
+    verdict = judge(
         summary["task"],
         [MetricDelta.from_json(metric) for metric in summary["metrics"]],
         gate,
@@ -250,6 +251,12 @@ def judge_summary(summary: dict[str, Any], params: Params) -> Verdict:
         warnings,
         rules.get("seed_sd", params.report.seed_sd) if rules else params.report.seed_sd,
     )
+    # the committed dvc.lock and the remote (absent from reports of older versions)
+    reasons, told = findings(summary, gate)
+    if not reasons and not told:
+        return verdict
+    status = "fail" if reasons else verdict.status
+    return Verdict(status, verdict.reasons + reasons, verdict.notes, verdict.warnings + told)
 
 
 def fingerprint(root: Path, params: Params) -> str:

@@ -207,7 +207,11 @@ def run(params: Params, archive: str | None, root: Path = Path()) -> Packaged:
     model_sha = file_sha256(model_path)
     metrics = read_json(paths.metrics) if Path(paths.metrics).is_file() else {}
     commit, dirty = git_state(root, tuple(paths.model_dump().values()))
-    spec = build_spec(params, read_model_meta(meta_path), metrics, model_sha, commit or "unknown")
+    meta = read_model_meta(meta_path)
+    timing = read_json(paths.timings) if Path(paths.timings).is_file() else {}
+    if timing.get("model_sha256") == model_sha:  # trained here, not pulled: when is known
+        meta = meta.model_copy(update={"trained_at": timing["trained_at"]})
+    spec = build_spec(params, meta, metrics, model_sha, commit or "unknown")
     source = Path(gitml.__file__).resolve().parent
     version = bento_version(commit, dirty, content_hash(spec, source))
     spec = with_version(spec, version)

@@ -10,7 +10,7 @@ import pytest
 
 from gitml.config.params import Params
 from gitml.contract.schema import validate_frame
-from gitml.io import write_parquet
+from gitml.io import file_sha256, read_json, write_parquet
 from gitml.ml.meta import read_model_meta
 from gitml.ml.model import load_model, save_model
 from gitml.ml.synthetic import generate_churn
@@ -286,3 +286,23 @@ def test_the_same_model_saves_to_the_same_bytes(
     features = typed[list(params.data.feature_columns)]
     reloaded = load_model(tmp_path / "0.skops")
     np.testing.assert_array_equal(reloaded.predict_proba(features), fitted.predict_proba(features))
+
+
+def test_a_second_run_writes_the_same_metadata_and_keeps_its_timings_apart(
+    compose_params: Callable[..., Params], typed: pd.DataFrame, tmp_path: Path
+) -> None:
+    # dvc.lock hashes models/model.json: a clock in it would change the lock on every run
+    params = with_paths(compose_params("model.max_iter=20"), tmp_path)
+    write_parquet(params.paths.train, typed)
+    runs = []
+    for _ in range(2):
+        train.run(params)
+        runs.append(Path(params.paths.model_meta).read_bytes())
+    assert runs[0] == runs[1]
+    meta = json.loads(runs[0])
+    assert meta.get("trained_at") is None
+    assert meta.get("training_seconds") is None
+    timing = read_json(params.paths.timings)
+    assert timing["train_rows"] == len(typed)
+    assert timing["training_seconds"] >= 0
+    assert timing["model_sha256"] == file_sha256(params.paths.model)

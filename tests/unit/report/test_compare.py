@@ -163,7 +163,7 @@ def pipeline_run(
     split = params.split.model_copy(update={"test_size": test_size})
     train, test = split_data(typed, params.data, split, params.seed)
     model = fit_model(train, params.data, params.model, params.seed)
-    meta = describe_model(model, params, "0" * 64, 0.0)
+    meta = describe_model(model, params, "0" * 64)
     table = predict_table(model, test, meta)
     root.mkdir()
     files = {key: root / f"{key}.parquet" for key in ("train", "test", "predictions")}
