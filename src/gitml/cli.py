@@ -58,6 +58,7 @@ def _compose(args: argparse.Namespace) -> None:
     from gitml.errors import ConfigError
 
     text = compose_text(args.conf, args.overrides)
+    _require_runnable_checks(text)
     if args.check:
         diff = stale_diff(text, args.params)
         if diff:
@@ -71,6 +72,18 @@ def _compose(args: argparse.Namespace) -> None:
     logger.info("%s %s", args.params, "written" if changed else "unchanged")
     if warning := missing_source(text):
         logger.warning("%s", warning)
+
+
+def _require_runnable_checks(text: str) -> None:
+    """The row checks run on the contract's column types (the grammar is checked by params)."""
+    import yaml
+
+    from gitml.config.params import parse_params
+    from gitml.contract.schema import build_schema
+
+    params = parse_params(yaml.safe_load(text), origin="the composed config")
+    if params.data.checks:
+        build_schema(params.data)
 
 
 def _infer_contract(args: argparse.Namespace) -> None:

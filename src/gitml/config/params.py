@@ -15,6 +15,7 @@ from pydantic import (
     model_validator,
 )
 
+from gitml.config.row_expr import row_check_problem
 from gitml.errors import ConfigError
 
 PARAMS_FILE = "params.yaml"
@@ -52,7 +53,8 @@ class ColumnSpec(Strict):
 
 
 class RowCheck(Strict):
-    """A row-level rule: a pandas expression that must hold where its columns are present."""
+    """A row-level rule that must hold where its columns are present, in the small grammar of
+    config/row_expr.py (docs/reference/row-checks.md): a contract cannot run code."""
 
     name: str
     expr: str
@@ -121,6 +123,14 @@ class DataParams(Strict):
             raise ValueError(f"task 'regression' needs a numeric target; {self.target!r} is not")
         if not self.feature_columns:
             raise ValueError("the contract has no feature columns besides the target and id")
+        return self
+
+    @model_validator(mode="after")
+    def _checks_in_the_grammar(self) -> DataParams:
+        for check in self.checks:
+            contract = f"conf/data/{self.name}.yaml"
+            if problem := row_check_problem(check.name, check.expr, self.columns, contract):
+                raise ValueError(problem)
         return self
 
     @property
