@@ -68,6 +68,12 @@ def _compose(args: argparse.Namespace) -> None:
             )
         logger.info("%s is up to date with conf/", args.params)
         return
+    from pathlib import Path
+
+    from gitml.io import refuse_overwrite
+
+    conf = {f"conf file {path}": path for path in sorted(Path(args.conf).rglob("*.yaml"))}
+    refuse_overwrite("compose", conf, {"--params": args.params})
     changed = write_params(text, args.params)
     logger.info("%s %s", args.params, "written" if changed else "unchanged")
     if warning := missing_source(text):
@@ -151,7 +157,8 @@ def _predict(args: argparse.Namespace) -> None:
     from gitml.config.params import load_params
     from gitml.serving.batch import run
 
-    run(load_params(args.params), args.input, args.output, args.rejects, args.chunk_rows)
+    params = load_params(args.params)
+    run(params, args.input, args.output, args.rejects, args.chunk_rows, params_file=args.params)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gitml.errors import DataError
+from gitml.errors import ConfigError, DataError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -88,6 +88,35 @@ def _umask() -> int:
     mask = os.umask(0)  # the only way to read it is to set it: put it straight back
     os.umask(mask)
     return mask
+
+
+def same_file(a: str | Path, b: str | Path) -> bool:
+    """Whether two paths name one file: the same path once resolved (symlinks, `..`), or,
+    when both exist, the same device and inode (a hard link)."""
+    first, second = Path(a), Path(b)
+    if first.resolve() == second.resolve():
+        return True
+    try:
+        return os.path.samefile(first, second)  # compares st_dev and st_ino
+    except OSError:  # one of them does not exist (yet): different files
+        return False
+
+
+def refuse_overwrite(
+    command: str, reads: Mapping[str, str | Path | None], writes: Mapping[str, str | Path | None]
+) -> None:
+    """Raise ConfigError, before any work, when `command` would write over a file it reads
+    (or write two outputs to one file). Keys name the paths as the user gave them."""
+    given = [(role, path) for role, path in writes.items() if path is not None]
+    sources = [(role, path) for role, path in reads.items() if path is not None]
+    for index, (role, output) in enumerate(given):
+        clashes = [(r, p) for r, p in sources + given[:index] if same_file(output, p)]
+        if clashes:
+            other, path = clashes[0]
+            raise ConfigError(
+                f"gitml {command}: {role} {output} is the same file as {other} {path}, which "
+                f"would be overwritten; nothing was written. Give {role} another path."
+            )
 
 
 def write_with(path: str | Path, writer: Callable[[Path], object]) -> None:

@@ -134,3 +134,97 @@ def test_a_row_check_in_the_grammar_composes_and_validates(
         "'c' is a column of str, and arithmetic needs numbers",
         capsys,
     )
+
+
+def _linked(kind: str) -> str:
+    """Another name for d.parquet: the same path spelt otherwise, a symlink or a hard link."""
+    Path("sub").mkdir(exist_ok=True)
+    if kind == "spelt":
+        return "sub/../d.parquet"
+    if kind == "absolute":
+        return str(Path("d.parquet").resolve())
+    link = Path(f"sub/{kind}.parquet")
+    if kind == "symlink":
+        link.symlink_to(Path("d.parquet").resolve())
+    else:
+        link.hardlink_to("d.parquet")
+    return str(link)
+
+
+@pytest.mark.parametrize("kind", ["spelt", "absolute", "symlink", "hardlink"])
+@pytest.mark.parametrize("flag", ["--output", "--rejects"])
+def test_predict_refuses_to_write_over_its_input(
+    project: Path, kind: str, flag: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pd.read_csv("d.csv").to_parquet("d.parquet")
+    argv = ["predict", "--input", "d.parquet", "--output", "scores.parquet"]
+    argv[argv.index(flag) if flag in argv else len(argv) :] = [flag, _linked(kind)]
+    if flag == "--rejects":
+        argv += ["--output", "scores.parquet"]
+    before = files(project)
+    err = fails(
+        argv, ConfigError.exit_code, f"gitml predict: {flag} {argv[argv.index(flag) + 1]}", capsys
+    )
+    assert "is the same file as --input d.parquet, which would be overwritten; nothing " in err
+    assert len(err.strip().splitlines()) == 1  # one line, before any work
+    assert files(project) == before
+
+
+def test_predict_refuses_one_file_for_scores_and_rejects_and_the_model(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pd.read_csv("d.csv").to_parquet("d.parquet")
+    Path("models").mkdir()
+    Path("models/model.skops").write_bytes(b"the model")
+    before = files(project)
+    scores = ["predict", "--input", "d.parquet", "--output", "s.parquet"]
+    fails(
+        [*scores, "--rejects", "./s.parquet"],
+        ConfigError.exit_code,
+        "--rejects ./s.parquet is the same file as --output s.parquet",
+        capsys,
+    )
+    fails(
+        ["predict", "--input", "d.parquet", "--output", "models/model.skops"],
+        ConfigError.exit_code,
+        "--output models/model.skops is the same file as the model models/model.skops",
+        capsys,
+    )
+    assert files(project) == before
+
+
+def test_infer_contract_and_compose_refuse_to_write_over_what_they_read(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = files(project)
+    config = Path("conf/config.yaml").read_bytes()
+    infer = ["infer-contract", "d.csv", "--target", "y", "--force", "--output", "./d.csv"]
+    fails(infer, ConfigError.exit_code, "--output d.csv is the same file as the data file", capsys)
+    fails(
+        ["compose", "data=d", "--params", "conf/config.yaml"],
+        ConfigError.exit_code,
+        "gitml compose: --params conf/config.yaml is the same file as conf file conf/config.yaml",
+        capsys,
+    )
+    assert files(project) == before
+    assert Path("conf/config.yaml").read_bytes() == config
+
+
+def test_ingest_refuses_a_raw_path_that_is_its_source(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    params = yaml.safe_load(Path("params.yaml").read_text())
+    params["paths"]["raw"] = "./d.csv"
+    Path("params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    before = {k: v for k, v in files(project).items() if k != "params.yaml"}
+    fails(
+        ["ingest"],
+        ConfigError.exit_code,
+        "paths.raw and data.source.path are the same file (./d.csv): one stage would overwrite",
+        capsys,
+    )
+    params["paths"]["raw"] = "data/raw/dataset.parquet"
+    params["paths"]["validated"] = "data/raw/dataset.parquet"
+    Path("params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    fails(["validate"], ConfigError.exit_code, "paths.validated and paths.raw are the same", capsys)
+    assert {k: v for k, v in files(project).items() if k != "params.yaml"} == before

@@ -366,6 +366,25 @@ class Params(Strict):
     serve: ServeParams = ServeParams()
 
     @model_validator(mode="after")
+    def _paths_apart(self) -> Params:
+        """No stage may write over what another stage (or ingest's source) holds."""
+        import os.path
+
+        places = {f"paths.{key}": value for key, value in self.paths.model_dump().items()}
+        if isinstance(self.data.source, FileSource):
+            places = {"data.source.path": self.data.source.path} | places
+        seen: dict[str, str] = {}
+        for key, path in places.items():
+            normal = os.path.normcase(os.path.abspath(path))
+            if normal in seen:
+                raise ValueError(
+                    f"{key} and {seen[normal]} are the same file ({path}): one stage would "
+                    f"overwrite what another reads. Give {key} its own path"
+                )
+            seen[normal] = key
+        return self
+
+    @model_validator(mode="after")
     def _split_columns_exist(self) -> Params:
         for key in ("group_column", "time_column"):
             column = getattr(self.split, key)

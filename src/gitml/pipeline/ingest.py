@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from gitml.config.params import FileSource, Params, Source, SyntheticSource
 from gitml.contract.reading import csv_reading
 from gitml.errors import DataError
-from gitml.io import CsvReading, read_table, write_parquet, write_with
+from gitml.io import CsvReading, read_table, refuse_overwrite, write_parquet, write_with
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -75,6 +75,8 @@ def parquet_rows_as_is(path: str) -> int | None:
 def run(params: Params) -> None:
     source, raw = params.data.source, params.paths.raw
     contract = f"conf/data/{params.data.name}.yaml"
+    if isinstance(source, FileSource):  # a link may make paths.raw the source itself
+        refuse_overwrite("ingest", {"data.source.path": source.path}, {"paths.raw": raw})
     rows = parquet_rows_as_is(source.path) if isinstance(source, FileSource) else None
     if rows:
         write_with(raw, lambda tmp: shutil.copyfile(source.path, tmp))

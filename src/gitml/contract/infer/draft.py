@@ -15,7 +15,7 @@ from gitml.config.params import DataParams
 from gitml.contract.infer.columns import CsvText, column_rules, csv_text, non_features
 from gitml.contract.infer.target import positive_class, require_target, shape_target, target_task
 from gitml.errors import ConfigError, DataError
-from gitml.io import CsvReading, read_table, write_with
+from gitml.io import CsvReading, read_table, refuse_overwrite, write_with
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -145,6 +145,7 @@ def run(
         )
     name = name or contract_name(Path(path).stem)
     destination = Path(output or f"conf/data/{name}.yaml")
+    refuse_overwrite("infer-contract", {"the data file": path}, {"--output": destination})
     if destination.exists() and not force:
         raise ConfigError(
             f"{destination} exists; pass --force to replace it or --output elsewhere."
