@@ -11,6 +11,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -155,17 +156,36 @@ def read_table(path: str | Path, hint: str = "", reading: CsvReading | None = No
     reading = reading or CsvReading()
     try:
         if suffix != ".csv":
-            return pd.read_parquet(source)
-        frame = pd.read_csv(source, low_memory=False, **reading.read_csv_options())
+            frame = pd.read_parquet(source)
+        else:
+            frame = pd.read_csv(source, low_memory=False, **reading.read_csv_options())
     except Exception as exc:  # pandas/pyarrow raise many types for a corrupt file
         raise DataError(
             f"Cannot read {source} as {suffix[1:]}: {sentence(exc)}. Check that the file "
             f"is a valid {suffix[1:]} table."
         ) from exc
-    problem = separator_problem(frame, source)
+    if suffix != ".csv":  # Parquet keeps its types
+        problem = beyond_64_bits(frame, source)
+    else:
+        problem = separator_problem(frame, source) or beyond_64_bits(frame, source)
     if problem:
         raise DataError(problem)
-    return reading.tidy(frame)
+    return reading.tidy(frame) if suffix == ".csv" else frame
+
+
+def beyond_64_bits(frame: pd.DataFrame, source: str | Path, first_row: int = 1) -> str | None:
+    """Why a table cannot be stored: a whole number beyond 64 bits, which pandas keeps as a
+    Python int in an object column (Parquet and numpy hold 64 bits). None if there is none."""
+    for name in frame.columns[[dtype == object for dtype in frame.dtypes]]:  # noqa: E721
+        for position, value in enumerate(frame[name].to_numpy()):
+            if _whole(value) and not -(2**63) <= value < 2**63:
+                return (
+                    f"{source}: column {name!r} holds {value} (data row "
+                    f"{first_row + position}), a whole number beyond 64 bits, which gitml "
+                    "cannot store. If the column is a code or an identifier, make it text "
+                    "(dtype: str in the contract); otherwise fix the value."
+                )
+    return None
 
 
 def ungroup_numbers(frame: pd.DataFrame, thousands: str, columns: Iterable[str]) -> pd.DataFrame:
@@ -220,6 +240,13 @@ def separator_problem(frame: pd.DataFrame, source: str | Path) -> str | None:
     return None
 
 
+def _whole(value: Any) -> bool:
+    """A whole number as Python holds it: an int, or a whole Decimal (Parquet's decimals)."""
+    if isinstance(value, Decimal):
+        return value.is_finite() and value == value.to_integral_value()
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def file_sha256(path: str | Path) -> str:
     digest = hashlib.sha256()
     with Path(path).open("rb") as handle:
@@ -243,6 +270,13 @@ def _existing(path: str | Path, hint: str = "") -> Path:
 
 
 def _json_default(value: Any) -> Any:
+    # a failed value of a nullable column (pd.NA, NaT) is missing: null
+    if type(value).__name__ in ("NAType", "NaTType"):
+        return None
+    if hasattr(value, "isoformat"):  # a date or time, e.g. a failed pd.Timestamp
+        return value.isoformat()
+    if isinstance(value, Decimal):  # a Parquet decimal: whole numbers stay exact
+        return int(value) if _whole(value) else float(value)
     # numpy scalars and arrays reach the reports; turn them into plain JSON values
     if hasattr(value, "item") and callable(value.item) and getattr(value, "ndim", 1) == 0:
         return value.item()

@@ -228,3 +228,152 @@ def test_ingest_refuses_a_raw_path_that_is_its_source(
     Path("params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     fails(["validate"], ConfigError.exit_code, "paths.validated and paths.raw are the same", capsys)
     assert {k: v for k, v in files(project).items() if k != "params.yaml"} == before
+
+
+def _write_csv(text: str) -> None:
+    Path("d.csv").write_text(text)
+
+
+HEADER = "a,b,c,f,y\n"
+GOOD_ROWS = "".join(
+    f"{i},{i % 7 / 2},{'xyz'[i % 3]},{i % 2 == 0},{[0, 1, 1][i % 3]}\n" for i in range(6)
+)
+
+
+def test_ingest_names_a_whole_number_beyond_64_bits(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _write_csv(HEADER + GOOD_ROWS + "99999999999999999999999,1.0,x,True,0\n")
+    source = Path("d.csv").read_bytes()
+    before = files(project)
+    fails(
+        ["ingest"],
+        3,
+        "d.csv: column 'a' holds 99999999999999999999999 (data row 7), a whole number beyond "
+        "64 bits, which gitml cannot store. If the column is a code or an identifier, make it "
+        "text (dtype: str in the contract); otherwise fix the value.",
+        capsys,
+    )
+    assert Path("d.csv").read_bytes() == source
+    assert files(project) == before
+
+
+def test_ingest_names_a_huge_whole_number_in_a_parquet_source_too(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import decimal
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    frame = pd.read_csv("d.csv")
+    whole = [decimal.Decimal(int(v)) for v in frame["a"]]
+    whole[2] = decimal.Decimal(-(2**70))  # Parquet holds it only as a decimal
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = table.set_column(0, "a", pa.array(whole, pa.decimal128(38, 0)))
+    pq.write_table(table, "d.parquet")
+    params = yaml.safe_load(Path("params.yaml").read_text())
+    params["data"]["source"]["path"] = "d.parquet"
+    Path("params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    before = files(project)
+    fails(
+        ["ingest"],
+        3,
+        "d.parquet: column 'a' holds -1180591620717411303424 (data row 3), a whole number "
+        "beyond 64 bits",
+        capsys,
+    )
+    assert files(project) == before
+
+
+def test_rows_with_fewer_fields_fail_validate_clearly(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _write_csv(HEADER + GOOD_ROWS + "7,3.5\n8\n")  # missing bool, category, target
+    assert cli.main(["ingest"]) == 0
+    validated = Path("data/interim/validated.parquet").read_bytes()
+    err = fails(["validate"], 4, "Data broke the contract conf/data/d.yaml", capsys)
+    assert "f  not_nullable: 2 row(s), e.g. <NA>" in err
+    assert "y  not_nullable: 2 row(s)" in err
+    report = yaml.safe_load(Path("reports/validation.json").read_text())
+    assert report["passed"] is False
+    assert {"column": "f", "check": "not_nullable", "count": 2, "samples": [None]} in report[
+        "failures"
+    ]
+    assert Path("data/interim/validated.parquet").read_bytes() == validated
+
+
+@pytest.mark.parametrize("value", ["inf", "-inf", "Infinity"])
+def test_validate_refuses_infinity_unless_the_contract_allows_it(
+    project: Path, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    contract = yaml.safe_load(Path("conf/data/d.yaml").read_text())
+    del contract["columns"]["b"]["min"], contract["columns"]["b"]["max"]  # no range to catch it
+    Path("conf/data/d.yaml").write_text(yaml.safe_dump(contract, sort_keys=False))
+    assert cli.main(["compose", "data=d"]) == 0
+    _write_csv(HEADER + GOOD_ROWS + f"7,{value},x,True,0\n")
+    assert cli.main(["ingest"]) == 0
+    validated = Path("data/interim/validated.parquet").read_bytes()
+    fails(
+        ["validate"],
+        4,
+        "b  finite: inf and -inf are no numbers to learn from (allow_inf: true accepts them): "
+        "1 row(s), e.g.",
+        capsys,
+    )
+    assert Path("data/interim/validated.parquet").read_bytes() == validated
+    contract["columns"]["b"]["allow_inf"] = True
+    Path("conf/data/d.yaml").write_text(yaml.safe_dump(contract, sort_keys=False))
+    assert cli.main(["compose", "data=d"]) == 0
+    assert cli.main(["validate"]) == 0
+
+
+def test_allow_inf_is_for_float_columns(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    contract = yaml.safe_load(Path("conf/data/d.yaml").read_text())
+    contract["columns"]["a"]["allow_inf"] = True
+    Path("conf/data/d.yaml").write_text(yaml.safe_dump(contract, sort_keys=False))
+    fails(
+        ["compose", "data=d"],
+        ConfigError.exit_code,
+        "data.columns.a: allow_inf is for float columns, and this one is int",
+        capsys,
+    )
+
+
+def test_a_wide_draft_with_number_like_names_composes_and_validates(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # hex-numbered columns, as wide exports name them: 90 of 3,000 read as floats (1e0, 2e5)
+    names = [f"{i:x}" for i in range(3000)]
+    rows = 40
+    frame = pd.DataFrame(
+        {name: [float((i * 7 + j) % 11) for j in range(rows)] for i, name in enumerate(names)}
+    )
+    frame["kind"] = ["1e5", "2E3", "abc", "1.5e3"] * (rows // 4)  # categories that look like floats
+    frame["y"] = [0, 1] * (rows // 2)
+    frame.to_csv("wide.csv", index=False)
+    source = Path("wide.csv").read_bytes()
+    assert cli.main(["infer-contract", "wide.csv", "--target", "y", "--name", "wide"]) == 0
+    assert "  '1e0':\n" in Path("conf/data/wide.yaml").read_text()
+    assert cli.main(["compose", "data=wide"]) == 0
+    assert cli.main(["ingest"]) == 0
+    assert cli.main(["validate"]) == 0, capsys.readouterr().err
+    typed = pd.read_parquet("data/interim/validated.parquet")
+    assert typed.shape == (rows, 3002)
+    assert sorted(typed["kind"].unique()) == ["1.5e3", "1e5", "2E3", "abc"]
+    assert Path("wide.csv").read_bytes() == source
+
+
+def test_a_column_name_read_as_a_number_says_to_quote_it(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = Path("conf/data/d.yaml").read_text().replace("\n  b:\n", "\n  1e5:\n")
+    Path("conf/data/d.yaml").write_text(text)
+    fails(
+        ["compose", "data=d"],
+        ConfigError.exit_code,
+        "data.columns.100000.0.[key]: Input should be a valid string (got 100000.0): conf/ read "
+        "this name as a number or a boolean (as it reads 1e5, 2.0, true); quote it in the YAML "
+        "file, e.g. '1e5':",
+        capsys,
+    )

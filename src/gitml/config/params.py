@@ -44,11 +44,16 @@ class ColumnSpec(Strict):
     allowed: list[Scalar] | None = None
     unique: bool = False
     feature: bool = True
+    # inf and -inf in a float column: refused by validate unless allowed here; scoring (the
+    # service, `gitml predict`) refuses them always, as JSON has no such numbers
+    allow_inf: bool = False
 
     @model_validator(mode="after")
     def _range_is_ordered(self) -> ColumnSpec:
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"min ({self.min}) is greater than max ({self.max})")
+        if self.allow_inf and self.dtype != "float":
+            raise ValueError(f"allow_inf is for float columns, and this one is {self.dtype}")
         return self
 
 

@@ -23,6 +23,7 @@ from gitml.errors import ConfigError, ContractError, DataError
 from gitml.io import (
     CsvReading,
     atomic_path,
+    beyond_64_bits,
     read_json,
     refuse_overwrite,
     sentence,
@@ -158,6 +159,8 @@ def read_chunks(
             )
         for chunk in chunks:
             if start == 1 and suffix == ".csv" and (problem := separator_problem(chunk, source)):
+                raise DataError(problem)
+            if problem := beyond_64_bits(chunk, source, start):
                 raise DataError(problem)
             chunk.index = pd.RangeIndex(start, start + len(chunk))
             start += len(chunk)
