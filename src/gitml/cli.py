@@ -58,6 +58,7 @@ def _compose(args: argparse.Namespace) -> None:
     from gitml.errors import ConfigError
 
     text = compose_text(args.conf, args.overrides)
+    _require_runnable_checks(text)
     if args.check:
         diff = stale_diff(text, args.params)
         if diff:
@@ -67,10 +68,28 @@ def _compose(args: argparse.Namespace) -> None:
             )
         logger.info("%s is up to date with conf/", args.params)
         return
+    from pathlib import Path
+
+    from gitml.io import refuse_overwrite
+
+    conf = {f"conf file {path}": path for path in sorted(Path(args.conf).rglob("*.yaml"))}
+    refuse_overwrite("compose", conf, {"--params": args.params})
     changed = write_params(text, args.params)
     logger.info("%s %s", args.params, "written" if changed else "unchanged")
     if warning := missing_source(text):
         logger.warning("%s", warning)
+
+
+def _require_runnable_checks(text: str) -> None:
+    """The row checks run on the contract's column types (the grammar is checked by params)."""
+    import yaml
+
+    from gitml.config.params import parse_params
+    from gitml.contract.schema import build_schema
+
+    params = parse_params(yaml.safe_load(text), origin="the composed config")
+    if params.data.checks:
+        build_schema(params.data)
 
 
 def _infer_contract(args: argparse.Namespace) -> None:
@@ -158,7 +177,8 @@ def _predict(args: argparse.Namespace) -> None:
     from gitml.config.params import load_params
     from gitml.serving.batch import run
 
-    run(load_params(args.params), args.input, args.output, args.rejects, args.chunk_rows)
+    params = load_params(args.params)
+    run(params, args.input, args.output, args.rejects, args.chunk_rows, params_file=args.params)
 
 
 def _monitor(args: argparse.Namespace) -> None:

@@ -11,10 +11,11 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gitml.errors import DataError
+from gitml.errors import ConfigError, DataError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -90,6 +91,35 @@ def _umask() -> int:
     return mask
 
 
+def same_file(a: str | Path, b: str | Path) -> bool:
+    """Whether two paths name one file: the same path once resolved (symlinks, `..`), or,
+    when both exist, the same device and inode (a hard link)."""
+    first, second = Path(a), Path(b)
+    if first.resolve() == second.resolve():
+        return True
+    try:
+        return os.path.samefile(first, second)  # compares st_dev and st_ino
+    except OSError:  # one of them does not exist (yet): different files
+        return False
+
+
+def refuse_overwrite(
+    command: str, reads: Mapping[str, str | Path | None], writes: Mapping[str, str | Path | None]
+) -> None:
+    """Raise ConfigError, before any work, when `command` would write over a file it reads
+    (or write two outputs to one file). Keys name the paths as the user gave them."""
+    given = [(role, path) for role, path in writes.items() if path is not None]
+    sources = [(role, path) for role, path in reads.items() if path is not None]
+    for index, (role, output) in enumerate(given):
+        clashes = [(r, p) for r, p in sources + given[:index] if same_file(output, p)]
+        if clashes:
+            other, path = clashes[0]
+            raise ConfigError(
+                f"gitml {command}: {role} {output} is the same file as {other} {path}, which "
+                f"would be overwritten; nothing was written. Give {role} another path."
+            )
+
+
 def write_with(path: str | Path, writer: Callable[[Path], object]) -> None:
     """Write `path` atomically by calling `writer(temporary_path)`."""
     with atomic_path(path) as tmp:
@@ -118,13 +148,16 @@ def read_table(path: str | Path, hint: str = "", reading: CsvReading | None = No
 
     source = _table_file(path, hint)
     reading = reading or CsvReading()
+    csv = source.suffix.lower() == ".csv"
     with _read_errors(source):
-        if source.suffix.lower() != ".csv":
-            return pd.read_parquet(source)
-        frame = pd.read_csv(source, low_memory=False, **reading.read_csv_options())
-    if problem := separator_problem(frame, source):
+        if csv:
+            frame = pd.read_csv(source, low_memory=False, **reading.read_csv_options())
+        else:
+            frame = pd.read_parquet(source)
+    problem = (csv and separator_problem(frame, source)) or beyond_64_bits(frame, source)
+    if problem:
         raise DataError(problem)
-    return reading.tidy(frame)
+    return reading.tidy(frame) if csv else frame  # Parquet keeps its types
 
 
 def read_table_chunks(
@@ -148,9 +181,13 @@ def read_table_chunks(
                 batch.to_pandas() for batch in pq.ParquetFile(source).iter_batches(batch_size=rows)
             )
         )
-        for number, chunk in enumerate(chunks):
-            if number == 0 and csv and (problem := separator_problem(chunk, source)):
+        first_row = 1
+        for chunk in chunks:
+            if first_row == 1 and csv and (problem := separator_problem(chunk, source)):
                 raise DataError(problem)
+            if problem := beyond_64_bits(chunk, source, first_row):
+                raise DataError(problem)
+            first_row += len(chunk)
             yield chunk
 
 
@@ -178,6 +215,21 @@ def _read_errors(source: Path) -> Iterator[None]:
             f"Cannot read {source} as {kind}: {sentence(exc)}. Check that the file is a valid "
             f"{kind} table."
         ) from exc
+
+
+def beyond_64_bits(frame: pd.DataFrame, source: str | Path, first_row: int = 1) -> str | None:
+    """Why a table cannot be stored: a whole number beyond 64 bits, which pandas keeps as a
+    Python int in an object column (Parquet and numpy hold 64 bits). None if there is none."""
+    for name in frame.columns[[dtype == object for dtype in frame.dtypes]]:  # noqa: E721
+        for position, value in enumerate(frame[name].to_numpy()):
+            if _whole(value) and not -(2**63) <= value < 2**63:
+                return (
+                    f"{source}: column {name!r} holds {value} (data row "
+                    f"{first_row + position}), a whole number beyond 64 bits, which gitml "
+                    "cannot store. If the column is a code or an identifier, make it text "
+                    "(dtype: str in the contract); otherwise fix the value."
+                )
+    return None
 
 
 def ungroup_numbers(frame: pd.DataFrame, thousands: str, columns: Iterable[str]) -> pd.DataFrame:
@@ -232,6 +284,13 @@ def separator_problem(frame: pd.DataFrame, source: str | Path) -> str | None:
     return None
 
 
+def _whole(value: Any) -> bool:
+    """A whole number as Python holds it: an int, or a whole Decimal (Parquet's decimals)."""
+    if isinstance(value, Decimal):
+        return value.is_finite() and value == value.to_integral_value()
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def file_sha256(path: str | Path) -> str:
     digest = hashlib.sha256()
     with Path(path).open("rb") as handle:
@@ -255,6 +314,13 @@ def _existing(path: str | Path, hint: str = "") -> Path:
 
 
 def _json_default(value: Any) -> Any:
+    # a failed value of a nullable column (pd.NA, NaT) is missing: null
+    if type(value).__name__ in ("NAType", "NaTType"):
+        return None
+    if hasattr(value, "isoformat"):  # a date or time, e.g. a failed pd.Timestamp
+        return value.isoformat()
+    if isinstance(value, Decimal):  # a Parquet decimal: whole numbers stay exact
+        return int(value) if _whole(value) else float(value)
     # numpy scalars and arrays reach the reports; turn them into plain JSON values
     if hasattr(value, "item") and callable(value.item) and getattr(value, "ndim", 1) == 0:
         return value.item()

@@ -48,6 +48,11 @@ def _problem(error: Any, root: type[BaseModel]) -> str:
     reason = _reason(error)
     if error["type"] == "extra_forbidden" and (keys := _keys_at(error["loc"][:-1], root)):
         reason += f"; the keys here are {', '.join(keys)}"
+    if error["loc"][-1:] == ("[key]",) and error["type"] == "string_type":
+        reason += (
+            ": conf/ read this name as a number or a boolean (as it reads 1e5, 2.0, true); "
+            "quote it in the YAML file, e.g. '1e5':"
+        )
     return f"  {where}: {reason}" if where else f"  {reason}"
 
 

@@ -15,6 +15,7 @@ from pydantic import (
     model_validator,
 )
 
+from gitml.config.row_expr import row_check_problem
 from gitml.errors import ConfigError
 
 PARAMS_FILE = "params.yaml"
@@ -43,16 +44,22 @@ class ColumnSpec(Strict):
     allowed: list[Scalar] | None = None
     unique: bool = False
     feature: bool = True
+    # inf and -inf in a float column: refused by validate unless allowed here; scoring (the
+    # service, `gitml predict`) refuses them always, as JSON has no such numbers
+    allow_inf: bool = False
 
     @model_validator(mode="after")
     def _range_is_ordered(self) -> ColumnSpec:
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"min ({self.min}) is greater than max ({self.max})")
+        if self.allow_inf and self.dtype != "float":
+            raise ValueError(f"allow_inf is for float columns, and this one is {self.dtype}")
         return self
 
 
 class RowCheck(Strict):
-    """A row-level rule: a pandas expression that must hold where its columns are present."""
+    """A row-level rule that must hold where its columns are present, in the small grammar of
+    config/row_expr.py (docs/reference/row-checks.md): a contract cannot run code."""
 
     name: str
     expr: str
@@ -121,6 +128,14 @@ class DataParams(Strict):
             raise ValueError(f"task 'regression' needs a numeric target; {self.target!r} is not")
         if not self.feature_columns:
             raise ValueError("the contract has no feature columns besides the target and id")
+        return self
+
+    @model_validator(mode="after")
+    def _checks_in_the_grammar(self) -> DataParams:
+        for check in self.checks:
+            contract = f"conf/data/{self.name}.yaml"
+            if problem := row_check_problem(check.name, check.expr, self.columns, contract):
+                raise ValueError(problem)
         return self
 
     @property
@@ -425,6 +440,25 @@ class Params(Strict):
     serve: ServeParams = ServeParams()
     monitor: MonitorParams = MonitorParams()
     card: CardParams = CardParams()
+
+    @model_validator(mode="after")
+    def _paths_apart(self) -> Params:
+        """No stage may write over what another stage (or ingest's source) holds."""
+        import os.path
+
+        places = {f"paths.{key}": value for key, value in self.paths.model_dump().items()}
+        if isinstance(self.data.source, FileSource):
+            places = {"data.source.path": self.data.source.path} | places
+        seen: dict[str, str] = {}
+        for key, path in places.items():
+            normal = os.path.normcase(os.path.abspath(path))
+            if normal in seen:
+                raise ValueError(
+                    f"{key} and {seen[normal]} are the same file ({path}): one stage would "
+                    f"overwrite what another reads. Give {key} its own path"
+                )
+            seen[normal] = key
+        return self
 
     @model_validator(mode="after")
     def _split_columns_exist(self) -> Params:

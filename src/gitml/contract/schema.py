@@ -113,17 +113,13 @@ def build_feature_schema(data: DataParams) -> pa.DataFrameSchema:
     finite, as the service requires. Row checks are training-data quality rules and are not
     applied to rows being scored.
     """
-    import numpy as np
     import pandera.pandas as pa
 
     columns = {}
     for name, spec in data.feature_columns.items():
         column = _column(name, spec, data)
-        if spec.dtype == "float":
-            finite = pa.Check(
-                lambda s: np.isfinite(s) | s.isna(), element_wise=False, name="finite"
-            )
-            column = column.set_checks([*column.checks, finite])
+        if spec.allow_inf:  # a column refuses them already otherwise
+            column = column.set_checks([*column.checks, _finite_check()])
         columns[name] = column
     return pa.DataFrameSchema(columns, strict=False, coerce=True, name=f"{data.name} features")
 
@@ -192,6 +188,8 @@ def _column(name: str, spec: ColumnSpec, data: DataParams) -> pa.Column:
             [str(v) for v in spec.allowed] if spec.dtype in ("category", "str") else spec.allowed
         )
         checks.append(pa.Check.isin(allowed))
+    if spec.dtype == "float" and not spec.allow_inf:
+        checks.append(_finite_check())
     nullable = spec.nullable and name != data.target
     if spec.unique and nullable:  # pandera counts missing values as duplicates of each other
         checks.append(
@@ -203,6 +201,18 @@ def _column(name: str, spec: ColumnSpec, data: DataParams) -> pa.Column:
         )
     unique = spec.unique and not nullable
     return pa.Column(pandas_dtype(spec), checks, nullable=nullable, unique=unique, coerce=True)
+
+
+def _finite_check() -> pa.Check:
+    import numpy as np
+    import pandas as pd
+    import pandera.pandas as pa
+
+    return pa.Check(
+        lambda s: pd.Series(~np.isinf(s.to_numpy("float64", na_value=np.nan)), index=s.index),
+        element_wise=False,
+        name="finite: inf and -inf are no numbers to learn from (allow_inf: true accepts them)",
+    )
 
 
 def _range_check(low: float | None, high: float | None) -> pa.Check:

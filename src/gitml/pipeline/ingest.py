@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from gitml.config.params import FileSource, Params, Source, SyntheticSource
 from gitml.contract.reading import csv_reading
 from gitml.errors import DataError
-from gitml.io import CsvReading, read_table, write_parquet, write_with
+from gitml.io import CsvReading, read_table, refuse_overwrite, write_parquet, write_with
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -58,6 +58,7 @@ def parquet_rows_as_is(path: str) -> int | None:
     """
     if not path.lower().endswith((".parquet", ".pq")):
         return None
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
@@ -65,6 +66,8 @@ def parquet_rows_as_is(path: str) -> int | None:
         pandas_meta = metadata.schema.to_arrow_schema().pandas_metadata
     except (OSError, ValueError):  # a bad footer; bad JSON in it is a ValueError too
         return None
+    if any(pa.types.is_decimal(field.type) for field in metadata.schema.to_arrow_schema()):
+        return None  # a decimal may hold a whole number beyond 64 bits: reading checks
     plain_index = {"kind": "range", "name": None, "start": 0, "step": 1}
     for index in (pandas_meta or {}).get("index_columns", []):
         if not isinstance(index, dict) or {k: index.get(k) for k in plain_index} != plain_index:
@@ -75,6 +78,8 @@ def parquet_rows_as_is(path: str) -> int | None:
 def run(params: Params) -> None:
     source, raw = params.data.source, params.paths.raw
     contract = f"conf/data/{params.data.name}.yaml"
+    if isinstance(source, FileSource):  # a link may make paths.raw the source itself
+        refuse_overwrite("ingest", {"data.source.path": source.path}, {"paths.raw": raw})
     rows = parquet_rows_as_is(source.path) if isinstance(source, FileSource) else None
     if rows:
         write_with(raw, lambda tmp: shutil.copyfile(source.path, tmp))

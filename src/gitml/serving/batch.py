@@ -24,6 +24,7 @@ from gitml.io import (
     CsvReading,
     atomic_path,
     read_table_chunks,
+    refuse_overwrite,
 )
 from gitml.ml.meta import read_model_meta
 from gitml.ml.model import load_model
@@ -154,8 +155,12 @@ def run(
     output: str,
     rejects: str | None = None,
     chunk_rows: int = 100_000,
+    params_file: str | None = None,
 ) -> tuple[int, int]:
     """Score `input_path` into `output`; return (rows scored, rows rejected)."""
+    reads = {"--input": input_path, "--params": params_file}
+    reads |= {"the model": params.paths.model, "its metadata": params.paths.model_meta}
+    refuse_overwrite("predict", reads, {"--output": output, "--rejects": rejects})
     if chunk_rows < 1:
         raise ConfigError(f"--chunk-rows must be at least 1 (got {chunk_rows}).")
     for flag, path in (("--output", output), ("--rejects", rejects)):

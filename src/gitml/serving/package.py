@@ -20,7 +20,7 @@ from typing import Any
 
 from gitml.config.params import Params
 from gitml.errors import DataError
-from gitml.io import file_sha256, read_json
+from gitml.io import file_sha256, read_json, refuse_overwrite
 from gitml.ml.meta import MODEL_LIBRARIES, read_model_meta
 from gitml.serving.card import CARD_FILE, build_card
 from gitml.serving.runtime import MODEL_FILE
@@ -198,6 +198,8 @@ def run(params: Params, archive: str | None, root: Path = Path()) -> Packaged:
     import gitml
 
     paths = params.paths
+    reads = {f"paths.{key}": value for key, value in paths.model_dump().items()}
+    refuse_overwrite("package", reads, {"--output": archive})
     model_path, meta_path = Path(paths.model), Path(paths.model_meta)
     if not model_path.is_file() or not meta_path.is_file():
         raise DataError(

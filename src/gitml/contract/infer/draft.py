@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import unicodedata
@@ -15,7 +16,7 @@ from gitml.config.params import DataParams
 from gitml.contract.infer.columns import CsvText, column_rules, csv_text, non_features
 from gitml.contract.infer.target import positive_class, require_target, shape_target, target_task
 from gitml.errors import ConfigError, DataError
-from gitml.io import CsvReading, read_table, write_with
+from gitml.io import CsvReading, read_table, refuse_overwrite, write_with
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -103,7 +104,32 @@ def render_contract(contract: dict[str, Any], rows: int) -> str:
         "# new data may legitimately go further; set nullable: false where a gap is a bug.\n"
         "# Use it with `gitml compose data=<name>` or `dvc exp run -S data=<name>`.\n"
     )
-    return header + yaml.safe_dump(contract, sort_keys=False, allow_unicode=True)
+    return header + yaml.dump(
+        contract, Dumper=_ConfDumper, sort_keys=False, allow_unicode=True, width=100
+    )
+
+
+class _ConfDumper(yaml.SafeDumper):
+    """PyYAML's safe dumper, quoting every text that conf/'s reader would take for another
+    type: OmegaConf reads `1e5` (a column name in a wide table, a category) as a float, where
+    YAML 1.1 and so PyYAML see text and leave it plain."""
+
+
+@functools.cache
+def _conf_loader() -> yaml.SafeLoader:
+    from omegaconf._utils import get_yaml_loader  # the loader Hydra composes conf/ with
+
+    loader: yaml.SafeLoader = get_yaml_loader()("")
+    return loader
+
+
+def _represent_text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    tag = _conf_loader().resolve(yaml.ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
+    style = "'" if tag != "tag:yaml.org,2002:str" else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_ConfDumper.add_representer(str, _represent_text)
 
 
 def read_sample(path: str) -> tuple[pd.DataFrame, CsvText]:
@@ -145,6 +171,7 @@ def run(
         )
     name = name or contract_name(Path(path).stem)
     destination = Path(output or f"conf/data/{name}.yaml")
+    refuse_overwrite("infer-contract", {"the data file": path}, {"--output": destination})
     if destination.exists() and not force:
         raise ConfigError(
             f"{destination} exists; pass --force to replace it or --output elsewhere."
