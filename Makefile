@@ -14,12 +14,12 @@ UV = $(or $(shell command -v uv 2>/dev/null),$(wildcard $(CURDIR)/.tools/bin/uv)
 RUN = $(UV) run --no-sync
 
 BASELINE ?= main
-# The framework: a PR that changes none of these (only conf/, data, docs) skips `make test`
+# The framework: a PR that changes none of these (only conf/ or data) skips `make test`
 # in pr.yml; its reproduce, report and gate still run. main.yml always runs the tests.
-FRAMEWORK := src tests bench pyproject.toml uv.lock Makefile dvc.yaml .github deploy
+FRAMEWORK := src tests bench pyproject.toml uv.lock Makefile dvc.yaml .github deploy docs mkdocs.yml
 
 .PHONY: help uv install run params test test-fast lint types pytest bench clean render-deps
-.PHONY: report pr-report gate framework-changed
+.PHONY: report pr-report gate framework-changed docs
 .PHONY: remote reproduce release-model data-push package serve image deploy-image deploy-pr
 .PHONY: monitor traffic-log retrain-pr card card-release
 
@@ -82,6 +82,9 @@ types: install ## mypy --strict on src/
 
 pytest: install ## the test suite (unit + integration)
 	$(RUN) pytest
+
+docs: install ## the docs site into site/, offline and strict (any warning fails)
+	NO_MKDOCS_2_WARNING=1 $(RUN) mkdocs build --strict --site-dir site
 
 test-fast: install ## the edit loop: the unit tests that need no real pipeline (-m "not slow")
 	$(RUN) pytest tests/unit -m "not slow" -q

@@ -14,6 +14,7 @@ logger = logging.getLogger("gitml")
 
 STAGES = ("ingest", "validate", "split", "train", "evaluate")
 UNEXPECTED_EXIT = 70
+INTERRUPTED_EXIT = 130  # 128 + SIGINT, as shells report a Ctrl-C
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         logger.error("Interrupted; outputs are written atomically, so nothing was half-written.")
-        return 130
+        return INTERRUPTED_EXIT
     except Exception as exc:
         if debug:
             raise
