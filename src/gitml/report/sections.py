@@ -257,7 +257,10 @@ def slices(moved: list[dict[str, Any]], baseline: str) -> str:
         for s in moved
     ]
     header = ["slice", "rows", "metric", baseline, "branch", "change"]
-    return table(header, rows) + "\nPoint estimates on the same rows; small slices are noisy.\n"
+    return table(header, rows) + (
+        "\nPoint estimates on the same rows, each slice scored over the classes it holds (a "
+        "class absent from a slice does not count as an f1 of 0); small slices are noisy.\n"
+    )
 
 
 def lineage(rows: list[list[str]], baseline: str) -> str:
