@@ -159,9 +159,8 @@ class SplitParams(Strict):
     def _strategy_has_column(self) -> SplitParams:
         for strategy, key in (("group", "group_column"), ("time", "time_column")):
             if self.strategy == strategy and not getattr(self, key):
-                raise ValueError(
-                    f"strategy {strategy!r} needs split.{key}: {DEFAULT_SPLIT.format(strategy, key)}"
-                )
+                how = DEFAULT_SPLIT.format(strategy, key)
+                raise ValueError(f"strategy {strategy!r} needs split.{key}: {how}")
         return self
 
 

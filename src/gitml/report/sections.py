@@ -187,7 +187,7 @@ def _importance(importance: dict[str, list[dict[str, Any]]], top: int, baseline:
     # as measured: a negative importance (shuffling the feature helped) is drawn below zero
     values = [float(row["importance"]) for row in mine]
     bars = [Series("branch", values, charts.BRANCH_COLOUR, charts.BRANCH_KEY, kind="bar")]
-    low, high = min(min(values), 0.0) * 1.1, max(max(values), 0.0) * 1.1
+    low, high = min(*values, 0.0) * 1.1, max(*values, 0.0) * 1.1
     if low < 0:  # xychart draws bars from the axis' lower end: a line marks where 0 is
         bars.append(
             Series("0: no effect", [0.0] * len(values), charts.IDEAL_COLOUR, charts.IDEAL_KEY)

@@ -160,12 +160,14 @@ def test_a_slice_is_scored_over_the_classes_it_holds(params: Params) -> None:
     table = pd.DataFrame({"truth": truth, "prediction": predicted})
     for label in ("x", "y", "z"):
         table[f"proba_{label}"] = (predicted == label) * 1.0
-    meta = {
-        "task": "multiclass",
-        "classes": ["x", "y", "z"],
-        "positive_class": None,
-        "features": [{"name": "plan", "kind": "categorical"}],
-    }
+    meta = ModelMeta.model_validate(
+        {
+            "task": "multiclass",
+            "target": "tier",
+            "classes": ["x", "y", "z"],
+            "features": [{"name": "plan", "dtype": "category", "kind": "categorical"}],
+        }
+    )
     settings = params.evaluate.model_copy(update={"slice_min_rows": 5})
 
     # when
