@@ -55,12 +55,46 @@ def compose_text(conf_dir: str | Path = CONF_DIR, overrides: list[str] | None = 
         ) from None
     unset = sorted(OmegaConf.missing_keys(config))
     if unset:
-        raise ConfigError(
-            f"{', '.join(unset)} must be set (it is ??? in conf/): pass it, e.g. "
-            f"`gitml compose {' '.join(overrides or [])} {unset[0]}=<value>`."
-        )
+        raise ConfigError(_unset_message(unset, directory, overrides or []))
     parse_params(yaml.safe_load(text), origin="the composed config")
     return text
+
+
+def _unset_message(unset: list[str], directory: Path, overrides: list[str]) -> str:
+    """Where a ??? value is and how to set it for good: a command-line override lasts for
+    one compose, while `make run`, `dvc exp run` and CI compose conf/ as it is."""
+    key = unset[0]
+    group, _, leaf = key.partition(".")
+    option = _chosen_option(group, directory, overrides)
+    where = f"conf/{group}/{option}.yaml" if option else "conf/"
+    lines = [f"{', '.join(unset)} must be set (it is ??? in {where})."]
+    if option:
+        lines.append(
+            f"To make it the project's default, which `make run`, every `dvc exp run` and CI "
+            f"compose, set `{leaf}: <value>` in {where} and `- {group}: {option}` in the "
+            "defaults list of conf/config.yaml, then run `gitml compose`."
+        )
+    lines.append(
+        f"For one try only: `gitml compose {' '.join([*overrides, f'{key}=<value>'])}` (the "
+        "next compose without it forgets it)."
+    )
+    return " ".join(lines)
+
+
+def _chosen_option(group: str, directory: Path, overrides: list[str]) -> str | None:
+    """The option of config group `group` that a compose with `overrides` selects."""
+    for override in reversed(overrides):
+        name, _, value = override.partition("=")
+        if name.lstrip("+~") == group and value:
+            return value
+    try:
+        root = yaml.safe_load((directory / f"{CONFIG_NAME}.yaml").read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return None
+    for entry in (root or {}).get("defaults", []):
+        if isinstance(entry, dict) and group in entry:
+            return str(entry[group])
+    return None
 
 
 def _compose(directory: Path, overrides: list[str]) -> DictConfig:

@@ -157,6 +157,13 @@ class DataParams(Strict):
 # --- split --------------------------------------------------------------------------------
 
 
+# how to make a split the project's default: a command-line override lasts for one compose
+DEFAULT_SPLIT = (
+    "set `{1}: <column>` in conf/split/{0}.yaml and `- split: {0}` in the defaults list of "
+    "conf/config.yaml, then run `gitml compose` (what `make run`, `dvc exp run` and CI use)"
+)
+
+
 class SplitParams(Strict):
     strategy: Literal["auto", "stratified", "random", "group", "time"] = "auto"
     test_size: float = Field(gt=0, lt=1)
@@ -165,10 +172,10 @@ class SplitParams(Strict):
 
     @model_validator(mode="after")
     def _strategy_has_column(self) -> SplitParams:
-        if self.strategy == "group" and not self.group_column:
-            raise ValueError("strategy 'group' needs split.group_column")
-        if self.strategy == "time" and not self.time_column:
-            raise ValueError("strategy 'time' needs split.time_column")
+        for strategy, key in (("group", "group_column"), ("time", "time_column")):
+            if self.strategy == strategy and not getattr(self, key):
+                how = DEFAULT_SPLIT.format(strategy, key)
+                raise ValueError(f"strategy {strategy!r} needs split.{key}: {how}")
         return self
 
 
@@ -468,7 +475,8 @@ class Params(Strict):
         for key in ("group_column", "time_column"):
             column = getattr(self.split, key)
             if column == "???":  # conf/split/{group,time}.yaml leave it to be set
-                raise ValueError(f"split.{key} must be set: split.{key}=<column>")
+                strategy = key.removesuffix("_column")
+                raise ValueError(f"split.{key} must be set: {DEFAULT_SPLIT.format(strategy, key)}")
             if column is not None and column not in self.data.columns:
                 raise ValueError(
                     f"split.{key} {column!r} is not a column of the data contract "

@@ -20,11 +20,17 @@ def compute_metrics(
     classes: Sequence[Any] = (),
     positive: Any = None,
     names: Sequence[str] | None = None,
+    present_only: bool = False,
 ) -> dict[str, float]:
-    """Metrics `names` (default: the task's headline set); one undefined on this data is NaN."""
+    """Metrics `names` (default: the task's headline set); one undefined on this data is NaN.
+
+    `present_only` (a slice): f1_macro and f1_weighted average over the classes `truth`
+    holds, so a class absent from the slice does not count as an f1 of 0.
+    """
     from sklearn import metrics as m
 
     labels = list(classes)
+    f1_labels = [c for c in labels if c in set(truth.tolist())] if present_only else labels
     if task == "regression":
         candidates: dict[str, Callable[[], float]] = {
             "rmse": lambda: np.sqrt(m.mean_squared_error(truth, predicted)),
@@ -48,7 +54,12 @@ def compute_metrics(
         else:
             for average in ("macro", "weighted"):
                 candidates[f"f1_{average}"] = partial(
-                    m.f1_score, truth, predicted, labels=labels, average=average, zero_division=0.0
+                    m.f1_score,
+                    truth,
+                    predicted,
+                    labels=f1_labels,
+                    average=average,
+                    zero_division=0.0,
                 )
     return {name: _defined(candidates[name]) for name in names or HEADLINE[task]}
 

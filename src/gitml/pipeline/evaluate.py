@@ -49,7 +49,8 @@ def score_table(
 def slice_metrics(
     table: pd.DataFrame, test: pd.DataFrame, meta: ModelMeta, settings: EvaluateParams
 ) -> list[dict[str, Any]]:
-    """Metrics for each frequent value of each categorical or boolean feature."""
+    """Metrics for each frequent value of each categorical or boolean feature, each over the
+    classes the slice holds (a class absent from it is not an f1 of 0 in its f1_macro)."""
     keys = SLICE_METRICS[meta.task]
     classes, positive = meta.classes, meta.positive_class
     truth, predicted = table["truth"].to_numpy(), table["prediction"].to_numpy()
@@ -72,6 +73,7 @@ def slice_metrics(
                 classes,
                 positive,
                 keys,
+                present_only=True,
             )
             slices.append(
                 {"feature": feature.name, "value": str(labels[k]), "rows": int(counts[k])} | scores

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+TIME_SHARE_SLACK = 1.1  # a time split whose test share exceeds test_size by more warns
+
 
 def split_data(
     frame: pd.DataFrame, data: DataParams, split: SplitParams, seed: int
@@ -156,7 +158,22 @@ def _by_time(frame: pd.DataFrame, column: str, size: float) -> tuple[pd.DataFram
             "a time split needs a time for every row."
         )
     cutoff = times.sort_values().iloc[int(len(frame) * (1 - size))]
-    return frame[times < cutoff], frame[times >= cutoff]
+    in_test = times >= cutoff
+    share = float(in_test.mean())
+    if share > size * TIME_SHARE_SLACK:
+        logger.warning(
+            "split: rows with the same %s stay on one side, so the test set (%s from %s on) "
+            "holds %.0f%% of the rows, not split.test_size %.0f%%: %r has few distinct values "
+            "(%d, such as whole years). Lower split.test_size, or split on a finer time column.",
+            column,
+            column,
+            cutoff,
+            100 * share,
+            100 * size,
+            column,
+            times.nunique(),
+        )
+    return frame[~in_test], frame[in_test]
 
 
 def _check_sets(train: pd.DataFrame, test: pd.DataFrame, data: DataParams, strategy: str) -> None:

@@ -166,6 +166,7 @@ def _score(side: Scored, mask: np.ndarray, meta: ModelMeta, metric: str) -> floa
         meta.classes,
         meta.positive_class,
         names=(metric,),
+        present_only=True,
     )[metric]
 
 

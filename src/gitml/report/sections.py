@@ -184,14 +184,20 @@ def _importance(importance: dict[str, list[dict[str, Any]]], top: int, baseline:
     if not mine:
         return ""
     names = [row["feature"] for row in mine]
-    values = [max(float(row["importance"]), 0.0) for row in mine]
+    # as measured: a negative importance (shuffling the feature helped) is drawn below zero
+    values = [float(row["importance"]) for row in mine]
     bars = [Series("branch", values, charts.BRANCH_COLOUR, charts.BRANCH_KEY, kind="bar")]
+    low, high = min(*values, 0.0) * 1.1, max(*values, 0.0) * 1.1
+    if low < 0:  # xychart draws bars from the axis' lower end: a line marks where 0 is
+        bars.append(
+            Series("0: no effect", [0.0] * len(values), charts.IDEAL_COLOUR, charts.IDEAL_KEY)
+        )
     chart = charts.xychart(
         "Top feature importances (branch)",
         "feature",
         names,
         f"{mine[0].get('score', 'score drop')} when shuffled",  # e.g. fall in roc_auc
-        (0, max(values) * 1.1 or 1.0),
+        (low, high) if high > low else (0.0, 1.0),
         bars,
         horizontal=True,
     )
@@ -251,7 +257,10 @@ def slices(moved: list[dict[str, Any]], baseline: str) -> str:
         for s in moved
     ]
     header = ["slice", "rows", "metric", baseline, "branch", "change"]
-    return table(header, rows) + "\nPoint estimates on the same rows; small slices are noisy.\n"
+    return table(header, rows) + (
+        "\nPoint estimates on the same rows, each slice scored over the classes it holds (a "
+        "class absent from a slice does not count as an f1 of 0); small slices are noisy.\n"
+    )
 
 
 def lineage(rows: list[list[str]], baseline: str) -> str:

@@ -114,3 +114,25 @@ def test_a_conf_file_that_is_not_yaml_is_a_config_error_naming_it(
     assert "conf/ is not valid YAML" in str(caught.value)
     assert "data/bad.yaml" in str(caught.value)
     assert where in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("override", "strategy", "key"),
+    [("split=group", "group", "group_column"), ("split.strategy=time", "time", "time_column")],
+)
+def test_a_split_without_its_column_points_to_conf_config_yaml(
+    override: str, strategy: str, key: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from gitml import cli
+
+    # when a group or time split is asked for without its column, through the CLI
+    code = cli.main(["compose", "--conf", str(CONF), "--params", "unused.yaml", override])
+
+    # then the message says how to make it the default, not only a one-off override
+    err = capsys.readouterr().err
+    assert code == 2
+    assert (
+        f"in conf/split/{strategy}.yaml and `- split: {strategy}` in the defaults list of " in err
+    )
+    assert "conf/config.yaml, then run `gitml compose`" in err
+    assert f"split.{key}" in err

@@ -148,6 +148,37 @@ def test_slices_label_missing_values_and_order_by_size(params: Params) -> None:
     assert all(s["accuracy"] == 1.0 for s in slices)
 
 
+def test_a_slice_is_scored_over_the_classes_it_holds(params: Params) -> None:
+    import pandas as pd
+
+    # given a multiclass model that is right on every row of slice 'a', which holds only
+    # classes x and y, and wrong on one row of slice 'b'
+    test = pd.DataFrame({"plan": ["a"] * 10 + ["b"] * 10})
+    truth = np.array(["x", "y"] * 5 + ["x", "y", "z", "z", "z"] * 2)
+    predicted = truth.copy()
+    predicted[-1] = "x"
+    table = pd.DataFrame({"truth": truth, "prediction": predicted})
+    for label in ("x", "y", "z"):
+        table[f"proba_{label}"] = (predicted == label) * 1.0
+    meta = ModelMeta.model_validate(
+        {
+            "task": "multiclass",
+            "target": "tier",
+            "classes": ["x", "y", "z"],
+            "features": [{"name": "plan", "dtype": "category", "kind": "categorical"}],
+        }
+    )
+    settings = params.evaluate.model_copy(update={"slice_min_rows": 5})
+
+    # when
+    slices = {s["value"]: s for s in evaluate.slice_metrics(table, test, meta, settings)}
+
+    # then class z, absent from slice a, does not count as an f1 of 0 there
+    assert slices["a"]["accuracy"] == 1.0
+    assert slices["a"]["f1_macro"] == 1.0
+    assert 0.8 < slices["b"]["f1_macro"] < 1.0
+
+
 def test_importance_samples_at_most_the_configured_rows(evaluated: Params) -> None:
     import pandas as pd
 

@@ -95,6 +95,40 @@ def test_time_split_tests_on_the_latest_rows(frame: pd.DataFrame, params: Params
     assert 0.2 < len(test) / len(frame) < 0.3
 
 
+def test_a_time_split_on_whole_years_warns_with_the_share_it_took(
+    params: Params, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from gitml.pipeline import split
+
+    # given a panel of 4 years of 250 rows each, split by year with test_size 0.2
+    rng = np.random.default_rng(0)
+    years = np.repeat([2006, 2007, 2008, 2009], 250)
+    panel = pd.DataFrame({"year": years, "churned": (rng.random(1000) < 0.3).astype(int)})
+    time = params.split.model_copy(update={"strategy": "time", "time_column": "year"})
+    paths = with_paths(params, tmp_path).model_copy(update={"split": time})
+    write_parquet(paths.paths.validated, panel)
+
+    # when
+    with caplog.at_level(logging.WARNING, logger="gitml"):
+        split.run(paths)
+
+    # then the last whole year (25%) is the test set, and the log says so
+    assert len(pd.read_parquet(paths.paths.test)) == 250
+    assert (
+        "split: rows with the same year stay on one side, so the test set (year from 2009 on) "
+        "holds 25% of the rows, not split.test_size 20%: 'year' has few distinct values (4, "
+        "such as whole years). Lower split.test_size, or split on a finer time column."
+    ) in [r.getMessage() for r in caplog.records]
+
+
+def test_a_time_split_that_takes_its_share_says_nothing(
+    frame: pd.DataFrame, params: Params, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="gitml"):
+        split_data(frame.assign(day=range(1000)), params.data, _split("time", time_column="day"), 1)
+    assert not [r for r in caplog.records if "stay on one side" in r.getMessage()]
+
+
 def test_a_class_with_one_row_cannot_be_stratified(frame: pd.DataFrame, params: Params) -> None:
     rare = frame.assign(churned=0)
     rare.loc[0, "churned"] = 1

@@ -73,6 +73,26 @@ def test_the_importance_chart_names_the_score_it_measures() -> None:
     assert "fall in roc_auc when shuffled" in text
 
 
+def test_a_negative_importance_is_drawn_as_it_is_with_zero_marked() -> None:
+    # given a feature whose shuffling made the model better (-0.01)
+    text = sections.plots(comparison("binary"), IMPORTANCE, 10, "main")
+
+    # then its bar is -0.01 on an axis that reaches below 0, with a line at 0
+    chart = text[text.index("Top feature importances") :]
+    assert "    bar [0.2, 0.000003, -0.01]" in chart
+    assert 'y-axis "fall in roc_auc when shuffled" -0.011 --> 0.22' in chart
+    assert "    line [0, 0, 0]" in chart
+    assert "⬜ 0: no effect" in chart
+    assert "| negative | 0.0100 | -0.0100 |" in chart
+
+
+def test_importance_without_negatives_starts_at_zero() -> None:
+    importance = {"branch": [{"feature": "tenure", "importance": 0.1}]}
+    chart = sections.plots(comparison("binary"), importance, 10, "main")
+    assert 'shuffled" 0 --> 0.11' in chart
+    assert "no effect" not in chart
+
+
 def test_the_baselines_top_features_the_branch_dropped_are_listed() -> None:
     # given a branch without the baseline's strongest feature
     importance = IMPORTANCE | {

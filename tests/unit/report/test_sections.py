@@ -26,3 +26,18 @@ def test_a_failing_verdict_lists_its_reasons_before_its_warnings() -> None:
 def test_the_data_section_survives_a_branch_without_its_row_count() -> None:
     diff = DataDiff(None, None, branch_rows=None, baseline_rows=1000, added=0, removed=0)
     assert "Rows: 1,000 on main → ? on the branch" in data_section.data(diff, "main", None)
+
+
+def test_the_slice_table_says_each_slice_is_scored_over_its_classes() -> None:
+    moved = [
+        {
+            "feature": "plan",
+            "value": "a",
+            "rows": 40,
+            "metric": "accuracy",
+            "baseline": 0.9,
+            "branch": 1.0,
+            "delta": 0.1,
+        }
+    ]
+    assert "each slice scored over the classes it holds" in sections.slices(moved, "main")
