@@ -177,7 +177,7 @@ def test_framework_changed_tells_a_conf_only_pr_from_a_framework_one(
     git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "change")
 
     result = subprocess.run(
-        ["make", "framework-changed", "BASELINE=base"],
+        ["make", "--no-print-directory", "framework-changed", "BASELINE=base"],
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -191,7 +191,7 @@ def test_framework_changed_runs_the_tests_when_the_base_is_unknown(tmp_path: Pat
     (tmp_path / "Makefile").write_text((ROOT / "Makefile").read_text())
     subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
     result = subprocess.run(
-        ["make", "framework-changed", "BASELINE=origin/main"],
+        ["make", "--no-print-directory", "framework-changed", "BASELINE=origin/main"],
         cwd=tmp_path,
         capture_output=True,
         text=True,
