@@ -80,8 +80,10 @@ lint: install ## ruff format check, ruff lint, and the package's layers (import-
 types: install ## mypy --strict on src/
 	$(RUN) mypy
 
-pytest: install ## the test suite (unit + integration)
-	$(RUN) pytest
+# Tests spread over every core (pytest-xdist): each one works in its own temporary directory,
+# with its own BENTOML_HOME and a free port, so no two share state.
+pytest: install ## the test suite (unit + integration), on every core
+	$(RUN) pytest -n auto
 
 docs: install ## the docs site into site/, offline and strict (any warning fails)
 	NO_MKDOCS_2_WARNING=1 $(RUN) mkdocs build --strict --site-dir site

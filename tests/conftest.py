@@ -1,17 +1,16 @@
-"""Shared fixtures: typed params composed from the real conf/, small frames, no telemetry."""
+"""Shared fixtures: params composed from the real conf/, one trained pipeline, no telemetry."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 import yaml
 
 from gitml.config.compose import compose_text
 from gitml.config.params import Params, parse_params
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.support.paths import ROOT
+from tests.support.pipeline import TrainedPipeline, train_pipeline
 
 
 @pytest.fixture(autouse=True)
@@ -36,7 +35,13 @@ def params(compose_params: Callable[..., Params]) -> Params:
     return compose_params("data.source.n_rows=2000")
 
 
-def with_paths(params: Params, root: Path) -> Params:
-    """The same params with every output path moved under `root`."""
-    paths = {key: str(root / value) for key, value in params.paths.model_dump().items()}
-    return params.model_copy(update={"paths": params.paths.model_copy(update=paths)})
+@pytest.fixture(scope="session")
+def trained_pipeline(
+    compose_params: Callable[..., Params], tmp_path_factory: pytest.TempPathFactory
+) -> TrainedPipeline:
+    """Every stage run once on 3000 synthetic rows and the default model; read-only.
+
+    A test that writes beside these artifacts takes `trained_pipeline.copy_to(tmp_path)`.
+    """
+    composed = compose_params("data.source.n_rows=3000")
+    return train_pipeline(composed, tmp_path_factory.mktemp("trained-pipeline"))

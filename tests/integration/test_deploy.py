@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import ROOT
+from tests.support.paths import ROOT
 
 OVERLAYS = ("staging", "production")
 KUBERNETES_VERSION = "1.30.0"

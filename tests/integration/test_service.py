@@ -27,8 +27,7 @@ import yaml
 
 from gitml.config.params import Params
 from gitml.ml.model import load_model
-from gitml.pipeline import evaluate, ingest, split, train, validate
-from tests.conftest import with_paths
+from tests.support.pipeline import TrainedPipeline
 
 pytestmark = pytest.mark.slow
 
@@ -60,12 +59,16 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def served(
-    compose_params: Callable[..., Params], tmp_path_factory: pytest.TempPathFactory
+    compose_params: Callable[..., Params],
+    trained_pipeline: TrainedPipeline,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Served]:
-    root = tmp_path_factory.mktemp("served")
-    params = with_paths(compose_params("data.source.n_rows=2000", "serve.read_timeout_s=2"), root)
-    for stage in (ingest, validate, split, train, evaluate):
-        stage.run(params)
+    # its own copy: packaging writes params.yaml and a BentoML store beside the artifacts
+    root = tmp_path_factory.mktemp("served") / "project"
+    serve_params = trained_pipeline.composed.model_copy(
+        update={"serve": compose_params("serve.read_timeout_s=2").serve}
+    )
+    params = trained_pipeline.copy_to(root, serve_params)
     (root / "params.yaml").write_text(yaml.safe_dump(params.model_dump(mode="json")))
     env = os.environ | {
         "BENTOML_HOME": str(root / "bentoml"),

@@ -12,7 +12,7 @@ import yaml
 from gitml import cli
 from gitml.errors import ConfigError, ContractError, DataError
 from gitml.ml.synthetic import generate_churn
-from tests.conftest import ROOT
+from tests.support.paths import ROOT
 
 STAGES = ["ingest", "validate", "split", "train", "evaluate"]
 

@@ -12,7 +12,7 @@ import yaml
 
 from gitml import cli
 from gitml.errors import ConfigError
-from tests.conftest import ROOT
+from tests.support.paths import ROOT
 
 CANARY = "pwned"
 INJECTIONS = [

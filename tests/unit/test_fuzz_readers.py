@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gitml import cli
-from tests.conftest import ROOT
+from tests.support.paths import ROOT
 
 COLUMNS = ["a", "b", "c", "f", "y"]
 KNOWN_EXITS = {0, 2, 3, 4}

@@ -8,7 +8,7 @@ import tomllib
 import pytest
 
 import gitml
-from tests.conftest import ROOT
+from tests.support.paths import ROOT
 
 
 def test_version_is_the_one_pyproject_declares() -> None:

@@ -9,7 +9,7 @@ import yaml
 from gitml import cli
 from gitml.config.compose import compose_text, write_params
 from gitml.errors import ConfigError
-from tests.conftest import ROOT
+from tests.support.paths import ROOT
 
 CONF = ROOT / "conf"
 

@@ -18,7 +18,7 @@ from gitml.config.params import Params
 from gitml.io import write_json, write_parquet
 from gitml.ml.synthetic import generate_churn
 from gitml.monitor.simulate import reference_predictions, shifted, traffic_lines, write_traffic
-from tests.conftest import with_paths
+from tests.support.paths import with_paths
 from tests.unit.monitor.test_assess import START
 
 WINDOW = ["--since", "2026-12-01", "--until", "2026-12-02"]

@@ -10,22 +10,14 @@ from gitml.config.metric_names import HEADLINE
 from gitml.config.params import Params
 from gitml.io import read_json
 from gitml.ml.meta import ModelMeta, read_model_meta
-from gitml.pipeline import evaluate, ingest, split, train, validate
-from tests.conftest import with_paths
+from gitml.pipeline import evaluate, train
+from tests.support.paths import with_paths
+from tests.support.pipeline import TrainedPipeline, run_pipeline
 
 
-def _pipeline(params: Params) -> None:
-    for stage in (ingest, validate, split, train, evaluate):
-        stage.run(params)
-
-
-@pytest.fixture(scope="module")
-def evaluated(
-    compose_params: Callable[..., Params], tmp_path_factory: pytest.TempPathFactory
-) -> Params:
-    params = with_paths(compose_params("data.source.n_rows=3000"), tmp_path_factory.mktemp("eval"))
-    _pipeline(params)
-    return params
+@pytest.fixture
+def evaluated(trained_pipeline: TrainedPipeline) -> Params:
+    return trained_pipeline.params
 
 
 def test_binary_metrics_are_flat_and_sensible(evaluated: Params) -> None:
@@ -96,7 +88,7 @@ def test_metrics_and_plots_adapt_to_the_task(
     expected_plots: list[str],
 ) -> None:
     params = with_paths(compose_params("data.source.n_rows=1500", *task_override), tmp_path)
-    _pipeline(params)
+    run_pipeline(params)
     assert list(read_json(params.paths.metrics)) == list(HEADLINE[params.data.task])
     assert sorted(p.stem for p in Path(params.paths.plots).glob("*.json")) == expected_plots
 

@@ -13,7 +13,7 @@ from gitml.config.params import FileSource, Params
 from gitml.errors import DataError
 from gitml.io import CsvReading, separator_problem
 from gitml.pipeline import ingest
-from tests.conftest import with_paths
+from tests.support.paths import with_paths
 
 
 def test_synthetic_source_writes_the_raw_table(params: Params, tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from gitml.config.params import Params, SplitParams
 from gitml.errors import DataError
 from gitml.io import write_parquet
 from gitml.pipeline.split import split_data
-from tests.conftest import with_paths
+from tests.support.paths import with_paths
 
 
 @pytest.fixture

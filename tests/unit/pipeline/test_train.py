@@ -16,7 +16,7 @@ from gitml.ml.model import load_model, save_model
 from gitml.ml.synthetic import generate_churn
 from gitml.pipeline import train
 from gitml.pipeline.train import fit_model, learnt_nothing_warning
-from tests.conftest import with_paths
+from tests.support.paths import with_paths
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ import pytest
 
 from gitml import cli
 from gitml.report.comment import carries_watermark, with_watermark
-from tests.conftest import ROOT
+from tests.support.paths import ROOT
 
 REPO = "acme/churn"
 SHA = "0123456789abcdef0123456789abcdef01234567"

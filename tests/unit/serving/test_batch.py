@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -14,21 +13,14 @@ from gitml.config.params import ColumnSpec, FileSource, Params
 from gitml.contract.reading import csv_reading
 from gitml.contract.strict_types import INT_RULE
 from gitml.errors import ConfigError, ContractError, DataError
-from gitml.pipeline import evaluate, ingest, split, train, validate
 from gitml.serving import batch as predict
 from gitml.serving.batch import check_rows, run
-from tests.conftest import with_paths
+from tests.support.pipeline import TrainedPipeline
 
 
-@pytest.fixture(scope="module")
-def trained(
-    compose_params: Callable[..., Params], tmp_path_factory: pytest.TempPathFactory
-) -> Params:
-    root = tmp_path_factory.mktemp("predict")
-    params = with_paths(compose_params("data.source.n_rows=1000", "model=linear"), root)
-    for stage in (ingest, validate, split, train, evaluate):
-        stage.run(params)
-    return params
+@pytest.fixture
+def trained(trained_pipeline: TrainedPipeline) -> Params:
+    return trained_pipeline.params
 
 
 @pytest.fixture
@@ -51,10 +43,10 @@ def test_scores_equal_evaluate_across_chunks(
     trained: Params, test_csv: Path, tmp_path: Path
 ) -> None:
     output = tmp_path / "scored.parquet"
-    assert run(trained, str(test_csv), str(output), chunk_rows=37) == (200, 0)
+    assert run(trained, str(test_csv), str(output), chunk_rows=37) == (600, 0)
     scored = pd.read_parquet(output)
     expected = pd.read_parquet(trained.paths.predictions)
-    assert scored["row"].tolist() == list(range(1, 201))
+    assert scored["row"].tolist() == list(range(1, 601))
     assert (scored["customer_id"].to_numpy() == expected["customer_id"].to_numpy()).all()
     assert (scored["prediction"].to_numpy() == expected["prediction"].to_numpy()).all()
     np.testing.assert_allclose(scored["proba_1"], expected["proba_1"], rtol=0, atol=1e-12)
@@ -86,13 +78,13 @@ def test_bad_rows_fail_the_run_naming_row_column_reason(
 def test_bad_rows_go_to_the_rejects_file(trained: Params, test_csv: Path, tmp_path: Path) -> None:
     output, rejects = tmp_path / "scored.parquet", tmp_path / "rejects.parquet"
     bad = _broken(test_csv, tmp_path / "bad.csv")
-    assert run(trained, str(bad), str(output), str(rejects), chunk_rows=50) == (197, 3)
+    assert run(trained, str(bad), str(output), str(rejects), chunk_rows=50) == (597, 3)
     problems = pd.read_parquet(rejects)
     assert sorted(set(problems["row"])) == [4, 6, 8]
     assert set(problems["column"]) == {"contract", "tenure_months", "monthly_charges"}
     scored = pd.read_parquet(output)
     # every input row is accounted for: scored or rejected, none silently dropped
-    assert sorted([*scored["row"], 4, 6, 8]) == list(range(1, 201))
+    assert sorted([*scored["row"], 4, 6, 8]) == list(range(1, 601))
 
 
 def test_booleans_and_integers_are_rejected_not_coerced(
@@ -108,7 +100,7 @@ def test_booleans_and_integers_are_rejected_not_coerced(
     frame["paperless_billing"] = frame["paperless_billing"].map({True: "yes", False: "no"})
     bad, output, rejects = tmp_path / "bad.csv", tmp_path / "o.parquet", tmp_path / "r.parquet"
     frame.to_csv(bad, index=False)
-    assert run(trained, str(bad), str(output), str(rejects), chunk_rows=50) == (196, 4)
+    assert run(trained, str(bad), str(output), str(rejects), chunk_rows=50) == (596, 4)
     problems = pd.read_parquet(rejects).set_index("row")
     assert problems.loc[2, "value"] == "maybe"
     assert problems.loc[3, "column"] == "has_partner"
@@ -117,7 +109,7 @@ def test_booleans_and_integers_are_rejected_not_coerced(
     scored = pd.read_parquet(output).set_index("row")
     assert 6 in scored.index
     same = scored.drop(index=6)  # the other rows' values are as evaluate saw them
-    expected = pd.read_parquet(trained.paths.predictions).set_axis(range(1, 201))
+    expected = pd.read_parquet(trained.paths.predictions).set_axis(range(1, 601))
     np.testing.assert_allclose(
         same["proba_1"], expected.loc[same.index, "proba_1"], rtol=0, atol=1e-12
     )
@@ -227,11 +219,18 @@ def test_new_rows_are_read_as_the_source_says(
     messy = trained.model_copy(update={"data": trained.data.model_copy(update={"source": source})})
 
     # when scored, then as evaluate scored the same rows; without the options, they break
-    assert run(messy, str(tmp_path / "batch.csv"), str(tmp_path / "o.parquet")) == (200, 0)
+    assert run(messy, str(tmp_path / "batch.csv"), str(tmp_path / "o.parquet")) == (600, 0)
     expected = pd.read_parquet(trained.paths.predictions)
     scored = pd.read_parquet(tmp_path / "o.parquet")
     np.testing.assert_allclose(scored["proba_1"], expected["proba_1"], rtol=0, atol=1e-12)
+    # each option is needed: without na_values the '?' breaks, without thousands the commas do
+    commas_only = FileSource(kind="file", path="data.csv", thousands=",")
+    no_nulls = trained.model_copy(
+        update={"data": trained.data.model_copy(update={"source": commas_only})}
+    )
     with pytest.raises(ContractError, match="satisfaction_score: float: numbers only"):
+        run(no_nulls, str(tmp_path / "batch.csv"), str(tmp_path / "o.parquet"))
+    with pytest.raises(ContractError, match="total_charges: float: numbers only"):
         run(trained, str(tmp_path / "batch.csv"), str(tmp_path / "o.parquet"))
 
 
@@ -266,7 +265,7 @@ def test_a_nullable_feature_may_be_left_out_as_in_a_request(
 ) -> None:
     assert trained.data.columns["satisfaction_score"].nullable
     pd.read_csv(test_csv).drop(columns="satisfaction_score").to_csv(tmp_path / "n.csv")
-    assert run(trained, str(tmp_path / "n.csv"), str(tmp_path / "o.parquet")) == (200, 0)
+    assert run(trained, str(tmp_path / "n.csv"), str(tmp_path / "o.parquet")) == (600, 0)
     assert "no column 'satisfaction_score'; they are nullable" in caplog.text
     pd.read_csv(test_csv).drop(columns="tenure_months").to_csv(tmp_path / "t.csv")
     with pytest.raises(DataError, match="lacks feature column"):  # not nullable: refused

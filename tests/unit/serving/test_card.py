@@ -12,7 +12,7 @@ from gitml import cli
 from gitml.config.params import Params
 from gitml.io import write_json, write_parquet
 from gitml.serving.card import build_card
-from tests.conftest import with_paths
+from tests.support.paths import with_paths
 
 
 @pytest.fixture

@@ -14,20 +14,13 @@ from gitml.config.params import Params
 from gitml.contract.records import record_model, records_frame
 from gitml.contract.schema import to_model_dtypes
 from gitml.ml.model import build_pipeline
-from gitml.pipeline import ingest, validate
 from gitml.serving.runtime import score
-from tests.conftest import with_paths
+from tests.support.pipeline import TrainedPipeline
 
 
-@pytest.fixture(scope="module")
-def validated(
-    compose_params: Callable[..., Params], tmp_path_factory: pytest.TempPathFactory
-) -> tuple[Params, pd.DataFrame]:
-    params = with_paths(
-        compose_params("data.source.n_rows=800"), tmp_path_factory.mktemp("serving")
-    )
-    ingest.run(params)
-    validate.run(params)
+@pytest.fixture
+def validated(trained_pipeline: TrainedPipeline) -> tuple[Params, pd.DataFrame]:
+    params = trained_pipeline.params
     return params, pd.read_parquet(params.paths.validated)
 
 

@@ -22,7 +22,7 @@ from gitml.contract.reading import csv_reading
 from gitml.contract.schema import validate_frame
 from gitml.errors import ConfigError, DataError
 from gitml.pipeline.ingest import load_source
-from tests.conftest import ROOT
+from tests.support.paths import ROOT
 
 ROWS = 30
 
