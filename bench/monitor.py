@@ -46,7 +46,9 @@ def trial(
     with tempfile.TemporaryDirectory() as folder:
         write_traffic(Path(folder), traffic_lines(live, params.data, START))
         traffic = read_traffic(folder, START, START + timedelta(days=7))
-    return assess(traffic, reference, predictions, params.data, params.monitor, seed=seed)
+    return assess(
+        traffic, reference, predictions, data=params.data, settings=params.monitor, seed=seed
+    )
 
 
 def main() -> None:

@@ -141,7 +141,15 @@ def _gate(args: argparse.Namespace) -> None:
 def _comment(args: argparse.Namespace) -> None:
     from gitml.report.comment import run
 
-    run(args.report, args.repo, args.pr, args.sha, args.watermark_title, args.author, os.environ)
+    run(
+        args.report,
+        repository=args.repo,
+        number=args.pr,
+        sha=args.sha,
+        label=args.watermark_title,
+        author=args.author,
+        env=os.environ,
+    )
 
 
 def _pull(args: argparse.Namespace) -> None:
@@ -188,7 +196,12 @@ def _monitor(args: argparse.Namespace) -> None:
     from gitml.monitor.run import run
 
     result = run(
-        load_params(args.params), args.logs, args.since, args.until, args.labels, args.output_dir
+        load_params(args.params),
+        logs=args.logs,
+        since=args.since,
+        until=args.until,
+        labels=args.labels,
+        output_dir=args.output_dir,
     )
     written = f"{args.output_dir}/monitor.md"
     if result.action_due:

@@ -130,8 +130,8 @@ def _value(  # noqa: PLR0911, PLR0912 -- the evaluator: one case per kind of nod
             elif not hasattr(a, "astype") and not hasattr(b, "astype"):
                 a = np.float64(a) if isinstance(a, float) else np.int64(a)
             return ARITHMETIC[type(op)](a, b)
-        case ast.Compare(left=left, ops=ops, comparators=comparators):
-            return _compare(node, left, ops, comparators, parsed, frame)
+        case ast.Compare():
+            return _compare(node, parsed, frame)
         case ast.Call(func=ast.Name(id=function), args=[arg]):
             value = _value(arg, parsed, frame)
             if function == "isna":
@@ -142,19 +142,12 @@ def _value(  # noqa: PLR0911, PLR0912 -- the evaluator: one case per kind of nod
     raise AssertionError(f"the grammar accepted {ast.dump(node)}")  # row_expr's allow-list
 
 
-def _compare(
-    node: ast.AST,
-    left: ast.expr,
-    ops: list[ast.cmpop],
-    comparators: list[ast.expr],
-    parsed: RowExpr,
-    frame: pd.DataFrame,
-) -> Any:
+def _compare(node: ast.Compare, parsed: RowExpr, frame: pd.DataFrame) -> Any:
     import pandas as pd
 
     result: Any = True
-    a = _value(left, parsed, frame)
-    for op, right in zip(ops, comparators, strict=True):
+    a = _value(node.left, parsed, frame)
+    for op, right in zip(node.ops, node.comparators, strict=True):
         if isinstance(op, ast.In | ast.NotIn):
             assert isinstance(right, ast.List | ast.Tuple)  # row_expr's allow-list
             values = [element.value for element in right.elts if isinstance(element, ast.Constant)]

@@ -13,6 +13,7 @@ def classification_plots(
     truth: np.ndarray,
     predicted: np.ndarray,
     proba: np.ndarray,
+    *,
     classes: list[Any],
     positive: Any,
     max_points: int,

@@ -90,6 +90,7 @@ def assess(
     traffic: Traffic,
     reference: pd.DataFrame,
     reference_predictions: pd.DataFrame,
+    *,
     data: DataParams,
     settings: MonitorParams,
     live: LiveMetrics | None = None,

@@ -71,6 +71,7 @@ def join_labels(
 def live_metrics(
     joined: pd.DataFrame,
     test_predictions: pd.DataFrame,
+    *,
     meta: dict[str, Any],
     settings: MonitorParams,
     unmatched: int,

@@ -115,11 +115,11 @@ def _drift_body(
         top = max(*(c.stats["psi"] for c in shown), limits["psi"]) * 1.1
         body += "\n" + xychart(
             "PSI per column (largest first)",
-            "column",
-            [c.column for c in shown],
-            "PSI",
-            (0, top),
-            [
+            x_title="column",
+            x_axis=[c.column for c in shown],
+            y_title="PSI",
+            y_range=(0, top),
+            series=[
                 Series("PSI", [c.stats["psi"] for c in shown], BRANCH_COLOUR, BRANCH_KEY, "bar"),
                 Series("threshold", [limits["psi"]] * len(shown), IDEAL_COLOUR, IDEAL_KEY),
             ],
@@ -150,11 +150,11 @@ def _volume_body(result: Assessment) -> str:
     counts = [count for _, count in result.volume]
     chart = xychart(
         "Scored records per period",
-        "period",
-        labels,
-        "records",
-        (0, max(counts) * 1.1),
-        [Series("records", counts, BRANCH_COLOUR, BRANCH_KEY, "bar")],
+        x_title="period",
+        x_axis=labels,
+        y_title="records",
+        y_range=(0, max(counts) * 1.1),
+        series=[Series("records", counts, BRANCH_COLOUR, BRANCH_KEY, "bar")],
     )
     return table(["period", "records"], result.volume, limit=48) + "\n" + chart
 

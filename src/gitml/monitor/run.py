@@ -54,6 +54,7 @@ def labelled_records(joined: pd.DataFrame, params: Params) -> pd.DataFrame:
 
 def run(
     params: Params,
+    *,
     logs: str | None = None,
     since: str | None = None,
     until: str | None = None,
@@ -95,11 +96,22 @@ def run(
         else:
             meta = read_json(paths.model_meta)
             live = live_metrics(
-                joined, reference_predictions, meta, settings, unmatched, params.seed
+                joined,
+                reference_predictions,
+                meta=meta,
+                settings=settings,
+                unmatched=unmatched,
+                seed=params.seed,
             )
     reference = read_table(paths.train)
     result = assess(
-        traffic, reference, reference_predictions, params.data, settings, live, params.seed
+        traffic,
+        reference,
+        reference_predictions,
+        data=params.data,
+        settings=settings,
+        live=live,
+        seed=params.seed,
     )
     limits = settings.drift.model_dump(exclude={"max_rows"})
     out = Path(output_dir)

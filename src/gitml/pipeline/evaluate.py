@@ -182,12 +182,12 @@ def plot_tables(
         truth,
         predicted,
         proba,
-        meta.classes,
-        meta.positive_class,
-        settings.plot_max_points,
-        settings.calibration_bins,
-        settings.confusion_max_rows,
-        seed,
+        classes=meta.classes,
+        positive=meta.positive_class,
+        max_points=settings.plot_max_points,
+        bins=settings.calibration_bins,
+        confusion_rows=settings.confusion_max_rows,
+        seed=seed,
     )
 
 

@@ -32,6 +32,7 @@ class Series:
 
 def xychart(
     title: str,
+    *,
     x_title: str,
     x_axis: Sequence[str] | tuple[float, float],
     y_title: str,

@@ -62,7 +62,15 @@ def build_report(root: Path, ref: str, params: Params) -> Report:
         if contract_ok and not stale:
             settings = params.report.model_copy(update={"confidence": rules.confidence})
             model = compare_models(branch, baseline, settings, params.evaluate, params.seeds.report)
-        summary = _summary(params, branch, baseline, ref, data, model, stale)
+        summary = _summary(
+            params,
+            branch=branch,
+            baseline=baseline,
+            ref=ref,
+            data=data,
+            model=model,
+            stale=stale,
+        )
         summary["rules"] = {
             "gate": rules.gate.model_dump(mode="json"),
             "confidence": rules.confidence,
@@ -82,7 +90,17 @@ def build_report(root: Path, ref: str, params: Params) -> Report:
             (None, None),
             (params.report.max_table_rows, params.report.max_chars),
         ):
-            parts = _sections(params, rules, branch, baseline, ref, data, model, stale, limit)
+            parts = _sections(
+                params,
+                rules,
+                branch=branch,
+                baseline=baseline,
+                ref=ref,
+                data=data,
+                model=model,
+                stale=stale,
+                limit=limit,
+            )
             documents.append(render(title, parts, FOOTER, max_chars))
     full, comment = documents
     return Report(comment, full, summary, verdict)
@@ -127,6 +145,7 @@ def pipeline_changes(root: Path) -> list[str]:
 
 def _summary(
     params: Params,
+    *,
     branch: Artifacts,
     baseline: Artifacts | None,
     ref: str,
@@ -155,6 +174,7 @@ def _summary(
 def _sections(
     params: Params,
     rules: Rules,
+    *,
     branch: Artifacts,
     baseline: Artifacts | None,
     ref: str,

@@ -146,7 +146,7 @@ class GitHubApi:
 
 
 def upsert_comment(
-    api: GitHubApi, repository: str, number: int, body: str, label: str, author: str
+    api: GitHubApi, repository: str, number: int, *, body: str, label: str, author: str
 ) -> Upserted:
     """Update the watermarked comment by `author` on PR `number`, else create it: one comment."""
     existing = find_comment(list(api.comments(repository, number)), label, author)
@@ -159,6 +159,7 @@ def upsert_comment(
 
 def run(
     report: str,
+    *,
     repository: str | None,
     number: int,
     sha: str,
@@ -192,7 +193,7 @@ def run(
             "Post reports/report.md (the short report), not the full one."
         )
     api = GitHubApi(env.get("GITHUB_API_URL") or DEFAULT_API, token)
-    done = upsert_comment(api, repository, number, body, label, author)
+    done = upsert_comment(api, repository, number, body=body, label=label, author=author)
     logger.info("Report comment %s on %s#%d: %s", done.action, repository, number, done.url)
     return done
 

@@ -96,7 +96,9 @@ def compare_models(
     )
     identical = _same_outputs(mine, theirs)
     test = pd.read_parquet(need(branch, "test"))
-    slices = [] if identical else moved_slices(test, table, mine, theirs, meta, evaluate)
+    slices = (
+        [] if identical else moved_slices(test, table, mine, theirs, meta=meta, settings=evaluate)
+    )
     return ModelComparison(
         task,
         classes,
@@ -117,6 +119,7 @@ def moved_slices(
     table: pd.DataFrame,
     mine: Scored,
     theirs: Scored,
+    *,
     meta: ModelMeta,
     settings: EvaluateParams,
 ) -> list[dict[str, Any]]:

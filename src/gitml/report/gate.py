@@ -123,6 +123,7 @@ def judge(
     metrics: list[MetricDelta],
     gate: GateParams,
     confidence: float,
+    *,
     contract: dict[str, Any] | None = None,
     stale: list[str] | None = None,
     identical: bool = False,
@@ -243,13 +244,13 @@ def judge_summary(summary: dict[str, Any], params: Params) -> Verdict:
         [MetricDelta.from_json(metric) for metric in summary["metrics"]],
         gate,
         rules["confidence"] if rules else params.report.confidence,
-        summary["contract"],
-        summary["stale"],
-        summary["identical"],
-        summary["baseline"]["ref"] if summary["baseline"] else "the baseline",
-        summary.get("not_comparable") or "",  # absent from reports of older versions
-        warnings,
-        rules.get("seed_sd", params.report.seed_sd) if rules else params.report.seed_sd,
+        contract=summary["contract"],
+        stale=summary["stale"],
+        identical=summary["identical"],
+        baseline=summary["baseline"]["ref"] if summary["baseline"] else "the baseline",
+        not_comparable=summary.get("not_comparable") or "",  # absent from older reports
+        warnings=warnings,
+        seed_sd=rules.get("seed_sd", params.report.seed_sd) if rules else params.report.seed_sd,
     )
     # the committed dvc.lock and the remote (absent from reports of older versions)
     reasons, told = findings(summary, gate)

@@ -152,9 +152,21 @@ def _binary_curves(result: ModelComparison, baseline: str) -> list[str]:
         pr.append(Series(name, charts.precision_points(is_positive, score), colour, key))
     return [
         charts.xychart(
-            "ROC curve", "false positive rate", (0, 1), "true positive rate", (0, 1), roc
+            "ROC curve",
+            x_title="false positive rate",
+            x_axis=(0, 1),
+            y_title="true positive rate",
+            y_range=(0, 1),
+            series=roc,
         ),
-        charts.xychart("Precision-recall curve", "recall", (0, 1), "precision", (0, 1), pr),
+        charts.xychart(
+            "Precision-recall curve",
+            x_title="recall",
+            x_axis=(0, 1),
+            y_title="precision",
+            y_range=(0, 1),
+            series=pr,
+        ),
     ]
 
 
@@ -171,11 +183,11 @@ def _predicted_vs_actual(result: ModelComparison, baseline: str) -> str:
     high = float(max(np.max(m) for m in means))
     return charts.xychart(
         "Predicted vs actual: mean per decile of the actual value",
-        "actual (decile mean)",
-        labels,
-        "mean",
-        (low, high),
-        series,
+        x_title="actual (decile mean)",
+        x_axis=labels,
+        y_title="mean",
+        y_range=(low, high),
+        series=series,
     )
 
 
@@ -194,11 +206,11 @@ def _importance(importance: dict[str, list[dict[str, Any]]], top: int, baseline:
         )
     chart = charts.xychart(
         "Top feature importances (branch)",
-        "feature",
-        names,
-        f"{mine[0].get('score', 'score drop')} when shuffled",  # e.g. fall in roc_auc
-        (low, high) if high > low else (0.0, 1.0),
-        bars,
+        x_title="feature",
+        x_axis=names,
+        y_title=f"{mine[0].get('score', 'score drop')} when shuffled",  # e.g. fall in roc_auc
+        y_range=(low, high) if high > low else (0.0, 1.0),
+        series=bars,
         horizontal=True,
     )
     header = ["feature", "branch"]

@@ -24,6 +24,7 @@ CARD_FILE = "model_card.md"
 
 def render_card(
     params: Params,
+    *,
     meta: dict[str, Any],
     intervals: dict[str, Interval],
     test_rows: int,
@@ -137,14 +138,14 @@ def build_card(params: Params, root: Path = Path()) -> str:
     drifted = read_json(monitor).get("drifted_columns", []) if monitor.is_file() else []
     return render_card(
         params,
-        meta,
-        intervals,
-        len(table_),
-        class_shares,
-        _optional(root / paths.slices),
-        _optional(root / paths.importance),
-        lineage(root),
-        drifted,
+        meta=meta,
+        intervals=intervals,
+        test_rows=len(table_),
+        class_shares=class_shares,
+        slices=_optional(root / paths.slices),
+        importance=_optional(root / paths.importance),
+        lineage=lineage(root),
+        drifted=drifted,
     )
 
 

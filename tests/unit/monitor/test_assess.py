@@ -20,7 +20,13 @@ def _assess(params: Params, folder: Path, live_seed: int, shifts: dict[str, floa
     live = shifted(generate_churn(2000, seed=live_seed), shifts, params.data, live_seed)
     write_traffic(folder, traffic_lines(live, params.data, START))
     traffic = read_traffic(folder, START, START + timedelta(days=1))
-    return assess(traffic, reference, reference_predictions(reference), params.data, params.monitor)
+    return assess(
+        traffic,
+        reference,
+        reference_predictions(reference),
+        data=params.data,
+        settings=params.monitor,
+    )
 
 
 def test_shifted_columns_are_flagged_and_no_other(params: Params, tmp_path: Path) -> None:
@@ -61,7 +67,11 @@ def test_too_few_records_give_no_drift_verdict(params: Params, tmp_path: Path) -
     traffic = read_traffic(tmp_path, START, START + timedelta(days=1))
 
     result = assess(
-        traffic, reference, reference_predictions(reference), params.data, params.monitor
+        traffic,
+        reference,
+        reference_predictions(reference),
+        data=params.data,
+        settings=params.monitor,
     )
 
     assert "noise_normal" in result.drifted  # measured and shown ...
