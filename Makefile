@@ -77,7 +77,7 @@ lint: install ## ruff format check, ruff lint, and the package's layers (import-
 	$(RUN) ruff check .
 	$(RUN) lint-imports --no-cache
 
-types: install ## mypy --strict on src/
+types: install ## mypy --strict on src/ and tests/
 	$(RUN) mypy
 
 # Tests spread over every core (pytest-xdist): each one works in its own temporary directory,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -19,8 +20,9 @@ def commit_params_only(project: Project, message: str) -> None:
     project.run("git", "commit", "-q", "-m", message)
 
 
-def summary(project: Project) -> dict:
-    return json.loads((project.root / "reports/report.json").read_text())
+def summary(project: Project) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads((project.root / "reports/report.json").read_text())
+    return loaded
 
 
 def test_a_stale_committed_lock_fails_the_gate_unless_set_to_warn(project: Project) -> None:

@@ -10,6 +10,7 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -43,7 +44,7 @@ def _wait_for(root: Path, lines: int) -> None:
     assert _logged(root) >= lines, f"{_logged(root)} lines logged, expected {lines}"
 
 
-def _monitor(served: Served, since: datetime, until: datetime) -> tuple[int, dict]:  # noqa: F811
+def _monitor(served: Served, since: datetime, until: datetime) -> tuple[int, dict[str, Any]]:  # noqa: F811
     result = subprocess.run(
         [sys.executable, "-m", "gitml", "monitor", "--since", since.isoformat(),
          "--until", until.isoformat()],

@@ -18,15 +18,14 @@ pytestmark = pytest.mark.slow
 
 
 def _wine() -> pd.DataFrame:
-    frame = datasets.load_wine(as_frame=True).frame
+    frame: pd.DataFrame = datasets.load_wine(as_frame=True).frame
     frame["target"] = frame["target"].map({0: "barolo", 1: "grignolino", 2: "barbera"})
     return frame.rename(columns={"target": "cultivar"})
 
 
 def _diabetes() -> pd.DataFrame:
-    return datasets.load_diabetes(as_frame=True, scaled=False).frame.rename(
-        columns={"target": "progression"}
-    )
+    frame: pd.DataFrame = datasets.load_diabetes(as_frame=True, scaled=False).frame
+    return frame.rename(columns={"target": "progression"})
 
 
 @pytest.mark.parametrize(

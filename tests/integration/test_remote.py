@@ -12,6 +12,7 @@ import socket
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -86,7 +87,7 @@ def objects(endpoint: str) -> set[str]:
     return {item["Key"].removeprefix(f"{PREFIX}/files/md5/") for item in listed["Contents"]}
 
 
-def lock_outs(project: Project) -> dict[str, dict]:
+def lock_outs(project: Project) -> dict[str, dict[str, Any]]:
     lock = yaml.safe_load((project.root / "dvc.lock").read_text())
     return {
         out["path"]: out

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -41,7 +42,7 @@ def open_branch(project: Project, name: str, *overrides: str) -> None:
         project.gitml("compose", ROWS, *overrides)
 
 
-def report(project: Project) -> tuple[str, dict]:
+def report(project: Project) -> tuple[str, dict[str, Any]]:
     """Run `gitml report`; check that the comment renders on GitHub (charts and tables)."""
     require_renderer()
     project.gitml("report", "--baseline", "main")
@@ -51,7 +52,7 @@ def report(project: Project) -> tuple[str, dict]:
     return text, json.loads((project.root / "reports/report.json").read_text())
 
 
-def metric(summary: dict, name: str) -> dict:
+def metric(summary: dict[str, Any], name: str) -> dict[str, Any]:
     return next(m for m in summary["metrics"] if m["name"] == name)
 
 

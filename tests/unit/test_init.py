@@ -30,4 +30,4 @@ def test_a_copy_without_metadata_says_its_version_is_unknown(
 
 def test_other_attributes_are_still_missing() -> None:
     with pytest.raises(AttributeError, match="no attribute 'versoin'"):
-        _ = gitml.versoin  # type: ignore[attr-defined]
+        _ = gitml.versoin

@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -22,11 +23,12 @@ def run(*argv: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, check=False)
 
 
-def load(path: Path) -> dict:
-    return yaml.load(path.read_text(), Loader=yaml.BaseLoader)  # "on" stays a string key
+def load(path: Path) -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.load(path.read_text(), Loader=yaml.BaseLoader)
+    return loaded  # "on" stays a string key
 
 
-def steps(workflow: dict) -> list[dict]:
+def steps(workflow: dict[str, Any]) -> list[dict[str, Any]]:
     return [step for job in workflow["jobs"].values() for step in job.get("steps", [])]
 
 

@@ -18,11 +18,11 @@ FRAME = pd.DataFrame(
         "b": [2.0, None, 0.0, 4.0],
         "plan": ["basic", "pro", None, "basic"],
         "flag": pd.array([True, False, None, True], dtype="boolean"),
-        "when": pd.to_datetime(["2020-01-01", "2021-06-01", "2019-01-01", None]),
+        "when": pd.to_datetime(pd.Series(["2020-01-01", "2021-06-01", "2019-01-01", None])),
         "monthly charges": [10.0, 20.0, 30.0, 40.0],
     }
 )
-DTYPES = {name: str(dtype) for name, dtype in FRAME.dtypes.items()}
+DTYPES = {str(name): str(dtype) for name, dtype in FRAME.dtypes.items()}
 
 
 @pytest.mark.parametrize(
@@ -46,7 +46,7 @@ DTYPES = {name: str(dtype) for name, dtype in FRAME.dtypes.items()}
 )
 def test_an_expression_holds_row_by_row(expr: str, expected: list[bool]) -> None:
     before = FRAME.copy()
-    result = holds_on(parse_row_expr(expr, list(FRAME)), FRAME)
+    result = holds_on(parse_row_expr(expr, [str(c) for c in FRAME.columns]), FRAME)
     assert result.tolist() == expected
     assert result.index.equals(FRAME.index)
     pd.testing.assert_frame_equal(FRAME, before)  # input untouched

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import pytest
 
@@ -152,9 +154,9 @@ def test_boolean_words_and_whole_floats_are_read_as_what_they_say(
 def test_codes_read_as_floats_match_their_declared_text(params: Params) -> None:
     spec = {"dtype": "category", "nullable": True, "allowed": ["12", "7", "A1"]}
     data = params.data.model_copy(
-        update={"columns": params.data.columns | {"code": ColumnSpec(**spec)}}
+        update={"columns": params.data.columns | {"code": ColumnSpec.model_validate(spec)}}
     )
-    raw = generate_churn(300, 3).assign(code=[7.0, 12.0, None] * 100)  # a CSV with blanks
+    raw = generate_churn(300, 3).assign(code=[7.0, 12.0, float("nan")] * 100)  # a CSV with blanks
     typed, verdict = validate_frame(raw, data)
     assert verdict.passed, verdict.summary("churn")
     assert typed is not None
@@ -180,7 +182,7 @@ def test_a_bad_value_is_reported_once_not_again_through_its_stand_in(
 ) -> None:
     broken = raw.astype({"tenure_months": float, "customer_id": float})
     broken.loc[3, "tenure_months"] = -0.5  # its stand-in would break min 0 and the row check
-    broken.loc[4, "customer_id"] = broken.loc[5, "customer_id"] + 0.5  # ... or uniqueness
+    broken.loc[4, "customer_id"] = float(broken["customer_id"].iloc[5]) + 0.5  # ... or uniqueness
     broken.loc[6, "tenure_months"] = 1e20  # astype(int64) would wrap it to -2^63
     typed, verdict = validate_frame(broken, params.data)
     assert typed is None
@@ -215,7 +217,7 @@ def test_a_unique_nullable_column_may_miss_several_values(params: Params) -> Non
         "x": {"dtype": "float"},
         "y": {"dtype": "int"},
     }
-    update = {"target": "y", "id_column": None, "columns": contract, "checks": []}
+    update: dict[str, Any] = {"target": "y", "id_column": None, "columns": contract, "checks": []}
     data = type(params.data).model_validate(params.data.model_dump() | update)
     typed, verdict = validate_frame(frame, data)
     assert verdict.failures == []  # missing values are no duplicates of each other
@@ -230,7 +232,7 @@ def test_a_unique_nullable_column_may_miss_several_values(params: Params) -> Non
 def test_target_messages_say_which_setting_fits_the_data(params: Params) -> None:
     frame = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0], "y": ["no", "yes", "no", "maybe"]})
     contract = {"x": {"dtype": "float"}, "y": {"dtype": "category"}}
-    update = {"target": "y", "id_column": None, "columns": contract, "checks": []}
+    update: dict[str, Any] = {"target": "y", "id_column": None, "columns": contract, "checks": []}
     data = type(params.data).model_validate(params.data.model_dump() | update)
     _, verdict = validate_frame(frame, data)
     assert [f.check for f in verdict.failures] == [

@@ -12,7 +12,7 @@ from gitml.ml.bootstrap import MetricDelta, paired_bootstrap, resample_weights, 
 from gitml.ml.metrics import compute_metrics
 
 
-def binary_case(rng: np.random.Generator, n: int, signal: float) -> dict:
+def binary_case(rng: np.random.Generator, n: int, signal: float) -> dict[str, Any]:
     truth = np.where(rng.random(n) < 0.3, "yes", "no")
     logit = signal * (truth == "yes") + rng.normal(size=n)
     p_yes = np.round(1 / (1 + np.exp(-logit + 1)), 2)  # rounded: many tied scores
@@ -21,7 +21,7 @@ def binary_case(rng: np.random.Generator, n: int, signal: float) -> dict:
     return {"truth": truth, "predicted": predicted, "proba": proba, "classes": ["no", "yes"]}
 
 
-def multiclass_case(rng: np.random.Generator, n: int) -> dict:
+def multiclass_case(rng: np.random.Generator, n: int) -> dict[str, Any]:
     classes = ["a", "b", "c"]
     truth = rng.choice(classes, size=n, p=[0.5, 0.3, 0.2])
     raw = rng.random((n, 3)) + 2 * (truth[:, None] == np.array(classes))
@@ -115,7 +115,7 @@ def test_interval_covers_the_true_auc_delta_about_95_percent_of_the_time() -> No
             predicted = np.where(p_yes >= 0.5, "yes", "no")
             models.append(scorer("binary", truth, predicted, proba, ["no", "yes"], "yes"))
 
-        results = paired_bootstrap(*models, n, resamples=300, seed=simulation)
+        results = paired_bootstrap(models[0], models[1], n, resamples=300, seed=simulation)
 
         auc = next(r for r in results if r.name == "roc_auc")
         covered += auc.low <= true_delta <= auc.high

@@ -52,7 +52,7 @@ class Handler(BaseHTTPRequestHandler):
             self._answer(401, {"message": "Bad credentials"})
             return
         length = int(self.headers.get("Content-Length") or 0)
-        payload = json.loads(self.rfile.read(length)) if length else None
+        payload: dict[str, Any] = json.loads(self.rfile.read(length)) if length else {}
         path, _, query = self.path.partition("?")
         prefix = "/repos/acme/churn"
         pulls = self.server.pulls

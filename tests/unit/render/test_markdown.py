@@ -6,7 +6,9 @@ from gitml.render.markdown import Section, render, table
 def parsed_tables(text: str) -> list[list[list[str]]]:
     """Each table as rows of cell texts, as a GFM parser sees them."""
     tokens = MarkdownIt("commonmark").enable("table").parse(text)
-    tables, rows, row = [], [], []
+    tables: list[list[list[str]]] = []
+    rows: list[list[str]] = []
+    row: list[str] = []
     for token in tokens:
         if token.type == "table_open":
             rows = []

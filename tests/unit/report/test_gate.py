@@ -118,7 +118,8 @@ def test_rules_must_name_a_metric_of_their_task_with_the_right_bound() -> None:
 def stored(summary: dict[str, Any], tmp_path: Path) -> dict[str, Any]:
     """The summary as `gitml gate` reads it back: report.json has no NaN, only null."""
     write_json(tmp_path / "report.json", summary)
-    return read_json(tmp_path / "report.json")
+    stored: dict[str, Any] = read_json(tmp_path / "report.json")
+    return stored
 
 
 def summary_of(metrics: list[MetricDelta], **fields: Any) -> dict[str, Any]:

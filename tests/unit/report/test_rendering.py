@@ -30,7 +30,7 @@ def comparison(task: str, seed: int = 0) -> ModelComparison:
             predicted = np.where(p >= 0.5, "leave", "stay")
             sides.append(Scored(truth, predicted, np.column_stack([1 - p, p])))
     scorers = [scorer(task, s.truth, s.predicted, s.proba, classes, positive) for s in sides]
-    metrics = paired_bootstrap(*scorers, n, resamples=100)
+    metrics = paired_bootstrap(scorers[0], scorers[1], n, resamples=100)
     return ModelComparison(
         task, classes, positive, n, "same rows", "note", metrics, baseline=sides[0], branch=sides[1]
     )

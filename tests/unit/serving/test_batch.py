@@ -119,9 +119,9 @@ def test_codes_keep_their_text_in_a_csv(trained: Params, tmp_path: Path) -> None
     spec = ColumnSpec(dtype="category", nullable=True, allowed=["007", "12", "A1"])
     data = trained.data.model_copy(update={"columns": trained.data.columns | {"code": spec}})
     path = tmp_path / "codes.csv"
-    pd.read_parquet(trained.paths.test).head(4).assign(code=["007", "12", None, "A1"]).to_csv(
-        path, index=False
-    )
+    pd.read_parquet(trained.paths.test).head(4).assign(
+        code=np.array(["007", "12", None, "A1"], dtype=object)
+    ).to_csv(path, index=False)
     chunks = list(predict.read_chunks(path, 2, csv_reading(data)))  # chunk 1: 007, 12 only
     typed, problems = check_rows(pd.concat(chunks), data)
     assert problems.empty, problems

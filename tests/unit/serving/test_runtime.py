@@ -75,7 +75,7 @@ def test_the_batching_hold_is_capped_after_a_burst() -> None:
         optimizer = Optimizer(max_latency=10.0)
         for _ in range(60):  # a burst: every batch queued for 3 s behind busy ones
             optimizer.log_outbound(n=50, wait=3.0, duration=0.05)
-        optimizer.trigger_refresh()
+        optimizer.trigger_refresh()  # type: ignore[no-untyped-call]  # BentoML's, untyped
         return float(optimizer.wait)
 
     original = Optimizer.trigger_refresh
