@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from gitml.config.params import Params
-from gitml.io import file_sha256, read_json, write_json
+from gitml.io import file_sha256, read_json
 from gitml.ml.meta import MODEL_LIBRARIES, ModelMeta
 from gitml.render.markdown import ARTIFACT_NOTE, Section, render
 from gitml.report import data_section, sections
@@ -23,6 +23,13 @@ from gitml.report.data_diff import DataDiff, diff_data
 from gitml.report.gate import Rules, Verdict, fingerprint, judge_summary, judging_rules
 from gitml.report.lock import branch_lock, remote_outcome
 from gitml.report.pairing import model_meta_of
+from gitml.report.summary import (
+    BaselineRef,
+    BranchRef,
+    RecordedRules,
+    ReportSummary,
+    write_summary,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +47,7 @@ LIBRARIES = ("python", *MODEL_LIBRARIES)
 class Report:
     comment: str
     full: str
-    summary: dict[str, Any]
+    summary: ReportSummary
     verdict: Verdict
 
 
@@ -71,19 +78,25 @@ def build_report(root: Path, ref: str, params: Params) -> Report:
             model=model,
             stale=stale,
         )
-        summary["rules"] = {
-            "gate": rules.gate.model_dump(mode="json"),
-            "confidence": rules.confidence,
-            "from": ref if baseline else "branch",
-            "warning": rules.warning,
-            "seed_sd": params.report.seed_sd,
-        }
-        summary["lock"] = asdict(branch_lock(root, list(params.paths.model_dump().values())))
-        summary["remote"] = remote_outcome(root)
-        summary["fingerprint"] = fingerprint(root, params)
+        lock = asdict(branch_lock(root, list(params.paths.model_dump().values())))
+        recorded = RecordedRules(
+            gate=rules.gate,
+            confidence=rules.confidence,
+            source=ref if baseline else "branch",
+            warning=rules.warning,
+            seed_sd=params.report.seed_sd,
+        )
+        summary = summary.model_copy(
+            update={
+                "rules": recorded,
+                "lock": lock,
+                "remote": remote_outcome(root),
+                "fingerprint": fingerprint(root, params),
+            }
+        )
         verdict = judge_summary(summary, params)
-        summary["verdict"] = asdict(verdict)
-        headline = _headline(branch, baseline, ref, model, params) + _lock_line(summary["lock"])
+        summary = summary.model_copy(update={"verdict": asdict(verdict)})
+        headline = _headline(branch, baseline, ref, model, params) + _lock_line(lock)
         title = sections.verdict(verdict, headline)
         documents = []
         for limit, max_chars in (
@@ -112,7 +125,7 @@ def write_report(report: Report, directory: Path) -> None:
     for name, text in ((REPORT, report.comment), (FULL_REPORT, report.full)):
         with atomic_path(directory / name) as path:
             path.write_text(text, encoding="utf-8")
-    write_json(directory / SUMMARY, report.summary)
+    write_summary(directory / SUMMARY, report.summary)
 
 
 def _lock_line(lock: dict[str, Any]) -> str:
@@ -152,23 +165,23 @@ def _summary(
     data: DataDiff,
     model: ModelComparison | None,
     stale: list[str],
-) -> dict[str, Any]:
-    return {
-        "task": params.data.task,
-        "baseline": {"ref": ref, "commit": baseline.commit, "source": baseline.source}
+) -> ReportSummary:
+    return ReportSummary(
+        task=params.data.task,
+        baseline=BaselineRef(ref=ref, commit=baseline.commit, source=baseline.source)
         if baseline
         else None,
-        "branch": {"commit": branch.commit, "dirty": branch.dirty},
-        "contract": data.validation,
-        "stale": stale,
-        "pairing": model.pairing if model else None,
-        "not_comparable": model.not_comparable if model else "",
-        "identical": bool(model and model.identical),
-        "metrics": [asdict(metric) for metric in model.metrics] if model else [],
-        "drifted_columns": [d.column for d in data.drift if d.is_drifted],
-        "changed_rows": asdict(data.changed) if data.changed else None,
-        "target_changed": data_section.target_changed(data, ref),
-    }
+        branch=BranchRef(commit=branch.commit, dirty=branch.dirty),
+        contract=data.validation,
+        stale=stale,
+        pairing=model.pairing if model else None,
+        not_comparable=model.not_comparable if model else "",
+        identical=bool(model and model.identical),
+        metrics=[asdict(metric) for metric in model.metrics] if model else [],
+        drifted_columns=[d.column for d in data.drift if d.is_drifted],
+        changed_rows=asdict(data.changed) if data.changed else None,
+        target_changed=data_section.target_changed(data, ref),
+    )
 
 
 def _sections(

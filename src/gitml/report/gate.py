@@ -15,9 +15,9 @@ from typing import Any, Literal
 from gitml.config.messages import problem_lines
 from gitml.config.params import GateParams, GateRule, Params, ReportParams
 from gitml.errors import GateFailed, GitmlError
-from gitml.io import read_json
 from gitml.ml.bootstrap import MetricDelta, significant
 from gitml.report.lock import findings
+from gitml.report.summary import ReportSummary, read_summary
 
 Status = Literal["pass", "pass within tolerance", "fail", "no change", "not comparable"]
 
@@ -215,10 +215,8 @@ def _blind(metric: MetricDelta, rule: GateRule, level: str) -> list[str]:
 def enforce(root: Path, summary_path: Path, params: Params) -> Verdict:
     """Re-judge a report's summary with the rules it recorded; raise GateFailed with every
     reason."""
-    if not summary_path.is_file():
-        raise GitmlError(f"{summary_path} not found. Run `gitml report` (or `make report`) first.")
-    summary = read_json(summary_path)
-    if summary.get("fingerprint") != fingerprint(root, params):
+    summary = read_summary(summary_path)
+    if summary.fingerprint != fingerprint(root, params):
         raise GitmlError(
             f"{summary_path} is older than params.yaml, dvc.lock or the validation report. "
             "Run `gitml report` again, then `gitml gate`."
@@ -231,26 +229,26 @@ def enforce(root: Path, summary_path: Path, params: Params) -> Verdict:
     return verdict
 
 
-def judge_summary(summary: dict[str, Any], params: Params) -> Verdict:
+def judge_summary(summary: ReportSummary, params: Params) -> Verdict:
     """The verdict on a report's summary, by the rules the report recorded (the baseline's;
     the branch's without a baseline, or in a report of an older version that has none)."""
-    rules = summary.get("rules")
-    gate = GateParams.model_validate(rules["gate"]) if rules else params.gate
-    warnings = [rules["warning"]] if rules and rules.get("warning") else []
-    if summary.get("target_changed"):
-        warnings.append(summary["target_changed"])
+    rules = summary.rules
+    gate = rules.gate if rules else params.gate
+    warnings = [rules.warning] if rules and rules.warning else []
+    if summary.target_changed:
+        warnings.append(summary.target_changed)
     verdict = judge(
-        summary["task"],
-        [MetricDelta.from_json(metric) for metric in summary["metrics"]],
+        summary.task,
+        [MetricDelta.from_json(metric) for metric in summary.metrics],
         gate,
-        rules["confidence"] if rules else params.report.confidence,
-        contract=summary["contract"],
-        stale=summary["stale"],
-        identical=summary["identical"],
-        baseline=summary["baseline"]["ref"] if summary["baseline"] else "the baseline",
-        not_comparable=summary.get("not_comparable") or "",  # absent from older reports
+        rules.confidence if rules else params.report.confidence,
+        contract=summary.contract,
+        stale=summary.stale,
+        identical=summary.identical,
+        baseline=summary.baseline_name,
+        not_comparable=summary.not_comparable,
         warnings=warnings,
-        seed_sd=rules.get("seed_sd", params.report.seed_sd) if rules else params.report.seed_sd,
+        seed_sd=rules.seed_sd if rules else params.report.seed_sd,
     )
     # the committed dvc.lock and the remote (absent from reports of older versions)
     reasons, told = findings(summary, gate)

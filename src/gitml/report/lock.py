@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from gitml.config.params import GateParams
+from gitml.report.summary import ReportSummary
 
 REMOTE_STATUS = "reports/remote.json"  # written by `gitml pull`
 FIX = "run `make run`, commit dvc.lock, and `dvc push` its outputs"
@@ -73,12 +74,12 @@ def remote_outcome(root: Path) -> dict[str, Any] | None:
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
 
-def findings(summary: dict[str, Any], gate: GateParams) -> tuple[list[str], list[str]]:
+def findings(summary: ReportSummary, gate: GateParams) -> tuple[list[str], list[str]]:
     """(reasons to fail, warnings) from the lock check and the remote's state in a summary."""
     reasons: list[str] = []
     warnings: list[str] = []
-    remote = summary.get("remote") or {}
-    unverified = bool(summary.get("stale"))
+    remote = summary.remote or {}
+    unverified = bool(summary.stale)
     if remote.get("status") == "failed":
         reasons.append(
             f"The DVC remote could not be read, so CI could not verify it: {remote['message']}"
@@ -90,7 +91,7 @@ def findings(summary: dict[str, Any], gate: GateParams) -> tuple[list[str], list
             )
         else:
             warnings.append(remote["message"] + " CI reproduced the pipeline without it.")
-    lock = summary.get("lock") or {}
+    lock = summary.lock or {}
     if lock.get("judged") and lock.get("stages"):
         text = (
             f"The committed dvc.lock is stale: CI's reproduction changed its stages "

@@ -7,9 +7,10 @@ from typing import Any
 import pytest
 
 from gitml.config.params import GateParams, GateRule, Params
-from gitml.io import read_json, write_json
+from gitml.io import write_json
 from gitml.ml.bootstrap import MetricDelta
 from gitml.report.gate import Rules, judge, judge_summary, judging_rules, resolution
+from gitml.report.summary import ReportSummary, read_summary
 
 
 def delta(name: str, base: float, branch: float, low: float, high: float) -> MetricDelta:
@@ -115,11 +116,10 @@ def test_rules_must_name_a_metric_of_their_task_with_the_right_bound() -> None:
         GateParams.model_validate({"rules": {"binary": {"log_loss": {"min": 0.1}}}})
 
 
-def stored(summary: dict[str, Any], tmp_path: Path) -> dict[str, Any]:
+def stored(summary: dict[str, Any], tmp_path: Path) -> ReportSummary:
     """The summary as `gitml gate` reads it back: report.json has no NaN, only null."""
     write_json(tmp_path / "report.json", summary)
-    stored: dict[str, Any] = read_json(tmp_path / "report.json")
-    return stored
+    return read_summary(tmp_path / "report.json")
 
 
 def summary_of(metrics: list[MetricDelta], **fields: Any) -> dict[str, Any]:
@@ -145,7 +145,7 @@ def test_unpaired_metrics_read_back_from_report_json_are_judged_not_a_crash(
         delta("log_loss", nan, 0.40, nan, nan),  # no recorded baseline value
     ]
     summary = stored(summary_of(metrics, pairing="unpaired"), tmp_path)
-    assert summary["metrics"][0]["low"] is None
+    assert summary.metrics[0]["low"] is None
 
     # when the gate re-judges it
     verdict = judge_summary(summary, params)

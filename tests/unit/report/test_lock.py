@@ -6,13 +6,15 @@ from typing import Any
 
 from gitml.config.params import GateParams
 from gitml.report.lock import findings
+from gitml.report.summary import ReportSummary
 
 STALE = {"judged": True, "stages": ["evaluate", "train"], "note": ""}
 FORK = {"status": "no credentials", "message": "DVC remote 'storage' (s3://b/p) was not read."}
 
 
-def summary(**fields: Any) -> dict[str, Any]:
-    return {"stale": [], "lock": None, "remote": None} | fields
+def summary(**fields: Any) -> ReportSummary:
+    base: dict[str, Any] = {"task": "binary", "baseline": None, "contract": None, "metrics": []}
+    return ReportSummary.model_validate(base | {"stale": [], "lock": None, "remote": None} | fields)
 
 
 def test_a_stale_lock_fails_by_default_and_warns_when_set_to() -> None:
