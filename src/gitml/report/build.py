@@ -20,9 +20,10 @@ from gitml.report import data_section, sections
 from gitml.report.baseline import Artifacts, baseline_artifacts, branch_artifacts
 from gitml.report.compare import ModelComparison, compare_models
 from gitml.report.data_diff import DataDiff, diff_data
-from gitml.report.gate import Rules, Verdict, fingerprint, judge_summary, judging_rules
+from gitml.report.gate import Verdict, fingerprint, judge_summary
 from gitml.report.lock import branch_lock, remote_outcome
 from gitml.report.pairing import model_meta_of
+from gitml.report.rules import Rules, judging_rules
 from gitml.report.summary import (
     BaselineRef,
     BranchRef,

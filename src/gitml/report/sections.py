@@ -15,7 +15,8 @@ from gitml.render import charts
 from gitml.render.charts import Series
 from gitml.render.markdown import table
 from gitml.report.compare import ModelComparison, Scored
-from gitml.report.gate import Rules, Verdict, flatten, resolution
+from gitml.report.gate import Verdict, resolution
+from gitml.report.rules import Rules, flatten
 
 ICONS = {
     "pass": "✅",

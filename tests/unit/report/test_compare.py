@@ -24,8 +24,8 @@ from gitml.pipeline.train import describe_model, fit_model
 from gitml.report import sections
 from gitml.report.baseline import Artifacts
 from gitml.report.compare import ModelComparison, compare_models
-from gitml.report.gate import Rules
 from gitml.report.pairing import not_comparable
+from gitml.report.rules import Rules
 
 FRAUD = {
     "task": "binary",

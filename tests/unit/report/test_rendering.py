@@ -10,7 +10,7 @@ from gitml.ml.bootstrap import paired_bootstrap, scorer
 from gitml.render.markdown import Section, render
 from gitml.report import sections
 from gitml.report.compare import ModelComparison, Scored
-from gitml.report.gate import Rules
+from gitml.report.rules import Rules
 from tests.support.render import report_problems, require_renderer
 
 
