@@ -13,12 +13,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from gitml.errors import ConfigError, DataError
+from gitml.errors import ConfigError, DataError, GitmlError
 
 if TYPE_CHECKING:
     import pandas as pd
+    from pydantic import BaseModel
+
+    Artifact = TypeVar("Artifact", bound=BaseModel)
 
 TABLE_SUFFIXES = (".csv", ".parquet", ".pq")
 OTHER_SEPARATORS = {";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -133,6 +136,32 @@ def write_json(path: str | Path, payload: Any) -> None:
 
 def read_json(path: str | Path) -> Any:
     return json.loads(_existing(path).read_text(encoding="utf-8"))
+
+
+def read_artifact(
+    path: Path, shape: type[Artifact], *, what: str, fix: str, error: type[GitmlError]
+) -> Artifact:
+    """A JSON file that gitml wrote, validated by `shape` (the caller checks that it exists).
+
+    Raises:
+        error: one line, `{path} is not {what} ({first problem}). {fix}`.
+    """
+    from pydantic import ValidationError
+
+    try:
+        return shape.model_validate(json.loads(path.read_text(encoding="utf-8")))
+    except (json.JSONDecodeError, UnicodeDecodeError, ValidationError) as exc:
+        raise error(f"{path} is not {what} ({first_problem(exc)}). {fix}") from exc
+
+
+def first_problem(error: Exception) -> str:
+    """A file's first problem on one line: `key.path: message`, or the parser's text."""
+    from pydantic import ValidationError
+
+    if isinstance(error, ValidationError):
+        first = error.errors()[0]
+        return ".".join(map(str, first["loc"])) + ": " + first["msg"]
+    return str(error)
 
 
 def write_parquet(path: str | Path, frame: pd.DataFrame) -> None:

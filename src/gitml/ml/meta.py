@@ -9,16 +9,15 @@ file has; raise it when a field changes meaning.
 
 from __future__ import annotations
 
-import json
 import platform
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from gitml.errors import DataError
-from gitml.io import write_json
+from gitml.io import read_artifact, write_json
 
 Scalar = str | int | float | bool
 # The libraries whose versions decide what a model file holds and predicts; recorded with
@@ -84,21 +83,13 @@ def read_model_meta(path: str | Path) -> ModelMeta:
     source = Path(path)
     if not source.is_file():
         raise DataError(f"Model metadata not found: {source}. Run `dvc repro` to train the model.")
-    try:
-        return ModelMeta.model_validate(json.loads(source.read_text(encoding="utf-8")))
-    except (json.JSONDecodeError, UnicodeDecodeError, ValidationError) as exc:
-        raise DataError(
-            f"{source} is not a gitml model's metadata ({first_problem(exc)}). Restore it with "
-            "`dvc checkout`, or retrain with `dvc repro`."
-        ) from exc
-
-
-def first_problem(error: Exception) -> str:
-    """An artifact's first problem on one line: `key.path: message`, or the parser's text."""
-    if isinstance(error, ValidationError):
-        first = error.errors()[0]
-        return ".".join(map(str, first["loc"])) + ": " + first["msg"]
-    return str(error)
+    return read_artifact(
+        source,
+        ModelMeta,
+        what="a gitml model's metadata",
+        fix="Restore it with `dvc checkout`, or retrain with `dvc repro`.",
+        error=DataError,
+    )
 
 
 def write_model_meta(path: str | Path, meta: ModelMeta) -> None:

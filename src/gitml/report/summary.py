@@ -8,16 +8,14 @@ without `rules` is judged by the branch's rules). `format` says which shape a fi
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from gitml.config.params import GateParams
 from gitml.errors import GitmlError
-from gitml.io import write_json
-from gitml.ml.meta import first_problem
+from gitml.io import read_artifact, write_json
 
 
 class _Record(BaseModel):
@@ -83,10 +81,10 @@ def read_summary(path: str | Path) -> ReportSummary:
     source = Path(path)
     if not source.is_file():
         raise GitmlError(f"{source} not found. Run `gitml report` (or `make report`) first.")
-    try:
-        return ReportSummary.model_validate(json.loads(source.read_text(encoding="utf-8")))
-    except (json.JSONDecodeError, UnicodeDecodeError, ValidationError) as exc:
-        raise GitmlError(
-            f"{source} is not a gitml report's summary ({first_problem(exc)}). "
-            "Run `gitml report` again, then `gitml gate`."
-        ) from exc
+    return read_artifact(
+        source,
+        ReportSummary,
+        what="a gitml report's summary",
+        fix="Run `gitml report` again, then `gitml gate`.",
+        error=GitmlError,
+    )

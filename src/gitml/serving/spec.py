@@ -12,11 +12,12 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from gitml.config.params import DataParams, Params, ServeParams
 from gitml.errors import ConfigError
-from gitml.ml.meta import ModelMeta, Scalar, first_problem
+from gitml.io import read_artifact
+from gitml.ml.meta import ModelMeta, Scalar
 
 SPEC_ENV = "GITML_SERVING_SPEC"
 SPEC_FILE = "serving.json"
@@ -98,10 +99,10 @@ def read_spec(path: Path) -> ServingSpec:
             f"Serving spec not found: {path}. Run `gitml package` (it writes the spec into the "
             f"Bento), or set {SPEC_ENV} to a spec file."
         )
-    try:
-        return ServingSpec.model_validate(json.loads(path.read_text(encoding="utf-8")))
-    except (json.JSONDecodeError, UnicodeDecodeError, ValidationError) as exc:
-        raise ConfigError(
-            f"{path} is not a serving spec this gitml can serve ({first_problem(exc)}). Rebuild "
-            "the Bento with `gitml package`."
-        ) from exc
+    return read_artifact(
+        path,
+        ServingSpec,
+        what="a serving spec this gitml can serve",
+        fix="Rebuild the Bento with `gitml package`.",
+        error=ConfigError,
+    )
