@@ -31,12 +31,10 @@ from gitml.config.compose import compose_text
 from gitml.config.params import Params, parse_params
 from gitml.contract.schema import validate_frame
 from gitml.ml.bootstrap import MetricDelta, paired_bootstrap, scorer, significant
-from gitml.ml.features import feature_kinds
-from gitml.ml.meta import FeatureMeta, ModelMeta
 from gitml.ml.scoring import predict_table
 from gitml.ml.synthetic import generate_churn
 from gitml.pipeline.split import split_data
-from gitml.pipeline.train import fit_model
+from gitml.pipeline.train import describe_model, fit_model
 from gitml.report.gate import judge, resolution
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,20 +67,9 @@ def measure(params: Params, trials: int, calibration: int, repeats: int) -> dict
     assert typed is not None
     train, test = split_data(typed, data, params.split, params.seeds.split)
     classes = sorted(train[data.target].unique().tolist())
-    meta = ModelMeta(
-        task=data.task,
-        target=data.target,
-        id_column=data.id_column,
-        features=tuple(
-            FeatureMeta(name=name, dtype=data.columns[name].dtype, kind=kind)
-            for name, kind in feature_kinds(data).items()
-        ),
-        classes=classes,
-        positive_class=data.positive_class,
-    )
-
     def outputs(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        table = predict_table(fit_model(train, data, params.model, seed), test, meta)
+        pipeline = fit_model(train, data, params.model, seed)
+        table = predict_table(pipeline, test, describe_model(pipeline, params, train_sha256=""))
         proba = table[[f"proba_{c}" for c in classes]].to_numpy(dtype=float)
         return table["truth"].to_numpy(), table["prediction"].to_numpy(), proba
 
