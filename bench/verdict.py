@@ -67,6 +67,7 @@ def measure(params: Params, trials: int, calibration: int, repeats: int) -> dict
     assert typed is not None
     train, test = split_data(typed, data, params.split, params.seeds.split)
     classes = sorted(train[data.target].unique().tolist())
+
     def outputs(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         pipeline = fit_model(train, data, params.model, seed)
         table = predict_table(pipeline, test, describe_model(pipeline, params, train_sha256=""))
