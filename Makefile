@@ -16,10 +16,10 @@ RUN = $(UV) run --no-sync
 BASELINE ?= main
 # The framework: a PR that changes none of these (only conf/ or data) skips `make test`
 # in pr.yml; its reproduce, report and gate still run. main.yml always runs the tests.
-FRAMEWORK := src tests bench pyproject.toml uv.lock Makefile dvc.yaml .github deploy docs mkdocs.yml
+FRAMEWORK := src tests bench pyproject.toml uv.lock Makefile dvc.yaml .github deploy docs mkdocs.yml cliff.toml CHANGELOG.md
 
 .PHONY: help uv install run params test test-fast lint types pytest bench clean render-deps
-.PHONY: report pr-report gate framework-changed docs
+.PHONY: report pr-report gate framework-changed docs changelog
 .PHONY: remote reproduce release-model data-push package serve image deploy-image deploy-pr
 .PHONY: monitor traffic-log retrain-pr card card-release
 
@@ -87,6 +87,9 @@ pytest: install ## the test suite (unit + integration), on every core
 
 docs: install ## the docs site into site/, offline and strict (any warning fails)
 	NO_MKDOCS_2_WARNING=1 $(RUN) mkdocs build --strict --site-dir site
+
+changelog: install ## CHANGELOG.md from the commit subjects, grouped by area (git-cliff, cliff.toml)
+	$(RUN) git-cliff --config cliff.toml --output CHANGELOG.md
 
 test-fast: install ## the edit loop: the unit tests that need no real pipeline (-m "not slow")
 	$(RUN) pytest tests/unit -m "not slow" -q
