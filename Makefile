@@ -16,11 +16,11 @@ RUN = $(UV) run --no-sync
 BASELINE ?= main
 # The framework: a PR that changes none of these (only conf/ or data) skips `make test`
 # in pr.yml; its reproduce, report and gate still run. main.yml always runs the tests.
-FRAMEWORK := src tests bench pyproject.toml uv.lock Makefile dvc.yaml .github deploy docs mkdocs.yml
+FRAMEWORK := src tests bench pyproject.toml uv.lock Makefile dvc.yaml .github deploy docs mkdocs.yml cliff.toml CHANGELOG.md
 
 .PHONY: help uv install run params test test-fast lint types pytest bench clean render-deps
-.PHONY: report pr-report gate framework-changed docs
-.PHONY: remote reproduce release-model data-push package serve image deploy-image deploy-pr
+.PHONY: report pr-report gate framework-changed docs changelog
+.PHONY: remote reproduce release-model data-push package serve image promote-image deploy-image deploy-pr
 .PHONY: monitor traffic-log retrain-pr card card-release
 
 help: ## list the targets
@@ -88,6 +88,9 @@ pytest: install ## the test suite (unit + integration), on every core
 docs: install ## the docs site into site/, offline and strict (any warning fails)
 	NO_MKDOCS_2_WARNING=1 $(RUN) mkdocs build --strict --site-dir site
 
+changelog: install ## CHANGELOG.md from the commit subjects, grouped by area (git-cliff, cliff.toml)
+	$(RUN) git-cliff --config cliff.toml --output CHANGELOG.md
+
 test-fast: install ## the edit loop: the unit tests that need no real pipeline (-m "not slow")
 	$(RUN) pytest tests/unit -m "not slow" -q
 
@@ -138,6 +141,23 @@ image: install ## containerize the Bento (BENTO_ARCHIVE or a fresh package), pus
 	mkdir -p dist && docker inspect --format '{{index .RepoDigests 0}}' "$$image" > dist/image.txt
 	@echo "pushed $$(cat dist/image.txt)"
 	@if [ -n "$$GITHUB_OUTPUT" ]; then echo "image=$$(cat dist/image.txt)" >> "$$GITHUB_OUTPUT"; fi
+
+# A release of a commit main built: staging's image is promoted (a new tag on the same digest),
+# not rebuilt, so production runs the bytes staging ran. promoted=false: main built no image.
+promote-image: ## CI release: tag STAGING_IMAGE's digest as IMAGE, no rebuild (promoted=true|false)
+	@test -n "$(IMAGE)" && test -n "$(STAGING_IMAGE)" || { echo "Set IMAGE=<name:vX.Y.Z> and" \
+		"STAGING_IMAGE=<name:main-<sha>>" >&2; exit 2; }
+	@image="$$(echo '$(IMAGE)' | tr '[:upper:]' '[:lower:]')"; \
+	staging="$$(echo '$(STAGING_IMAGE)' | tr '[:upper:]' '[:lower:]')"; \
+	if digest="$$(docker buildx imagetools inspect "$$staging" --format '{{.Manifest.Digest}}' 2>/dev/null)" \
+		&& [ -n "$$digest" ]; then \
+		docker buildx imagetools create --tag "$$image" "$${staging%:*}@$$digest" || exit 1; \
+		mkdir -p dist && echo "$${image%:*}@$$digest" > dist/image.txt; promoted=true; \
+		echo "promoted $$staging ($$digest) as $$image: the image staging ran, not rebuilt"; \
+	else promoted=false; \
+		echo "No image $$staging: main did not build this commit, so the release builds its own"; fi; \
+	if [ -n "$$GITHUB_OUTPUT" ]; then echo "promoted=$$promoted" >> "$$GITHUB_OUTPUT"; \
+		if [ "$$promoted" = true ]; then echo "image=$$(cat dist/image.txt)" >> "$$GITHUB_OUTPUT"; fi; fi
 
 deploy-image: ## pin deploy/overlays/<ENV> to the image in dist/image.txt (or IMAGE=<name@sha256:...>)
 	@case "$(ENV)" in staging|production) ;; *) echo "Set ENV=staging or ENV=production" >&2; exit 2;; esac

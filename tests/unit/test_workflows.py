@@ -209,3 +209,68 @@ def test_no_caches_on_the_release_path(name: str) -> None:
         assert not step.get("uses", "").startswith("actions/cache@")
         if step.get("uses", "").startswith("astral-sh/setup-uv@"):
             assert step["with"]["enable-cache"] == "false"
+
+
+DIGEST = "sha256:" + "ab" * 32
+
+
+@pytest.mark.parametrize("staged", [True, False], ids=["staged", "not-staged"])
+def test_a_release_promotes_stagings_image_by_digest_or_builds_its_own(
+    tmp_path: Path, staged: bool
+) -> None:
+    # given a docker that knows staging's image of this commit (or does not), and logs its calls
+    bin_dir, calls, output = tmp_path / "bin", tmp_path / "calls", tmp_path / "github_output"
+    bin_dir.mkdir()
+    known = f'[ "$4" = ghcr.io/o/r:main-abc ] && echo {DIGEST} && exit 0; exit 1'
+    (bin_dir / "docker").write_text(
+        "#!/bin/sh\n"
+        f'echo "$@" >> {calls}\n'
+        f'if [ "$3" = inspect ]; then {known if staged else "exit 1"}; fi\n'
+    )
+    (bin_dir / "docker").chmod(0o755)
+    (tmp_path / "Makefile").write_text((ROOT / "Makefile").read_text())
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "GITHUB_OUTPUT": str(output)}
+
+    # when the release job promotes
+    result = subprocess.run(
+        [
+            *("make", "--no-print-directory", "promote-image"),
+            *("IMAGE=ghcr.io/O/r:v1.2.3", "STAGING_IMAGE=ghcr.io/O/r:main-abc"),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
+
+    # then the digest staging ran gets the release tag, and production deploys that digest
+    assert result.returncode == 0, result.stderr
+    if staged:
+        assert (
+            f"imagetools create --tag ghcr.io/o/r:v1.2.3 ghcr.io/o/r@{DIGEST}" in calls.read_text()
+        )
+        assert (tmp_path / "dist/image.txt").read_text() == f"ghcr.io/o/r@{DIGEST}\n"
+        assert output.read_text() == f"promoted=true\nimage=ghcr.io/o/r@{DIGEST}\n"
+        assert "not rebuilt" in result.stdout
+    else:  # main built no image of this commit: the release job builds one (`make image`)
+        assert "create" not in calls.read_text()
+        assert output.read_text() == "promoted=false\n"
+        assert "the release builds its own" in result.stdout
+
+
+def test_the_release_builds_only_when_there_is_no_staging_image_to_promote() -> None:
+    workflow = load(ROOT / ".github/workflows/release.yml")
+    job = workflow["jobs"]["image"]
+    by_id = {step.get("id"): step for step in job["steps"]}
+    runs = [step.get("run") for step in job["steps"]]
+    # the model comes from the remote first (fails if absent), then promote, else build
+    assert runs.index("make release-model") < runs.index("make promote-image")
+    assert runs.index("make promote-image") < runs.index("make image")
+    assert by_id["push"]["if"] == "${{ steps.promote.outputs.promoted != 'true' }}"
+    assert job["env"]["STAGING_IMAGE"].endswith(":main-${{ github.sha }}")
+    assert job["outputs"]["image"] == (
+        "${{ steps.promote.outputs.image || steps.push.outputs.image }}"
+    )
+    main = load(ROOT / ".github/workflows/main.yml")
+    assert main["jobs"]["staging"]["env"]["IMAGE"] == job["env"]["STAGING_IMAGE"]
