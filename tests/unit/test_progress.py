@@ -1,0 +1,54 @@
+"""Progress bars: drawn on a terminal outside CI, never in a pipe, a log file or CI."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import pytest
+
+from gitml import progress
+from gitml.serving.batch import run
+from tests.support.pipeline import TrainedPipeline
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_terminal_outside_ci_wants_progress(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CI", raising=False)
+    assert progress.wanted(Terminal())
+    assert not progress.wanted(io.StringIO())  # a pipe or a file
+    monkeypatch.setenv("CI", "true")
+    assert not progress.wanted(Terminal())
+
+
+def test_predict_on_a_terminal_shows_rows_per_second(
+    trained_pipeline: TrainedPipeline, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CI", raising=False)
+    screen = Terminal()
+    monkeypatch.setattr(sys, "stderr", screen)
+    params = trained_pipeline.params
+
+    run(params, params.paths.test, str(tmp_path / "out.parquet"), chunk_rows=100)
+
+    shown = screen.getvalue()
+    assert "predict" in shown and "600/600" in shown and " rows/s" in shown
+
+
+def test_predict_into_a_pipe_prints_no_progress(
+    trained_pipeline: TrainedPipeline,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.delenv("CI", raising=False)
+    params = trained_pipeline.params
+
+    run(params, params.paths.test, str(tmp_path / "out.parquet"), chunk_rows=100)
+
+    assert "rows/s" not in capsys.readouterr().err
