@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import json
+import os
 import sys
 from pathlib import Path
 
@@ -54,3 +56,26 @@ def test_predict_into_a_pipe_prints_no_progress(
     run(params, params.paths.test, str(tmp_path / "out.parquet"), chunk_rows=100)
 
     assert "rows/s" not in capsys.readouterr().err
+
+
+def test_the_baselines_reproduction_counts_its_stages_on_a_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+
+    from gitml.report.baseline import _repro_with_progress
+
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    subprocess.run([sys.executable, "-m", "dvc", "init", "-q"], cwd=tmp_path, check=True)
+    stages = {name: {"cmd": f"echo {name} > {name}.txt", "outs": [f"{name}.txt"]} for name in "ab"}
+    (tmp_path / "dvc.yaml").write_text(json.dumps({"stages": stages}))
+    monkeypatch.delenv("CI", raising=False)
+    screen = Terminal()
+    monkeypatch.setattr(sys, "stderr", screen)
+
+    repro = _repro_with_progress(tmp_path, dict(os.environ, DVC_NO_ANALYTICS="1"))
+
+    assert repro.returncode == 0, repro.stdout
+    assert "Running stage 'a'" in repro.stdout  # the output a failure message quotes is kept
+    assert "baseline repro" in screen.getvalue()
+    assert "2/2" in screen.getvalue()
