@@ -153,7 +153,7 @@ def scorer(
         return _regression_scorer(truth.astype(float), predicted.astype(float))
     assert proba is not None, "classification metrics need class probabilities"
     labels = list(classes)
-    truth_index = np.array([labels.index(value) for value in truth]) if len(truth) else truth
+    truth_index = _class_index(truth, labels)
     row_loss = -np.log(np.clip(proba[np.arange(len(truth)), truth_index], _EPS, 1.0))
     correct = (truth == predicted).astype(float)
     if task == "binary":
@@ -161,6 +161,16 @@ def scorer(
         score = proba[:, labels.index(positive)]
         return binary_scorer(is_positive, score, predicted == positive, correct, row_loss)
     return _multiclass_scorer(truth, predicted, labels, correct, row_loss)
+
+
+def _class_index(truth: np.ndarray, labels: list[Any]) -> np.ndarray:
+    """Each row's class as its position in `labels` (one comparison per class, not per row)."""
+    index = np.full(len(truth), -1)
+    for position, label in enumerate(labels):
+        index[truth == label] = position
+    if (index < 0).any():
+        raise ValueError(f"{truth[index < 0][0]!r} is not one of the model's classes {labels}")
+    return index
 
 
 def _mean(weights: np.ndarray, values: np.ndarray) -> np.ndarray:
