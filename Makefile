@@ -96,6 +96,7 @@ test-fast: install ## the edit loop: the unit tests that need no real pipeline (
 
 bench: install ## benchmarks in bench/results/ (BENCH_ROWS, REPORT_ROWS, REMOTE_ROWS as ints; serving needs wrk)
 	$(RUN) python bench/pipeline.py $(if $(BENCH_ROWS),--rows $(BENCH_ROWS))
+	$(RUN) python bench/bootstrap.py
 	$(RUN) python bench/report.py $(if $(REPORT_ROWS),--rows $(REPORT_ROWS))
 	$(RUN) python bench/remote.py $(if $(REMOTE_ROWS),--rows $(REMOTE_ROWS))
 	$(RUN) python bench/serving.py

@@ -2,7 +2,9 @@
 
 A resample is a vector of row counts (how often each test row was drawn). Every headline
 metric is written as a function of those counts, so a block of resamples is scored with a few
-matrix products instead of a Python loop: 1,000 resamples of 20,000 rows take about a second.
+matrix products and running sums instead of a Python loop. Counts are float32 (exact) and a
+block is small enough to stay in the CPU's cache: 1,000 paired resamples of 200,000 rows take
+about 5 s of CPU (`bench/bootstrap.py`).
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ from typing import Any
 import numpy as np
 
 from gitml.config.metric_names import LOWER_IS_BETTER
+from gitml.ml.ranking import binary_scorer, ratio
 
 Scorer = Callable[[np.ndarray], dict[str, np.ndarray]]
 _EPS = np.finfo(np.float64).eps
-_BLOCK_CELLS = 4_000_000  # resamples x rows per block: bounds memory at ~100 MB
+_BLOCK_CELLS = 1_000_000  # resamples x rows per block: a block's sums stay in the CPU's cache
 
 
 @dataclass(frozen=True)
@@ -130,11 +133,8 @@ def resample_weights(n_rows: int, resamples: int, seed: int) -> Iterator[np.ndar
         size = min(block, resamples - start)
         drawn = rng.integers(0, n_rows, size=(size, n_rows))
         drawn += np.arange(size)[:, None] * n_rows
-        yield (
-            np.bincount(drawn.ravel(), minlength=size * n_rows)
-            .reshape(size, n_rows)
-            .astype(np.float64)
-        )
+        counts = np.bincount(drawn.ravel(), minlength=size * n_rows).reshape(size, n_rows)
+        yield counts.astype(np.float32)  # exact: a count stays far below float32's 2**24
 
 
 def scorer(
@@ -153,23 +153,28 @@ def scorer(
         return _regression_scorer(truth.astype(float), predicted.astype(float))
     assert proba is not None, "classification metrics need class probabilities"
     labels = list(classes)
-    truth_index = np.array([labels.index(value) for value in truth]) if len(truth) else truth
+    truth_index = _class_index(truth, labels)
     row_loss = -np.log(np.clip(proba[np.arange(len(truth)), truth_index], _EPS, 1.0))
     correct = (truth == predicted).astype(float)
     if task == "binary":
         is_positive = truth == positive
         score = proba[:, labels.index(positive)]
-        return _binary_scorer(is_positive, score, predicted == positive, correct, row_loss)
+        return binary_scorer(is_positive, score, predicted == positive, correct, row_loss)
     return _multiclass_scorer(truth, predicted, labels, correct, row_loss)
+
+
+def _class_index(truth: np.ndarray, labels: list[Any]) -> np.ndarray:
+    """Each row's class as its position in `labels` (one comparison per class, not per row)."""
+    index = np.full(len(truth), -1)
+    for position, label in enumerate(labels):
+        index[truth == label] = position
+    if (index < 0).any():
+        raise ValueError(f"{truth[index < 0][0]!r} is not one of the model's classes {labels}")
+    return index
 
 
 def _mean(weights: np.ndarray, values: np.ndarray) -> np.ndarray:
     return np.asarray(weights @ values / weights.sum(axis=1))
-
-
-def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(denominator > 0, numerator / denominator, 0.0)
 
 
 def _regression_scorer(truth: np.ndarray, predicted: np.ndarray) -> Scorer:
@@ -182,51 +187,6 @@ def _regression_scorer(truth: np.ndarray, predicted: np.ndarray) -> Scorer:
         with np.errstate(divide="ignore", invalid="ignore"):
             r2 = np.where(spread > 0, 1 - squared / spread, np.nan)
         return {"rmse": np.sqrt(squared / total), "mae": _mean(weights, np.abs(error)), "r2": r2}
-
-    return score
-
-
-def _binary_scorer(
-    is_positive: np.ndarray,
-    score_: np.ndarray,
-    predicted_positive: np.ndarray,
-    correct: np.ndarray,
-    row_loss: np.ndarray,
-) -> Scorer:
-    order = np.argsort(score_, kind="stable")
-    sorted_scores = score_[order]
-    # one group per distinct score: ties share a threshold (they count one half in ROC AUC)
-    starts = np.flatnonzero(np.r_[True, sorted_scores[1:] != sorted_scores[:-1]])
-    positive_sorted = is_positive[order].astype(float)
-    tp, fp, fn = (
-        (predicted_positive & is_positive).astype(float),
-        (predicted_positive & ~is_positive).astype(float),
-        (~predicted_positive & is_positive).astype(float),
-    )
-    squared = (score_ - is_positive) ** 2
-
-    def score(weights: np.ndarray) -> dict[str, np.ndarray]:
-        sorted_weights = weights[:, order]
-        positives = np.add.reduceat(sorted_weights * positive_sorted, starts, axis=1)
-        negatives = np.add.reduceat(sorted_weights, starts, axis=1) - positives
-        total_pos, total_neg = positives.sum(axis=1), negatives.sum(axis=1)
-        below = np.cumsum(negatives, axis=1) - negatives  # negatives scored strictly lower
-        with np.errstate(divide="ignore", invalid="ignore"):
-            auc = (positives * (below + negatives / 2)).sum(axis=1) / (total_pos * total_neg)
-            # average precision: precision at each threshold, from the highest score down
-            tp_above = np.cumsum(positives[:, ::-1], axis=1)
-            fp_above = np.cumsum(negatives[:, ::-1], axis=1)
-            precision = _ratio(tp_above, tp_above + fp_above)
-            ap = (positives[:, ::-1] * precision).sum(axis=1) / total_pos
-        true_pos, false_pos, false_neg = weights @ tp, weights @ fp, weights @ fn
-        return {
-            "roc_auc": np.where((total_pos > 0) & (total_neg > 0), auc, np.nan),
-            "average_precision": np.where(total_pos > 0, ap, np.nan),
-            "accuracy": _mean(weights, correct),
-            "f1": _ratio(2 * true_pos, 2 * true_pos + false_pos + false_neg),
-            "log_loss": _mean(weights, row_loss),
-            "brier": _mean(weights, squared),
-        }
 
     return score
 
@@ -244,10 +204,10 @@ def _multiclass_scorer(
 
     def score(weights: np.ndarray) -> dict[str, np.ndarray]:
         support = weights @ actual
-        f1 = _ratio(2 * (weights @ hits), support + weights @ guessed)
+        f1 = ratio(2 * (weights @ hits), support + weights @ guessed)
         return {
             "f1_macro": f1.mean(axis=1),
-            "f1_weighted": _ratio((f1 * support).sum(axis=1), support.sum(axis=1)),
+            "f1_weighted": ratio((f1 * support).sum(axis=1), support.sum(axis=1)),
             "accuracy": _mean(weights, correct),
             "log_loss": _mean(weights, row_loss),
         }

@@ -22,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from gitml import progress
 from gitml.errors import ConfigError, GitmlError
 from gitml.report.lock import git_bytes, stale_stages
 
@@ -168,7 +169,7 @@ def _reproduce(root: Path, commit: str, tree: Path) -> str:
         else:
             logger.warning("dvc pull failed in the baseline worktree; reproducing instead")
     _dvc(tree, env, "checkout")  # whatever the shared cache has; missing files are fine here
-    repro = _dvc(tree, env, "repro")
+    repro = _repro_with_progress(tree, env)
     if repro.returncode != 0:
         tail = "\n".join((repro.stdout + repro.stderr).strip().splitlines()[-15:])
         raise GitmlError(
@@ -223,6 +224,25 @@ def _git(root: Path, *args: str, check: bool = True) -> str:
     if check and result.returncode != 0:
         raise GitmlError(f"git {' '.join(args)} failed: {result.stderr.strip()}")
     return result.stdout if result.returncode == 0 else ""
+
+
+def _repro_with_progress(tree: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`dvc repro` in the worktree, a bar of its stages on a terminal (stages/s, time left)."""
+    stages = len(_yaml_file(tree / "dvc.yaml").get("stages", {}))
+    argv = [sys.executable, "-m", "dvc", "repro"]
+    lines = []
+    with (
+        progress.bar(stages, "baseline repro", unit="stages") as shown,
+        subprocess.Popen(
+            argv, cwd=tree, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        ) as process,
+    ):
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.append(line)
+            if line.startswith(("Running stage", "Stage ")):  # ran, or unchanged/restored
+                shown.update(1)
+    return subprocess.CompletedProcess(argv, process.returncode, "".join(lines), "")
 
 
 def _dvc(tree: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

@@ -15,6 +15,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gitml import progress
 from gitml.config.params import DataParams, Params
 from gitml.contract.reading import csv_reading
 from gitml.contract.schema import build_feature_schema, reportable_cases, to_model_dtypes
@@ -171,6 +172,7 @@ def run(
     _require_matching_model(meta, data, params.paths.model)
     scored = rejected = 0
     with ExitStack() as stack:
+        shown = stack.enter_context(progress.bar(_row_count(input_path), "predict"))
         out_path = stack.enter_context(atomic_path(output))
         bad_path = stack.enter_context(atomic_path(rejects)) if rejects else None
         writers: dict[str, pq.ParquetWriter] = {}
@@ -187,6 +189,7 @@ def run(
                 scores = score_rows(pipeline, typed, data, meta.classes)
                 _append(writers, "output", out_path, scores, stack)
             scored += len(typed)
+            shown.update(len(chunk))
         if bad_path is not None and "rejects" not in writers:
             _append(writers, "rejects", bad_path, _no_problems(), stack)
         if "output" not in writers and not rejected:
@@ -197,6 +200,19 @@ def run(
     if rejected:
         logger.warning("predict: %d row(s) broke the contract → %s", rejected, rejects)
     return scored, rejected
+
+
+def _row_count(path: str) -> int | None:
+    """The rows of a Parquet file from its footer (what the bar's time left needs); CSV: None."""
+    if not path.endswith((".parquet", ".pq")):
+        return None
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        return int(pq.ParquetFile(path).metadata.num_rows)
+    except (OSError, pa.ArrowException):
+        return None  # reading it will say what is wrong
 
 
 def _reading(data: DataParams) -> CsvReading:
