@@ -13,7 +13,13 @@ import yaml
 from pydantic import ValidationError
 
 from gitml.config.params import DataParams
-from gitml.contract.infer.columns import CsvText, column_rules, csv_text, non_features
+from gitml.contract.infer.columns import (
+    CsvText,
+    column_rules,
+    csv_text,
+    non_features,
+    range_reason,
+)
 from gitml.contract.infer.target import positive_class, require_target, shape_target, target_task
 from gitml.errors import ConfigError, DataError
 from gitml.io import CsvReading, read_table, refuse_overwrite, write_with
@@ -29,7 +35,7 @@ HYDRA_KEYWORDS = frozenset({"true", "false", "null", "nan", "inf"})  # parsed as
 HYDRA_UNSAFE = re.compile(r"\$\{|^\?\?\?$")
 
 
-def draft_contract(
+def draft_contract(  # noqa: PLR0912 (each branch is one rule of the draft)
     frame: pd.DataFrame,
     name: str,
     target: str,
@@ -37,10 +43,11 @@ def draft_contract(
     task: str | None = None,
     text: CsvText | None = None,
 ) -> dict[str, Any]:
-    """A data contract that `frame` passes: dtypes, nullability, ranges, allowed values.
+    """A data contract that `frame` passes: dtypes, nullability, valid ranges, allowed values.
 
-    Identifiers, free text, empty columns and dates are drafted `feature: false` (see
-    `column_profile.non_features`); one log line lists them, and constant columns, with why.
+    Identifiers (repeated ones too), free text, empty columns and dates are drafted
+    `feature: false` (see `columns.non_features`); one log line per column says whether it is
+    kept, its dtype and its bounds, and why. Ranges say what is valid (`columns.valid_range`).
     Identifiers get no range (new rows bring new ids) and `unique: true` only without gaps.
     The target is never nullable; a binary task gets an explicit `positive_class`. `text`
     (what the CSV's text said, see `read_sample`) sets how the source is read.
@@ -62,9 +69,10 @@ def draft_contract(
     ids = [column for column, role in roles.items() if role.startswith("identifier")]
     for column in roles:
         spec = columns[column]
-        if column in ids:
+        if "identifier" in roles[column]:
             for rule in ("min", "max", "allowed"):  # the next rows bring ids never seen
                 spec.pop(rule, None)
+        if column in ids:
             if spec["nullable"]:  # pandera would count the gaps as duplicates
                 roles[column] += f"; {int(frame[column].isna().sum())} missing, so not unique"
             else:
@@ -77,7 +85,7 @@ def draft_contract(
             f"{': ' + reasons if reasons else ''}. Add feature columns to the file, or pick "
             "another --target."
         )
-    _log_roles(roles, constants)
+    _log_columns(frame, columns, roles, constants, target)
     contract: dict[str, Any] = {"name": name, "task": task, "target": target}
     if task == "binary":
         contract["positive_class"] = positive_class(frame[target], columns[target]["dtype"])
@@ -100,8 +108,10 @@ def render_contract(contract: dict[str, Any], rows: int) -> str:
     header = (
         f"# Data contract for {contract['name']!r}, drafted by `gitml infer-contract` from "
         f"{rows} rows of {contract['source']['path']}.\n"
-        "# Review it: ranges and allowed values are what the sample held, so widen them where\n"
-        "# new data may legitimately go further; set nullable: false where a gap is a bug.\n"
+        "# Review it: min/max refuse a row (in validate, predict and the service), so they say\n"
+        "# what is valid (a sign, a share's 100), not what the sample held: new values beyond\n"
+        "# the sample's are drift, which the report shows. Allowed values are what the sample\n"
+        "# held: add the ones new data may bring; set nullable: false where a gap is a bug.\n"
         "# Use it with `gitml compose data=<name>` or `dvc exp run -S data=<name>`.\n"
     )
     return header + yaml.dump(
@@ -228,16 +238,56 @@ def _rows(count: int) -> str:
     return f"{count} row{'' if count == 1 else 's'}"
 
 
-def _log_roles(roles: dict[str, str], constants: dict[str, Any]) -> None:
-    parts = []
-    if roles:
-        listed = ", ".join(f"{column} ({role})" for column, role in roles.items())
-        parts.append(f"Drafted as feature: false: {listed}.")
-    if constants:
-        listed = ", ".join(f"{column} (always {value!r})" for column, value in constants.items())
-        parts.append(f"Constant, kept as features: {listed}.")
-    if parts:
-        logger.info("%s Change `feature:` in the draft where that is wrong.", " ".join(parts))
+def _log_columns(
+    frame: pd.DataFrame,
+    columns: dict[str, dict[str, Any]],
+    roles: dict[str, str],
+    constants: dict[str, Any],
+    target: str,
+) -> None:
+    """One line per column: kept as a feature or not, its dtype and bounds, and why."""
+    for column, spec in columns.items():
+        if column == target:
+            continue
+        values = frame[column].dropna()
+        kind = _dtype_reason(spec, values)
+        if column in roles:
+            verdict = f"dropped, feature: false ({roles[column]})"
+        elif column in constants:
+            verdict = f"kept as a feature, though constant (always {constants[column]!r})"
+        else:
+            verdict = "kept as a feature"
+        rules = range_reason(spec, values) if spec["dtype"] in ("int", "float") else ""
+        if "identifier" in roles.get(column, ""):
+            rules = "no bounds: new rows bring new ids"
+        elif "allowed" in spec and spec["dtype"] != "category":
+            rules = f"allowed {spec['allowed']}"
+        gaps = f"; nullable: {int(frame[column].isna().sum())} missing" if spec["nullable"] else ""
+        logger.info(
+            "Column %s: %s; %s%s%s.", column, verdict, kind, f"; {rules}" if rules else "", gaps
+        )
+    if roles or constants:
+        logger.info("Change `feature:` in the draft where a column's role is wrong.")
+
+
+def _dtype_reason(spec: dict[str, Any], values: pd.Series) -> str:
+    dtype = spec["dtype"]
+    if dtype == "int" and "allowed" in spec:
+        return "int: a 0/1 flag"
+    reasons = {
+        "int": "int: whole numbers",
+        "float": "float: numbers with fractions",
+        "bool": "bool: true/false values",
+        "datetime": "datetime: dates",
+        "category": f"category: text with {_distinct(values)}, listed as allowed",
+        "str": f"str: text with {_distinct(values)}, too many for a category",
+    }
+    return reasons[dtype]
+
+
+def _distinct(values: pd.Series) -> str:
+    count = values.nunique()
+    return f"{count} distinct value{'' if count == 1 else 's'}"
 
 
 def _unlist_hydra_unsafe(columns: dict[str, dict[str, Any]]) -> None:
