@@ -21,6 +21,7 @@ from gitml.contract.infer.columns import (
     range_reason,
 )
 from gitml.contract.infer.target import positive_class, require_target, shape_target, target_task
+from gitml.contract.leakage import find_leaks, leak_warning
 from gitml.errors import ConfigError, DataError
 from gitml.io import CsvReading, read_table, refuse_overwrite, write_with
 
@@ -101,6 +102,10 @@ def draft_contract(  # noqa: PLR0912 (each branch is one rule of the draft)
     _unlist_hydra_unsafe(columns)
     _validate(contract, source_path)
     _refuse_hydra_unsafe(contract, source_path)
+    features = [c for c, spec in columns.items() if spec.get("feature", True) and c != target]
+    leaks = find_leaks(frame, features, target, task)
+    if warning := leak_warning(leaks, target, "the draft"):
+        logger.warning("%s", warning)
     return contract
 
 
