@@ -77,8 +77,9 @@ def _score_alone(
     from sklearn.metrics import r2_score, roc_auc_score
     from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
-    x_fit = column.loc[fit].to_frame().fillna(np.inf)  # a gap: a value past every number
-    x_held = column.loc[held].to_frame().fillna(np.inf)
+    # sklearn's trees send a gap down a branch of its own; inf (allow_inf) is a gap here
+    finite = column.replace([np.inf, -np.inf], np.nan).to_frame()
+    x_fit, x_held = finite.loc[fit], finite.loc[held]
     y_fit, y_held = target.loc[fit], target.loc[held]
     if task == "regression":
         tree = DecisionTreeRegressor(max_depth=DEPTH, random_state=0).fit(x_fit, y_fit)
