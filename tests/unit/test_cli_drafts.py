@@ -182,3 +182,40 @@ def test_the_log_gives_a_reason_for_every_column(
     assert lines["Column note"].startswith(
         "Column note: dropped, feature: false (free text: a different value on every row); str"
     )
+
+
+def test_an_id_column_the_user_names_must_be_unique(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _panel().to_csv("panel.csv", index=False)
+    infer = ["infer-contract", "panel.csv", "--target", "y", "--name", "mine"]
+
+    assert cli.main([*infer, "--id-column", "nr"]) == ContractError.exit_code
+
+    assert (
+        capsys.readouterr()
+        .err.strip()
+        .endswith(
+            "--id-column 'nr' is not unique in panel.csv: 120 rows share a value (e.g. 1, 2, 3, 4, "
+            "5); an id_column names one row; a repeated id such as a person in a panel is a group: "
+            "set split.group_column to it and remove id_column, or pick a column that is unique. "
+            "Run infer-contract without --id-column to draft it as a group."
+        )
+    )
+    assert not Path("conf/data/mine.yaml").exists()
+
+
+def test_a_unique_column_the_user_names_becomes_the_id_column(project: Path) -> None:
+    _panel().assign(row=range(PEOPLE * YEARS)).to_csv("panel.csv", index=False)
+    infer = ["infer-contract", "panel.csv", "--target", "y", "--name", "mine"]
+
+    assert cli.main([*infer, "--id-column", "row"]) == 0
+
+    contract = yaml.safe_load(Path("conf/data/mine.yaml").read_text())
+    assert contract["id_column"] == "row"
+    assert contract["columns"]["row"] == {
+        "dtype": "int",
+        "nullable": False,
+        "unique": True,
+        "feature": False,
+    }

@@ -22,7 +22,8 @@ from gitml.contract.infer.columns import (
 )
 from gitml.contract.infer.target import positive_class, require_target, shape_target, target_task
 from gitml.contract.leakage import find_leaks, leak_warning
-from gitml.errors import ConfigError, DataError
+from gitml.contract.schema import ID_FIX, repeated_ids
+from gitml.errors import ConfigError, ContractError, DataError
 from gitml.io import CsvReading, read_table, refuse_overwrite, write_with
 
 if TYPE_CHECKING:
@@ -43,6 +44,7 @@ def draft_contract(  # noqa: PLR0912 (each branch is one rule of the draft)
     source_path: str,
     task: str | None = None,
     text: CsvText | None = None,
+    id_column: str | None = None,
 ) -> dict[str, Any]:
     """A data contract that `frame` passes: dtypes, nullability, valid ranges, allowed values.
 
@@ -56,7 +58,8 @@ def draft_contract(  # noqa: PLR0912 (each branch is one rule of the draft)
     Raises:
         DataError: the target is missing, empty, constant or a date; no feature is left; a
             value conf/ cannot hold.
-        ConfigError: `task` does not fit the target.
+        ConfigError: `task` does not fit the target; `id_column` is not a column.
+        ContractError: `id_column` (the user's --id-column) repeats.
     """
     text = text or CsvText()
     require_target(frame, target, source_path)
@@ -67,7 +70,12 @@ def draft_contract(  # noqa: PLR0912 (each branch is one rule of the draft)
     for column in text.not_numbers:
         if column != target and column not in roles and columns[column]["dtype"] == "str":
             roles[column] = "text that looks like numbers: see the warning above"
-    ids = [column for column, role in roles.items() if role.startswith("identifier")]
+    if id_column is not None:
+        roles[_chosen_id(frame, id_column, target, source_path)] = "identifier: --id-column"
+    ids = sorted(
+        (column for column, role in roles.items() if role.startswith("identifier")),
+        key=lambda column: column != id_column,  # the user's first
+    )
     for column in roles:
         spec = columns[column]
         if "identifier" in roles[column]:
@@ -175,7 +183,13 @@ def contract_name(stem: str) -> str:
 
 
 def run(
-    path: str, target: str, name: str | None, task: str | None, output: str | None, force: bool
+    path: str,
+    target: str,
+    name: str | None,
+    task: str | None,
+    output: str | None,
+    force: bool,
+    id_column: str | None = None,
 ) -> Path:
     if name is not None and (
         not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", name) or name.lower() in HYDRA_KEYWORDS
@@ -192,7 +206,7 @@ def run(
             f"{destination} exists; pass --force to replace it or --output elsewhere."
         )
     frame, reading = read_sample(path)
-    contract = draft_contract(frame, name, target, path, task, reading)
+    contract = draft_contract(frame, name, target, path, task, reading, id_column)
     text = render_contract(contract, len(frame))
     write_with(destination, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return destination
@@ -241,6 +255,21 @@ def _log_reading(text: CsvText) -> None:
 
 def _rows(count: int) -> str:
     return f"{count} row{'' if count == 1 else 's'}"
+
+
+def _chosen_id(frame: pd.DataFrame, column: str, target: str, source_path: str) -> str:
+    if column not in frame.columns or column == target:
+        raise ConfigError(
+            f"--id-column {column!r} is not a column of {source_path} besides the target "
+            f"(columns: {', '.join(map(str, frame.columns))}). Name one of them."
+        )
+    if repeats := repeated_ids(frame[column]):
+        raise ContractError(
+            f"--id-column {column!r} is not unique in {source_path}: {repeats.count} rows share "
+            f"a value (e.g. {', '.join(map(repr, repeats.samples))}); {ID_FIX}. Run "
+            "infer-contract without --id-column to draft it as a group."
+        )
+    return column
 
 
 def _log_columns(
