@@ -96,7 +96,9 @@ def _require_runnable_checks(text: str) -> None:
 def _infer_contract(args: argparse.Namespace) -> None:
     from gitml.contract.infer.draft import run
 
-    destination = run(args.path, args.target, args.name, args.task, args.output, args.force)
+    destination = run(
+        args.path, args.target, args.name, args.task, args.output, args.force, args.id_column
+    )
     logger.info(
         "Drafted %s. Review it, then `gitml compose data=%s` and `dvc repro`.",
         destination,
@@ -265,6 +267,7 @@ def _parser() -> argparse.ArgumentParser:
     infer.add_argument(
         "--task", choices=("binary", "multiclass", "regression"), help="default: inferred"
     )
+    infer.add_argument("--id-column", help="the column naming one row (default: inferred)")
     infer.add_argument("--output", help="where to write (default: conf/data/<name>.yaml)")
     infer.add_argument("--force", action="store_true", help="replace an existing file")
 

@@ -27,6 +27,12 @@ TABLE_CHECKS = {
     "column_in_schema": "column not in the contract",
 }
 
+NOT_UNIQUE_ID = "id_column is not unique: its values repeat"
+ID_FIX = (
+    "an id_column names one row; a repeated id such as a person in a panel is a group: set "
+    "split.group_column to it and remove id_column, or pick a column that is unique"
+)
+
 PANDAS_DTYPES = {
     ("int", False): "int64",
     ("int", True): "Int64",
@@ -133,6 +139,10 @@ def validate_frame(frame: pd.DataFrame, data: DataParams) -> tuple[pd.DataFrame 
     # while copy-on-write keeps `frame` as it was when a coerced column replaces one
     prepared, problems = strict_types(frame, data.columns)
     failures = [type_failure(problem) for problem in problems]
+    id_column = data.id_column
+    if id_column in frame and id_column and not data.columns[id_column].unique:
+        repeats = repeated_ids(frame[id_column])  # unique: true is pandera's own check
+        failures += [repeats] if repeats else []
     try:
         typed = build_schema(data).validate(prepared, lazy=True, inplace=True)
     except SchemaErrors as exc:
@@ -145,6 +155,19 @@ def validate_frame(frame: pd.DataFrame, data: DataParams) -> tuple[pd.DataFrame 
     if failures:
         return None, Validation(len(frame), _nulls(frame, data), failures)
     return to_model_dtypes(typed, data), Validation(len(frame), _nulls(frame, data))
+
+
+def repeated_ids(values: pd.Series) -> Failure | None:
+    """The failure of an `id_column` whose values repeat (gaps aside), else None.
+
+    An id_column names one row: the report matches rows by it and the monitor joins labels on
+    it, so a repeated one (a person in a panel) would pair the wrong rows.
+    """
+    repeated = values.dropna().duplicated(keep=False)
+    if not repeated.any():
+        return None
+    samples = values.dropna()[repeated].drop_duplicates().head(MAX_SAMPLES).tolist()
+    return Failure(str(values.name), f"{NOT_UNIQUE_ID} ({ID_FIX})", int(repeated.sum()), samples)
 
 
 def type_failure(problem: TypeProblem) -> Failure:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from gitml.config.params import DataParams, HistGradientBoostingParams, ModelParams, Params
+from gitml.contract.leakage import find_leaks, leak_warning
 from gitml.errors import DataError
 from gitml.io import file_sha256, read_table, write_json
 from gitml.ml.features import feature_kinds
@@ -124,6 +125,12 @@ def run(params: Params) -> None:
     seconds = time.perf_counter() - started
     if warning := learnt_nothing_warning(pipeline, train, params.data, params.model):
         logger.warning("%s", warning)
+    data = params.data
+    leaks = find_leaks(
+        train, list(data.feature_columns), data.target, data.task, params.seeds.model
+    )
+    if warning := leak_warning(leaks, data.target, f"conf/data/{data.name}.yaml"):
+        logger.warning("train: %s", warning)
     save_model(pipeline, params.paths.model)
     meta = describe_model(pipeline, params, file_sha256(params.paths.train))
     write_model_meta(params.paths.model_meta, meta)

@@ -13,7 +13,10 @@ if TYPE_CHECKING:
     import pandas as pd
 
 MAX_CATEGORIES = 50
-ID_WORDS = frozenset({"id", "uuid", "guid", "key"})
+ID_WORDS = frozenset({"id", "uuid", "guid", "key", "nr"})
+SHARE_WORDS = frozenset({"pct", "percent", "percentage", "share", "rate", "ratio", "proportion"})
+PERCENT_WORDS = frozenset({"pct", "percent", "percentage"})
+MIN_GROUPS = 20  # a repeated value named like an id with fewer is a category, not a group
 # a code: one token (no spaces) of at most 64 characters holding a digit: C-0012, 7590-VHVEG
 CODE = re.compile(r"(?=\S*\d)\S{1,64}")
 # digits with number punctuation: 01094, 75,083, 12,5, 75'083, $1,200, 45% (numbers, not codes)
@@ -35,13 +38,41 @@ def column_rules(series: pd.Series) -> dict[str, Any]:
     if spec["dtype"] == "int" and len(values) and values.isin([0, 1]).all():
         spec["allowed"] = sorted(plain(value) for value in values.unique())  # a 0/1 flag
     elif spec["dtype"] in ("int", "float") and not values.empty:
-        spec["min"] = plain(values.min())
-        spec["max"] = plain(values.max())
+        spec |= valid_range(str(series.name), values)
     elif spec["dtype"] == "category" and not values.empty:
         spec["allowed"] = sorted(str(value) for value in values.unique())
     if spec["dtype"] == "datetime":
         spec["feature"] = False
     return spec
+
+
+def valid_range(name: str, values: pd.Series) -> dict[str, int | float]:
+    """The bounds that say what is valid, not what the sample held: `min: 0` for a column
+    with no negative value, `max: 100` (or 1) for a share named so (`pct`, `rate`, ...).
+
+    A contract's `min`/`max` refuse a row (in validate, `gitml predict` and the service);
+    a value beyond what training saw but valid is drift, which the report and monitor show.
+    """
+    low, high = plain(values.min()), plain(values.max())
+    bounds: dict[str, int | float] = {}
+    if low >= 0:
+        bounds["min"] = 0
+        words = set(_words(name))
+        if words & SHARE_WORDS and high <= 100:
+            bounds["max"] = 1 if high <= 1 and not words & PERCENT_WORDS else 100
+    return bounds
+
+
+def range_reason(spec: dict[str, Any], values: pd.Series) -> str:
+    """Why a numeric column got its bounds, with what the sample held."""
+    if values.empty:
+        return ""
+    seen = f"seen {plain(values.min())} to {plain(values.max())}"
+    if "max" in spec:
+        return f"min 0, max {spec['max']}: a share; {seen}"
+    if "min" in spec:
+        return f"min 0: no value below 0 ({seen}); larger values are valid, and show as drift"
+    return f"no bounds: negative values too ({seen})"
 
 
 def column_dtype(series: pd.Series) -> str:
@@ -200,6 +231,12 @@ def non_features(
             roles[key] = "a date: usable as split.time_column"
         elif unique and looks_like_id(key):
             roles[key] = "identifier: unique, named like an id"
+        elif dtype in ("int", "str") and looks_like_id(key) and values.nunique() >= MIN_GROUPS:
+            roles[key] = (
+                f"group identifier: named like an id, {values.nunique()} values repeated over "
+                f"{len(values)} rows (e.g. one per person and year); split by it with a group "
+                f"split (split.group_column: {key})"
+            )
         elif unique and dtype == "str" and values.astype(str).str.fullmatch(CODE).all():
             roles[key] = "identifier: unique codes"
         elif unique and dtype == "str":
@@ -214,8 +251,12 @@ def looks_like_id(name: str) -> bool:
     """Whether a column name says id, case-insensitively: its last word is `id`, `uuid`, `guid`
     or `key`, or its first word is `id` (`id`, `ID`, `customer_id`, `customerId`, `CustomerID`,
     `id_client`, `uuid`, `order_key`; not `paid`, `valid`, `keyword`)."""
-    words = [w.lower() for w in re.split(r"[^0-9A-Za-z]+|(?<=[a-z])(?=[A-Z])", name) if w]
+    words = _words(name)
     return bool(words) and (words[-1] in ID_WORDS or words[0] == "id")
+
+
+def _words(name: str) -> list[str]:
+    return [w.lower() for w in re.split(r"[^0-9A-Za-z]+|(?<=[a-z])(?=[A-Z])", name) if w]
 
 
 def plain(value: Any) -> int | float:

@@ -13,9 +13,17 @@ import yaml
 from pydantic import ValidationError
 
 from gitml.config.params import DataParams
-from gitml.contract.infer.columns import CsvText, column_rules, csv_text, non_features
+from gitml.contract.infer.columns import (
+    CsvText,
+    column_rules,
+    csv_text,
+    non_features,
+    range_reason,
+)
 from gitml.contract.infer.target import positive_class, require_target, shape_target, target_task
-from gitml.errors import ConfigError, DataError
+from gitml.contract.leakage import find_leaks, leak_warning
+from gitml.contract.schema import ID_FIX, repeated_ids
+from gitml.errors import ConfigError, ContractError, DataError
 from gitml.io import CsvReading, read_table, refuse_overwrite, write_with
 
 if TYPE_CHECKING:
@@ -29,18 +37,20 @@ HYDRA_KEYWORDS = frozenset({"true", "false", "null", "nan", "inf"})  # parsed as
 HYDRA_UNSAFE = re.compile(r"\$\{|^\?\?\?$")
 
 
-def draft_contract(
+def draft_contract(  # noqa: PLR0912 (each branch is one rule of the draft)
     frame: pd.DataFrame,
     name: str,
     target: str,
     source_path: str,
     task: str | None = None,
     text: CsvText | None = None,
+    id_column: str | None = None,
 ) -> dict[str, Any]:
-    """A data contract that `frame` passes: dtypes, nullability, ranges, allowed values.
+    """A data contract that `frame` passes: dtypes, nullability, valid ranges, allowed values.
 
-    Identifiers, free text, empty columns and dates are drafted `feature: false` (see
-    `column_profile.non_features`); one log line lists them, and constant columns, with why.
+    Identifiers (repeated ones too), free text, empty columns and dates are drafted
+    `feature: false` (see `columns.non_features`); one log line per column says whether it is
+    kept, its dtype and its bounds, and why. Ranges say what is valid (`columns.valid_range`).
     Identifiers get no range (new rows bring new ids) and `unique: true` only without gaps.
     The target is never nullable; a binary task gets an explicit `positive_class`. `text`
     (what the CSV's text said, see `read_sample`) sets how the source is read.
@@ -48,7 +58,8 @@ def draft_contract(
     Raises:
         DataError: the target is missing, empty, constant or a date; no feature is left; a
             value conf/ cannot hold.
-        ConfigError: `task` does not fit the target.
+        ConfigError: `task` does not fit the target; `id_column` is not a column.
+        ContractError: `id_column` (the user's --id-column) repeats.
     """
     text = text or CsvText()
     require_target(frame, target, source_path)
@@ -59,12 +70,18 @@ def draft_contract(
     for column in text.not_numbers:
         if column != target and column not in roles and columns[column]["dtype"] == "str":
             roles[column] = "text that looks like numbers: see the warning above"
-    ids = [column for column, role in roles.items() if role.startswith("identifier")]
+    if id_column is not None:
+        roles[_chosen_id(frame, id_column, target, source_path)] = "identifier: --id-column"
+    ids = sorted(
+        (column for column, role in roles.items() if role.startswith("identifier")),
+        key=lambda column: column != id_column,  # the user's first
+    )
     for column in roles:
         spec = columns[column]
-        if column in ids:
+        if "identifier" in roles[column]:
             for rule in ("min", "max", "allowed"):  # the next rows bring ids never seen
                 spec.pop(rule, None)
+        if column in ids:
             if spec["nullable"]:  # pandera would count the gaps as duplicates
                 roles[column] += f"; {int(frame[column].isna().sum())} missing, so not unique"
             else:
@@ -77,7 +94,7 @@ def draft_contract(
             f"{': ' + reasons if reasons else ''}. Add feature columns to the file, or pick "
             "another --target."
         )
-    _log_roles(roles, constants)
+    _log_columns(frame, columns, roles, constants, target)
     contract: dict[str, Any] = {"name": name, "task": task, "target": target}
     if task == "binary":
         contract["positive_class"] = positive_class(frame[target], columns[target]["dtype"])
@@ -93,6 +110,10 @@ def draft_contract(
     _unlist_hydra_unsafe(columns)
     _validate(contract, source_path)
     _refuse_hydra_unsafe(contract, source_path)
+    features = [c for c, spec in columns.items() if spec.get("feature", True) and c != target]
+    leaks = find_leaks(frame, features, target, task)
+    if warning := leak_warning(leaks, target, "the draft"):
+        logger.warning("%s", warning)
     return contract
 
 
@@ -100,8 +121,10 @@ def render_contract(contract: dict[str, Any], rows: int) -> str:
     header = (
         f"# Data contract for {contract['name']!r}, drafted by `gitml infer-contract` from "
         f"{rows} rows of {contract['source']['path']}.\n"
-        "# Review it: ranges and allowed values are what the sample held, so widen them where\n"
-        "# new data may legitimately go further; set nullable: false where a gap is a bug.\n"
+        "# Review it: min/max refuse a row (in validate, predict and the service), so they say\n"
+        "# what is valid (a sign, a share's 100), not what the sample held: new values beyond\n"
+        "# the sample's are drift, which the report shows. Allowed values are what the sample\n"
+        "# held: add the ones new data may bring; set nullable: false where a gap is a bug.\n"
         "# Use it with `gitml compose data=<name>` or `dvc exp run -S data=<name>`.\n"
     )
     return header + yaml.dump(
@@ -160,7 +183,13 @@ def contract_name(stem: str) -> str:
 
 
 def run(
-    path: str, target: str, name: str | None, task: str | None, output: str | None, force: bool
+    path: str,
+    target: str,
+    name: str | None,
+    task: str | None,
+    output: str | None,
+    force: bool,
+    id_column: str | None = None,
 ) -> Path:
     if name is not None and (
         not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", name) or name.lower() in HYDRA_KEYWORDS
@@ -177,7 +206,7 @@ def run(
             f"{destination} exists; pass --force to replace it or --output elsewhere."
         )
     frame, reading = read_sample(path)
-    contract = draft_contract(frame, name, target, path, task, reading)
+    contract = draft_contract(frame, name, target, path, task, reading, id_column)
     text = render_contract(contract, len(frame))
     write_with(destination, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return destination
@@ -228,16 +257,71 @@ def _rows(count: int) -> str:
     return f"{count} row{'' if count == 1 else 's'}"
 
 
-def _log_roles(roles: dict[str, str], constants: dict[str, Any]) -> None:
-    parts = []
-    if roles:
-        listed = ", ".join(f"{column} ({role})" for column, role in roles.items())
-        parts.append(f"Drafted as feature: false: {listed}.")
-    if constants:
-        listed = ", ".join(f"{column} (always {value!r})" for column, value in constants.items())
-        parts.append(f"Constant, kept as features: {listed}.")
-    if parts:
-        logger.info("%s Change `feature:` in the draft where that is wrong.", " ".join(parts))
+def _chosen_id(frame: pd.DataFrame, column: str, target: str, source_path: str) -> str:
+    if column not in frame.columns or column == target:
+        raise ConfigError(
+            f"--id-column {column!r} is not a column of {source_path} besides the target "
+            f"(columns: {', '.join(map(str, frame.columns))}). Name one of them."
+        )
+    if repeats := repeated_ids(frame[column]):
+        raise ContractError(
+            f"--id-column {column!r} is not unique in {source_path}: {repeats.count} rows share "
+            f"a value (e.g. {', '.join(map(repr, repeats.samples))}); {ID_FIX}. Run "
+            "infer-contract without --id-column to draft it as a group."
+        )
+    return column
+
+
+def _log_columns(
+    frame: pd.DataFrame,
+    columns: dict[str, dict[str, Any]],
+    roles: dict[str, str],
+    constants: dict[str, Any],
+    target: str,
+) -> None:
+    """One line per column: kept as a feature or not, its dtype and bounds, and why."""
+    for column, spec in columns.items():
+        if column == target:
+            continue
+        values = frame[column].dropna()
+        kind = _dtype_reason(spec, values)
+        if column in roles:
+            verdict = f"dropped, feature: false ({roles[column]})"
+        elif column in constants:
+            verdict = f"kept as a feature, though constant (always {constants[column]!r})"
+        else:
+            verdict = "kept as a feature"
+        rules = range_reason(spec, values) if spec["dtype"] in ("int", "float") else ""
+        if "identifier" in roles.get(column, ""):
+            rules = "no bounds: new rows bring new ids"
+        elif "allowed" in spec and spec["dtype"] != "category":
+            rules = f"allowed {spec['allowed']}"
+        gaps = f"; nullable: {int(frame[column].isna().sum())} missing" if spec["nullable"] else ""
+        logger.info(
+            "Column %s: %s; %s%s%s.", column, verdict, kind, f"; {rules}" if rules else "", gaps
+        )
+    if roles or constants:
+        logger.info("Change `feature:` in the draft where a column's role is wrong.")
+
+
+def _dtype_reason(spec: dict[str, Any], values: pd.Series) -> str:
+    dtype = spec["dtype"]
+    if dtype == "int" and "allowed" in spec:
+        return "int: a 0/1 flag"
+    reasons = {
+        "int": "int: whole numbers",
+        "float": "float: numbers with fractions",
+        "bool": "bool: true/false values",
+        "datetime": "datetime: dates",
+        "category": f"category: text with {_distinct(values)}, listed as allowed",
+        "str": f"str: text with {_distinct(values)}, too many for a category",
+    }
+    return reasons[dtype]
+
+
+def _distinct(values: pd.Series) -> str:
+    count = values.nunique()
+    return f"{count} distinct value{'' if count == 1 else 's'}"
 
 
 def _unlist_hydra_unsafe(columns: dict[str, dict[str, Any]]) -> None:

@@ -78,12 +78,18 @@ def test_unique_numbers_stay_features_and_id_named_columns_are_identifiers(
         "unique": True,
         "feature": False,
     }
-    assert contract["columns"]["age"] == {"dtype": "int", "nullable": False, "min": 20, "max": 49}
+    # what is valid (no age below 0), not what the sample held (20 to 49)
+    assert contract["columns"]["age"] == {"dtype": "int", "nullable": False, "min": 0}
     assert "feature" not in contract["columns"]["income"]
+    messages = _infer_messages(caplog, logging.INFO)
     assert (
-        "Drafted as feature: false: customer_id (identifier: unique, named like an id). "
-        "Change `feature:` in the draft where that is wrong."
-    ) in _infer_messages(caplog, logging.INFO)
+        "Column customer_id: dropped, feature: false (identifier: unique, named like an id); "
+        "int: whole numbers; no bounds: new rows bring new ids."
+    ) in messages
+    assert (
+        "Column age: kept as a feature; int: whole numbers; min 0: no value below 0 (seen 20 to "
+        "49); larger values are valid, and show as drift."
+    ) in messages
     next_batch = frame.assign(customer_id=np.arange(5000, 5000 + ROWS))
     _, verdict = validate_frame(next_batch, DataParams.model_validate(contract))
     assert verdict.failures == []
@@ -138,9 +144,10 @@ def test_an_id_with_gaps_is_not_drafted_unique(caplog: pytest.LogCaptureFixture)
         "nullable": True,
         "feature": False,
     }
-    assert "customer_id (identifier: unique, named like an id; 1 missing, so not unique)" in (
-        "\n".join(_infer_messages(caplog, logging.INFO))
-    )
+    assert (
+        "Column customer_id: dropped, feature: false (identifier: unique, named like an id; "
+        "1 missing, so not unique)"
+    ) in "\n".join(_infer_messages(caplog, logging.INFO))
 
 
 # --- dtypes and the target -----------------------------------------------------------------
@@ -244,11 +251,20 @@ def test_empty_columns_are_not_features_and_constants_are_named(
     assert contract["columns"]["notes"] == {"dtype": "category", "nullable": True, "feature": False}
     assert contract["columns"]["score"] == {"dtype": "float", "nullable": True, "feature": False}
     assert "feature" not in contract["columns"]["country"]
+    messages = _infer_messages(caplog, logging.INFO)
     assert (
-        "Drafted as feature: false: notes (all values missing), score (all values missing), "
-        "day (a date: usable as split.time_column). Constant, kept as features: country "
-        "(always 'FR'). Change `feature:` in the draft where that is wrong."
-    ) in _infer_messages(caplog, logging.INFO)
+        "Column notes: dropped, feature: false (all values missing); category: text with 0 "
+        "distinct values, listed as allowed; nullable: 30 missing."
+    ) in messages
+    assert (
+        "Column day: dropped, feature: false (a date: usable as split.time_column); datetime: "
+        "dates."
+    ) in messages
+    assert (
+        "Column country: kept as a feature, though constant (always 'FR'); category: text with "
+        "1 distinct value, listed as allowed."
+    ) in messages
+    assert "Change `feature:` in the draft where a column's role is wrong." in messages
 
 
 # --- mistakes: one clear message, never a pydantic dump ------------------------------------
@@ -491,7 +507,7 @@ def test_a_given_task_is_not_second_guessed(caplog: pytest.LogCaptureFixture) ->
     contract = _draft(frame, task="regression")
 
     assert contract["task"] == "regression"
-    assert contract["columns"]["y"] == {"dtype": "int", "nullable": False, "min": 0, "max": 9}
+    assert contract["columns"]["y"] == {"dtype": "int", "nullable": False, "min": 0}
     assert not [m for m in _infer_messages(caplog, logging.INFO) if m.startswith("Task")]
 
 
@@ -541,7 +557,7 @@ def test_untidy_numbers_are_read_as_numbers_and_the_log_says_how(
     }
     columns = contract["columns"]
     # unique numbers written with separators: a feature, not an id code
-    assert columns["income"] == {"dtype": "int", "nullable": False, "min": 18250, "max": 120497}
+    assert columns["income"] == {"dtype": "int", "nullable": False, "min": 0}
     assert contract["id_column"] == "customer_id"
     assert columns["score"]["dtype"] == "float"
     assert columns["score"]["nullable"] is True
@@ -605,7 +621,7 @@ def test_numbers_with_other_text_are_flagged_and_never_an_id(
         "It is drafted as text. Fix those values in the file and run infer-contract again; or, if "
         "they mean missing, add them to source.na_values and set the column's dtype: float."
     ]
-    assert "income (text that looks like numbers: see the warning above)" in "\n".join(
+    assert "Column income: dropped, feature: false (text that looks like numbers" in "\n".join(
         _infer_messages(caplog, logging.INFO)
     )
 
@@ -655,8 +671,7 @@ def test_words_for_missing_numbers_are_marks_only_among_numbers(
     assert contract["columns"]["rooms"] == {
         "dtype": "int",
         "nullable": True,
-        "min": 1,
-        "max": 5,
+        "min": 0,
     }
     assert contract["columns"]["service"]["allowed"] == ["dsl", "fiber", "none"]
     # '-' is missing among rooms only: a column of signs keeps it
