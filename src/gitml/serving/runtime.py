@@ -149,6 +149,29 @@ def install_rejection_filter() -> None:
         logger.addFilter(RejectionFilter())
 
 
+def check_port_free(host: str, port: int) -> None:
+    """Raise ConfigError, naming the port and a free choice, if `host:port` cannot be served.
+
+    BentoML would find out after packaging and answer with a 55-line traceback. The probe
+    binds as uvicorn does (SO_REUSEADDR), so a port only in TIME_WAIT still counts as free.
+    """
+    import errno
+    import socket
+
+    from gitml.errors import ConfigError
+
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            busy = "is in use" if error.errno == errno.EADDRINUSE else f"cannot be bound ({error})"
+            raise ConfigError(
+                f"Port {port} on {host} {busy}: stop what holds it, or serve on another port "
+                f"(make serve PORT={port + 1}, or gitml serve --port {port + 1})."
+            ) from None
+
+
 def serve_bento(bento_tag: str, host: str, port: int) -> None:
     """Replace this process with `bentoml serve` on the Bento, so signals reach the server."""
     import sys
