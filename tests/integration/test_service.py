@@ -305,6 +305,7 @@ def test_every_operation_answers_as_its_openapi_document_says(served: Served) ->
             *("--generation-deterministic", "--workers", "1", "--report", "junit"),
             *("--report-dir", str(report)),
         ],
+        cwd=served.root,  # schemathesis keeps a cache where it runs
         capture_output=True,
         text=True,
         timeout=300,
