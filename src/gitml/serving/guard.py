@@ -40,6 +40,7 @@ class RequestGuard:
     def __init__(
         self,
         app: App,
+        *,
         max_bytes: int,
         timeout_s: float,
         paths: Collection[str],

@@ -16,7 +16,14 @@ JSON = [(b"content-type", b"application/json")]
 
 
 def _guard(app: Any, max_bytes: int, timeout_s: float) -> RequestGuard:
-    return RequestGuard(app, max_bytes, timeout_s, ("/predict",), max_records=3, max_record_keys=2)
+    return RequestGuard(
+        app,
+        max_bytes=max_bytes,
+        timeout_s=timeout_s,
+        paths=("/predict",),
+        max_records=3,
+        max_record_keys=2,
+    )
 
 
 class Recorder:
