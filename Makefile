@@ -129,8 +129,10 @@ data-push: install ## push DVC outputs to the remote, if one is configured
 package: install ## model into BentoML's store + Bento gitml:<commit> (BENTO_ARCHIVE=/abs/x.bento exports)
 	$(RUN) gitml package $(if $(BENTO_ARCHIVE),--output "$(BENTO_ARCHIVE)")
 
-serve: install ## serve the packaged model on http://127.0.0.1:3000 (packages it first)
-	$(RUN) gitml serve
+HOST ?= 127.0.0.1
+PORT ?= 3000
+serve: install ## serve the packaged model on http://127.0.0.1:3000 (packages it first; HOST=, PORT=3001)
+	$(RUN) gitml serve --host "$(HOST)" --port "$(PORT)"
 
 image: install ## containerize the Bento (BENTO_ARCHIVE or a fresh package), push it as IMAGE=<name:tag>
 	@test -n "$(IMAGE)" || { echo "Set IMAGE, e.g. IMAGE=ghcr.io/<owner>/gitml:v1.2.3" >&2; exit 2; }

@@ -179,8 +179,9 @@ def _package(args: argparse.Namespace) -> None:
 def _serve(args: argparse.Namespace) -> None:
     from gitml.config.params import load_params
     from gitml.serving.package import run
-    from gitml.serving.runtime import serve_bento
+    from gitml.serving.runtime import check_port_free, serve_bento
 
+    check_port_free(args.host, args.port)  # before packaging, which takes seconds
     serve_bento(run(load_params(args.params), None).bento_tag, args.host, args.port)
 
 

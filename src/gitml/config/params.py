@@ -383,6 +383,9 @@ class ServeParams(Strict):
     # request still running after REQUEST_TIMEOUT_S with a 504, so the 408 must come first)
     max_request_kb: int = Field(default=2048, ge=1)
     read_timeout_s: float = Field(default=10, gt=0, lt=REQUEST_TIMEOUT_S)
+    # request heads (request line + headers): bigger ones get a 431, slower ones a 408
+    max_header_kb: int = Field(default=16, ge=1, le=1024)
+    header_timeout_s: float = Field(default=10, gt=0, lt=REQUEST_TIMEOUT_S)
     # worker processes, each with its own model copy and batching queue
     workers: int | str = "cpu_count"
     traffic_log: TrafficLogParams = TrafficLogParams()

@@ -1,11 +1,13 @@
 """The BentoML service: POST /predict, GET /info, GET /card (the model card); BentoML adds
-/livez, /readyz, /metrics.
+/livez, /readyz, /metrics. The OpenAPI document at /docs.json is BentoML's, made true
+(`openapi.api_document`).
 
 This module is the Bento's entry point (`gitml.serving.service:Gitml`) and nothing else imports it.
 BentoML needs the request type when the class is defined, so, unlike the rest of gitml, it
 reads the serving spec written by `gitml package` at import.
 """
 
+import functools
 import gc
 import os
 from pathlib import Path
@@ -22,8 +24,16 @@ from gitml.config.params import REQUEST_TIMEOUT_S
 from gitml.contract.records import Prediction, record_model
 from gitml.ml.model import load_model
 from gitml.serving.card import CARD_FILE
+from gitml.serving.connection import bound_request_heads
 from gitml.serving.guard import RequestGuard
-from gitml.serving.runtime import MODEL_FILE, bound_batching_wait, install_rejection_filter, score
+from gitml.serving.openapi import api_document
+from gitml.serving.runtime import (
+    MODEL_FILE,
+    bound_batching_wait,
+    group_unknown_paths,
+    install_rejection_filter,
+    score,
+)
 from gitml.serving.spec import read_spec, spec_path
 from gitml.serving.traffic_log import TrafficLog
 
@@ -31,7 +41,12 @@ SPEC = read_spec(spec_path())
 DATA, SERVE = SPEC.data, SPEC.serve
 Record = record_model(DATA)
 Records = Annotated[list[Record], Field(min_length=1, max_length=SERVE.max_records)]  # type: ignore[valid-type]
-bound_batching_wait(SERVE.batch_wait_ms)  # before BentoML builds the batcher
+# BentoML's routes and its static files, served and so counted in /metrics by their path
+SERVED = ("/", "/info", "/card", "/docs.json", "/schema.json", "/livez", "/healthz", "/readyz")
+STATIC = ("/static_content/",)
+# before BentoML builds its batcher, app and uvicorn config, which happens after this import
+bound_batching_wait(SERVE.batch_wait_ms)
+bound_request_heads(SERVE.max_header_kb * 1024, SERVE.header_timeout_s)
 
 
 async def _info(_: Request) -> JSONResponse:
@@ -46,8 +61,22 @@ async def _card(_: Request) -> Response:
     return PlainTextResponse(card.read_text(encoding="utf-8"), media_type="text/markdown")
 
 
+@functools.cache
+def _document() -> dict[str, Any]:
+    return api_document(Gitml.openapi_spec.asdict())  # type: ignore[attr-defined]
+
+
+async def _docs(_: Request) -> JSONResponse:
+    return JSONResponse(_document())
+
+
+# mounted at /, it comes before BentoML's own /docs.json
 info_app = Starlette(
-    routes=[Route("/info", _info, methods=["GET"]), Route("/card", _card, methods=["GET"])]
+    routes=[
+        Route("/info", _info, methods=["GET"]),
+        Route("/card", _card, methods=["GET"]),
+        Route("/docs.json", _docs, methods=["GET"]),
+    ]
 )
 
 
@@ -77,7 +106,7 @@ class Gitml:
         max_batch_size=SERVE.max_batch_size,
         max_latency_ms=SERVE.max_latency_ms,
     )
-    def predict(self, records: Records) -> list[Prediction]:
+    def predict(self, records: Records) -> list[Prediction]:  # guard.BODY_KEY
         """Per record: the prediction and, for classification, class probabilities."""
         return score(self.pipeline, records, DATA, self.classes)
 
@@ -87,8 +116,15 @@ class Gitml:
 
 
 # the class decorator made Gitml a bentoml Service; its stubs still call it the class
+API_PATHS = tuple(api.route for api in Gitml.apis.values())  # type: ignore[attr-defined]
+group_unknown_paths((*SERVED, *API_PATHS), STATIC)
 Gitml.add_asgi_middleware(  # type: ignore[attr-defined]
-    RequestGuard, max_bytes=SERVE.max_request_kb * 1024, timeout_s=SERVE.read_timeout_s
+    RequestGuard,
+    max_bytes=SERVE.max_request_kb * 1024,
+    timeout_s=SERVE.read_timeout_s,
+    paths=API_PATHS,
+    max_records=SERVE.max_records,
+    max_record_keys=len(Record.model_fields),  # the contract's feature columns and id
 )
 # inside the guard: it sees only bodies the guard let through, and records each answer
 Gitml.add_asgi_middleware(  # type: ignore[attr-defined]

@@ -12,6 +12,19 @@ import pytest
 
 from gitml.serving.guard import DRAIN_BYTES, MAX_ERRORS, RequestGuard
 
+JSON = [(b"content-type", b"application/json")]
+
+
+def _guard(app: Any, max_bytes: int, timeout_s: float) -> RequestGuard:
+    return RequestGuard(
+        app,
+        max_bytes=max_bytes,
+        timeout_s=timeout_s,
+        paths=("/predict",),
+        max_records=3,
+        max_record_keys=2,
+    )
+
 
 class Recorder:
     """An ASGI app that records the body it was given and answers 200."""
@@ -46,7 +59,12 @@ def _exchange(
     async def send(message: MutableMapping[str, Any]) -> None:
         sent.append(dict(message))
 
-    scope = {"type": "http", "method": method, "path": "/predict", "headers": headers or []}
+    scope = {
+        "type": "http",
+        "method": method,
+        "path": "/predict",
+        "headers": JSON if headers is None else headers,
+    }
     asyncio.run(guard(scope, receive, send))
     return sent
 
@@ -61,9 +79,7 @@ def _chunks(*parts: bytes) -> list[dict[str, Any]]:
 
 def test_a_body_in_chunks_reaches_the_app_whole() -> None:
     app = Recorder()
-    sent = _exchange(
-        RequestGuard(app, max_bytes=100, timeout_s=5), _chunks(b'{"rec', b'ords": []}')
-    )
+    sent = _exchange(_guard(app, max_bytes=100, timeout_s=5), _chunks(b'{"rec', b'ords": []}'))
     assert app.bodies == [b'{"records": []}']
     assert sent[0]["status"] == 200
 
@@ -72,7 +88,7 @@ def test_an_oversized_body_is_drained_and_refused_with_413(caplog: Any) -> None:
     app = Recorder()
     body = _chunks(*[b"x" * 60] * 5)  # 300 bytes against a limit of 100
     with caplog.at_level(logging.WARNING):
-        sent = _exchange(RequestGuard(app, max_bytes=100, timeout_s=5), body)
+        sent = _exchange(_guard(app, max_bytes=100, timeout_s=5), body)
     assert app.bodies == []
     assert sent[0]["status"] == 413
     assert "serve.max_request_kb" in json.loads(sent[1]["body"])["error"]
@@ -81,16 +97,14 @@ def test_an_oversized_body_is_drained_and_refused_with_413(caplog: Any) -> None:
 
 def test_draining_stops_far_past_the_limit() -> None:
     huge = _chunks(*[b"x" * (1 << 20)] * (DRAIN_BYTES // (1 << 20) + 8))
-    sent = _exchange(RequestGuard(Recorder(), max_bytes=10, timeout_s=5), huge)
+    sent = _exchange(_guard(Recorder(), max_bytes=10, timeout_s=5), huge)
     assert sent[0]["status"] == 413
     assert len(huge) >= 6  # the rest was never read
 
 
 def test_a_stalled_body_gets_408() -> None:
     app = Recorder()
-    sent = _exchange(
-        RequestGuard(app, max_bytes=100, timeout_s=0.2), _chunks(b"{", b"")[:1], stall=True
-    )
+    sent = _exchange(_guard(app, max_bytes=100, timeout_s=0.2), _chunks(b"{", b"")[:1], stall=True)
     assert app.bodies == []
     assert sent[0]["status"] == 408
 
@@ -98,7 +112,7 @@ def test_a_stalled_body_gets_408() -> None:
 def test_a_client_that_leaves_mid_body_gets_no_answer_and_one_line(caplog: Any) -> None:
     app = Recorder()
     with caplog.at_level(logging.WARNING):
-        sent = _exchange(RequestGuard(app, max_bytes=100, timeout_s=5), _chunks(b"{", b"")[:1])
+        sent = _exchange(_guard(app, max_bytes=100, timeout_s=5), _chunks(b"{", b"")[:1])
     assert app.bodies == []
     assert sent == []
     assert "Client left POST /predict" in caplog.text
@@ -107,17 +121,15 @@ def test_a_client_that_leaves_mid_body_gets_no_answer_and_one_line(caplog: Any) 
 @pytest.mark.parametrize("method", ["GET", "HEAD"])
 def test_requests_without_a_body_pass_straight_through(method: str) -> None:
     app = Recorder()
-    sent = _exchange(RequestGuard(app, max_bytes=1, timeout_s=5), _chunks(b"ignored"), method)
+    sent = _exchange(_guard(app, max_bytes=1, timeout_s=5), _chunks(b"ignored"), method)
     assert app.bodies == [b"ignored"]  # the app read the original receive
     assert sent[0]["status"] == 200
 
 
 def test_a_compressed_body_is_refused_with_415_not_invalid_json() -> None:
     app = Recorder()
-    gzip = [(b"content-encoding", b"gzip")]
-    sent = _exchange(
-        RequestGuard(app, max_bytes=100, timeout_s=5), _chunks(b"\x1f\x8b"), headers=gzip
-    )
+    gzip = [*JSON, (b"content-encoding", b"gzip")]
+    sent = _exchange(_guard(app, max_bytes=100, timeout_s=5), _chunks(b"\x1f\x8b"), headers=gzip)
     assert app.bodies == []
     assert sent[0]["status"] == 415
     assert "gzip-encoded" in json.loads(sent[1]["body"])["error"]
@@ -134,10 +146,51 @@ def test_a_400_lists_at_most_max_errors_problems_and_says_how_many() -> None:
         await send({"type": "http.response.body", "body": answer[:100], "more_body": True})
         await send({"type": "http.response.body", "body": answer[100:]})
 
-    sent = _exchange(RequestGuard(refuses, max_bytes=100, timeout_s=5), _chunks(b"{}"))
+    sent = _exchange(_guard(refuses, max_bytes=100, timeout_s=5), _chunks(b"{}"))
     body = sent[1]["body"]
     payload = json.loads(body)
     assert len(payload["detail"]) == MAX_ERRORS
     assert payload["error"] == f"1000 validation errors (the first {MAX_ERRORS} of 1000 shown)"
     assert (b"content-length", str(len(body)).encode()) in sent[0]["headers"]
     assert len(sent) == 2
+
+
+@pytest.mark.parametrize(
+    ("headers", "named"),
+    [
+        ([(b"content-type", b"text/plain")], "Content-Type is text/plain"),
+        ([], "no Content-Type"),
+        ([(b"content-type", b"multipart/mixed; boundary=x")], "multipart/mixed"),
+        (
+            [*JSON, (b"content-encoding", b"identity"), (b"content-encoding", b"gzip")],
+            "2 Content-Encoding",
+        ),
+    ],
+)
+def test_anything_but_plain_json_is_refused_with_415(
+    headers: list[tuple[bytes, bytes]], named: str
+) -> None:
+    app = Recorder()
+    sent = _exchange(_guard(app, 100, 5), _chunks(b'{"records": []}'), headers=headers)
+    assert app.bodies == []
+    assert sent[0]["status"] == 415
+    assert named in json.loads(sent[1]["body"])["error"]
+
+
+@pytest.mark.parametrize(
+    ("body", "kind", "loc"),
+    [
+        (b'{"records": [], "x": 1}', "extra_forbidden", ["x"]),
+        (b'{"records": [{}, {}, {}, {}]}', "too_long", ["records"]),
+        (b'{"records": [{"a": 1, "b": 2, "c": 3}]}', "too_many_keys", ["records", 0]),
+    ],
+)
+def test_a_body_of_the_wrong_shape_is_refused_before_validation(
+    body: bytes, kind: str, loc: list[Any]
+) -> None:
+    app = Recorder()
+    sent = _exchange(_guard(app, 1000, 5), _chunks(body))
+    assert app.bodies == []  # the contract's validation never ran
+    assert sent[0]["status"] == 400
+    detail = json.loads(sent[1]["body"])["detail"]
+    assert [(problem["type"], problem["loc"]) for problem in detail] == [(kind, loc)]

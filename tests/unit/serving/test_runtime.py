@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -113,3 +115,23 @@ def test_a_shed_request_is_one_warning_line_not_a_traceback() -> None:
     assert record.levelname == "WARNING"
     assert record.exc_info is None
     assert record.getMessage().startswith("Refused POST /predict: 503, shed:")
+
+
+def test_serve_on_a_busy_port_says_so_in_one_line_and_exits_2(tmp_path: Path) -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        served = subprocess.run(
+            [sys.executable, "-m", "gitml", "serve", "--port", str(port)],
+            cwd=tmp_path,  # no params.yaml: the port is checked before anything is read
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert served.returncode == 2
+    assert served.stderr.strip().splitlines() == [
+        f"ERROR Port {port} on 127.0.0.1 is in use: stop what holds it, or serve on another port "
+        f"(make serve PORT={port + 1}, or gitml serve --port {port + 1})."
+    ]

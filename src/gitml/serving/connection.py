@@ -1,0 +1,120 @@
+"""The HTTP connection under the service: each request's head read in bounded size and time.
+
+BentoML 1.4 starts uvicorn with no header limit of its own and none that its configuration
+passes on, and uvicorn's httptools protocol has none either: it buffers a head of any size
+(8 heads of 64 MB took +555 MB), and times out only idle keep-alive connections, so a
+connection that sends nothing, or half a head, is held forever (42,000 of them made every
+good client fail for 24 s). This protocol, uvicorn's own with two limits, answers a head over
+`serve.max_header_kb` with a 431 and one not complete within `serve.header_timeout_s` with a
+408 (a connection that sent nothing is just closed), then hangs up. What a single process
+cannot bound (connections per client, request rates) is the ingress's: see
+docs/ship/serving-limits.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+
+logger = logging.getLogger(__name__)
+
+
+class BoundedHeadProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol, refusing a request head too large or too slow.
+
+    The size counts what arrives from the first byte of a head until its end, read by read,
+    so, as with h11's limit, a head may pass it by less than one read (64-256 KB) when it
+    comes in a single read with its end; none is buffered past that.
+    """
+
+    max_head_bytes = 16 * 1024  # set for the service by `bound_request_heads`
+    head_timeout_s = 10.0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.in_head = True  # reading a request line and headers (or waiting for the first)
+        self.head_bytes = 0
+        self.head_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm_head_timer()  # uvicorn would wait forever for a first byte
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm_head_timer()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        if self.in_head:
+            self.head_bytes += len(data)
+            if self.head_timer is None:  # a later request on a kept-alive connection
+                self._arm_head_timer()
+        super().data_received(data)
+        if self.in_head and self.head_bytes > self.max_head_bytes:
+            self._refuse(
+                431,
+                f"Request head (request line and headers) is over {self.max_head_bytes // 1024}"
+                " KB (serve.max_header_kb). Send shorter headers.",
+            )
+
+    def on_headers_complete(self) -> None:
+        self.in_head = False
+        self._disarm_head_timer()
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        self.in_head, self.head_bytes = True, 0  # what follows is the next request's head
+
+    def _arm_head_timer(self) -> None:
+        self.head_timer = self.loop.call_later(self.head_timeout_s, self._head_timed_out)
+
+    def _disarm_head_timer(self) -> None:
+        if self.head_timer is not None:
+            self.head_timer.cancel()
+            self.head_timer = None
+
+    def _head_timed_out(self) -> None:
+        self.head_timer = None
+        if not self.head_bytes:  # connected and said nothing: no one to answer
+            self.transport.close()
+            return
+        self._refuse(
+            408,
+            f"Request head not received within {self.head_timeout_s:g} s "
+            "(serve.header_timeout_s). Send the request promptly.",
+        )
+
+    def _refuse(self, status: int, reason: str) -> None:
+        if self.transport.is_closing():
+            return
+        client = "%s:%d" % self.client if self.client else "a client"  # noqa: UP031
+        logger.warning("Refused a request head from %s: %d %s", client, status, reason)
+        self._disarm_head_timer()
+        self.in_head = False
+        if self.cycle is None or self.cycle.response_complete:  # else a response is under way
+            body = json.dumps({"error": reason}).encode()
+            self.transport.write(
+                STATUS_LINE[status]
+                + b"content-type: application/json\r\nconnection: close\r\n"
+                + b"content-length: %d\r\n\r\n" % len(body)
+                + body
+            )
+        self.transport.close()
+
+
+def bound_request_heads(max_head_bytes: int, head_timeout_s: float) -> None:
+    """Make BoundedHeadProtocol, with these limits, the protocol of this process's uvicorn.
+
+    BentoML's worker builds its uvicorn config with the default protocol, `auto`, after it
+    has imported the service, and uvicorn resolves `auto` through this table when it starts.
+    """
+    from uvicorn import config
+
+    BoundedHeadProtocol.max_head_bytes = max_head_bytes
+    BoundedHeadProtocol.head_timeout_s = head_timeout_s
+    config.HTTP_PROTOCOLS["auto"] = f"{__name__}:{BoundedHeadProtocol.__name__}"
