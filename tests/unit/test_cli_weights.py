@@ -8,6 +8,7 @@ import hashlib
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,7 +22,7 @@ from gitml.report.baseline import branch_artifacts
 from gitml.report.compare import compare_models
 from tests.support.paths import ROOT
 
-CONTRACT = {
+CONTRACT: dict[str, Any] = {
     "name": "w",
     "task": "binary",
     "target": "y",
