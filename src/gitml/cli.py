@@ -190,7 +190,16 @@ def _predict(args: argparse.Namespace) -> None:
     from gitml.serving.batch import run
 
     params = load_params(args.params)
-    run(params, args.input, args.output, args.rejects, args.chunk_rows, params_file=args.params)
+    keep = tuple(name.strip() for name in args.keep.split(",") if name.strip())
+    run(
+        params,
+        args.input,
+        args.output,
+        args.rejects,
+        args.chunk_rows,
+        params_file=args.params,
+        keep=keep,
+    )
 
 
 def _monitor(args: argparse.Namespace) -> None:
@@ -315,6 +324,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     predict.add_argument(
         "--chunk-rows", type=int, default=100_000, help="rows per chunk (default: %(default)s)"
+    )
+    predict.add_argument(
+        "--keep",
+        default="",
+        metavar="COL[,COL...]",
+        help="input columns to copy beside each score, to join scores back (the contract's "
+        "id_column is always kept when the input has it)",
     )
     return parser
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import math
+import re
+import shutil
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,6 +16,7 @@ import yaml
 from sklearn import datasets
 
 from tests.integration.conftest import Project, ran_stages
+from tests.support.paths import ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -114,3 +118,43 @@ def test_an_untidy_csv_trains_on_its_numbers(project: Project) -> None:
     assert validated["score"].isna().any()
     importance = json.loads((project.root / "reports/importance.json").read_text())
     assert importance[0]["feature"] == "income"
+
+
+def _files_to_commit(readme: str) -> list[str]:
+    """The paths the README says to commit when new data becomes the default, in its words."""
+    start = readme.index("Make it the project's data with")
+    listed = readme[readme.index("and commit", start) : readme.index("`make data-push`", start)]
+    return [name for name in re.findall(r"`([^`]+)`", listed) if "/" in name or "." in name]
+
+
+def test_committing_what_the_readme_lists_makes_the_new_data_the_default(
+    project: Project, tmp_path: Path
+) -> None:
+    # given a project on main (with the outputs' .gitignore files this repo commits) and the
+    # README's walk-through, with the file called customers
+    for folder in ("data/raw", "data/interim", "data/processed", "models", "reports"):
+        (project.root / folder).mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / folder / ".gitignore", project.root / folder / ".gitignore")
+    project.commit("a gitml project")
+    (project.root / "data/external").mkdir(parents=True)
+    _diabetes().to_csv(project.root / "data/external/customers.csv", index=False)
+    project.dvc("add", "data/external/customers.csv")
+    project.gitml("infer-contract", "data/external/customers.csv", "--target", "progression")
+    config = project.root / "conf/config.yaml"
+    config.write_text(config.read_text().replace("  - data: churn", "  - data: customers"))
+    project.gitml("compose")
+    project.dvc("repro")
+
+    # when exactly the files the README lists are committed
+    listed = _files_to_commit((ROOT / "README.md").read_text(encoding="utf-8"))
+    assert "conf/config.yaml" in listed
+    assert "dvc.lock" in listed
+    project.run("git", "add", *listed)
+    project.run("git", "commit", "-q", "-m", "customers become the default")
+
+    # then nothing the walk-through changed is left out, and a clone agrees with params.yaml
+    assert project.run("git", "status", "--porcelain").stdout == ""
+    clone = Project(tmp_path / "clone")
+    project.run("git", "clone", "-q", str(project.root), str(clone.root))
+    assert clone.gitml("compose", "--check", check=False).returncode == 0
+    assert yaml.safe_load((clone.root / "params.yaml").read_text())["data"]["name"] == "customers"

@@ -105,18 +105,28 @@ class DataParams(Strict):
     target: str
     positive_class: Scalar | None = None
     id_column: str | None = None
+    # row weights (a survey's): the fit's sample weights, and what metrics and intervals
+    # are weighted by; never a feature
+    weight_column: str | None = None
     source: Source
     columns: dict[str, ColumnSpec] = Field(min_length=2)
     checks: list[RowCheck] = []
 
     @model_validator(mode="after")
     def _columns_exist(self) -> DataParams:
-        for role, column in (("target", self.target), ("id_column", self.id_column)):
+        roles = (
+            ("target", self.target),
+            ("id_column", self.id_column),
+            ("weight_column", self.weight_column),
+        )
+        for role, column in roles:
             if column is not None and column not in self.columns:
                 raise ValueError(
                     f"{role} {column!r} is not a column of the contract "
                     f"(columns: {', '.join(self.columns)})"
                 )
+        if problem := self._weight_problem():
+            raise ValueError(problem)
         marks = self.source.na_values if isinstance(self.source, FileSource) else None
         unknown = [c for c in marks if c not in self.columns] if isinstance(marks, dict) else []
         if unknown:
@@ -130,6 +140,22 @@ class DataParams(Strict):
             raise ValueError("the contract has no feature columns besides the target and id")
         return self
 
+    def _weight_problem(self) -> str | None:
+        if self.weight_column is None:
+            return None
+        name, spec = self.weight_column, self.columns[self.weight_column]
+        fix = f"in conf/data/{self.name}.yaml"
+        if name in (self.target, self.id_column):
+            role = "target" if name == self.target else "id_column"
+            return f"weight_column {name!r} is also the {role}: name a column of row weights {fix}"
+        if spec.dtype not in ("int", "float") or spec.nullable or spec.allow_inf:
+            return (
+                f"weight_column {name!r} must hold a positive finite number in every row: set "
+                f"its dtype to int or float (it is {spec.dtype}), nullable: false and "
+                f"allow_inf: false {fix}"
+            )
+        return None
+
     @model_validator(mode="after")
     def _checks_in_the_grammar(self) -> DataParams:
         for check in self.checks:
@@ -141,7 +167,7 @@ class DataParams(Strict):
     @property
     def feature_columns(self) -> dict[str, ColumnSpec]:
         """Columns the model learns from, in contract order."""
-        excluded = {self.target, self.id_column}
+        excluded = {self.target, self.id_column, self.weight_column}
         return {
             name: spec
             for name, spec in self.columns.items()

@@ -206,6 +206,8 @@ def _column(name: str, spec: ColumnSpec, data: DataParams) -> pa.Column:
     checks = []
     if spec.min is not None or spec.max is not None:
         checks.append(_range_check(spec.min, spec.max))
+    if name == data.weight_column:
+        checks.append(_weight_check())
     if spec.allowed is not None:
         allowed = (
             [str(v) for v in spec.allowed] if spec.dtype in ("category", "str") else spec.allowed
@@ -235,6 +237,23 @@ def _finite_check() -> pa.Check:
         lambda s: pd.Series(~np.isinf(s.to_numpy("float64", na_value=np.nan)), index=s.index),
         element_wise=False,
         name="finite: inf and -inf are no numbers to learn from (allow_inf: true accepts them)",
+    )
+
+
+def _weight_check() -> pa.Check:
+    import numpy as np
+    import pandas as pd
+    import pandera.pandas as pa
+
+    # a row's weight multiplies its loss and its share of every metric: zero, negative, inf
+    # or NaN would drop, reverse or swamp rows, and scikit-learn refuses some of them
+    return pa.Check(
+        lambda s: pd.Series(
+            np.isfinite(values := s.to_numpy("float64", na_value=np.nan)) & (values > 0),
+            index=s.index,
+        ),
+        element_wise=False,
+        name="weight: each row's weight must be a positive finite number (data.weight_column)",
     )
 
 

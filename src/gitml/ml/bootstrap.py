@@ -144,11 +144,17 @@ def scorer(
     proba: np.ndarray | None = None,
     classes: Sequence[Any] = (),
     positive: Any = None,
+    *,
+    row_weights: np.ndarray | None = None,
 ) -> Scorer:
     """A function from row weights (k, n) to every headline metric of the task, shape (k,).
 
     With all weights equal to one it returns the same values as `metrics.compute_metrics`.
+    `row_weights` (data.weight_column) multiply each resample's counts: weighted metrics.
     """
+    if row_weights is not None:
+        unweighted = scorer(task, truth, predicted, proba, classes, positive)
+        return lambda weights: unweighted(weights * row_weights)
     if task == "regression":
         return _regression_scorer(truth.astype(float), predicted.astype(float))
     assert proba is not None, "classification metrics need class probabilities"
@@ -225,9 +231,12 @@ def metric_intervals(
     resamples: int,
     confidence: float,
     seed: int,
+    *,
+    row_weights: np.ndarray | None = None,
 ) -> dict[str, Interval]:
-    """Every headline metric with a percentile bootstrap interval (one model, its rows)."""
-    score = scorer(task, truth, predicted, proba, classes, positive)
+    """Every headline metric with a percentile bootstrap interval (one model, its rows),
+    weighted by `row_weights` (data.weight_column) if given."""
+    score = scorer(task, truth, predicted, proba, classes, positive, row_weights=row_weights)
     point = score(np.ones((1, len(truth))))
     samples: dict[str, list[np.ndarray]] = {name: [] for name in point}
     for weights in resample_weights(len(truth), resamples, seed):

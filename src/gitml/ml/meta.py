@@ -47,6 +47,7 @@ class ModelMeta(Artifact):
     task: Literal["binary", "multiclass", "regression"]
     target: str
     id_column: str | None = None
+    weight_column: str | None = None  # data.weight_column: the metrics are weighted by it
     features: tuple[FeatureMeta, ...]
     classes: list[Scalar] = []
     positive_class: Scalar | None = None

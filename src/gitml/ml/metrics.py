@@ -21,35 +21,47 @@ def compute_metrics(
     positive: Any = None,
     names: Sequence[str] | None = None,
     present_only: bool = False,
+    *,
+    weights: np.ndarray | None = None,
 ) -> dict[str, float]:
     """Metrics `names` (default: the task's headline set); one undefined on this data is NaN.
 
     `present_only` (a slice): f1_macro and f1_weighted average over the classes `truth`
-    holds, so a class absent from the slice does not count as an f1 of 0.
+    holds, so a class absent from the slice does not count as an f1 of 0. `weights`: row
+    weights (data.weight_column), or None for every row counting once.
     """
     from sklearn import metrics as m
 
     labels = list(classes)
     f1_labels = [c for c in labels if c in set(truth.tolist())] if present_only else labels
+    w = weights
     if task == "regression":
         candidates: dict[str, Callable[[], float]] = {
-            "rmse": lambda: np.sqrt(m.mean_squared_error(truth, predicted)),
-            "mae": lambda: m.mean_absolute_error(truth, predicted),
-            "r2": lambda: m.r2_score(truth, predicted),
+            "rmse": lambda: np.sqrt(m.mean_squared_error(truth, predicted, sample_weight=w)),
+            "mae": lambda: m.mean_absolute_error(truth, predicted, sample_weight=w),
+            "r2": lambda: m.r2_score(truth, predicted, sample_weight=w),
         }
     else:
         assert proba is not None, "classification metrics need class probabilities"
         candidates = {
-            "accuracy": lambda: np.mean(truth == predicted),
-            "log_loss": lambda: m.log_loss(truth, proba, labels=labels),
+            "accuracy": lambda: np.average(truth == predicted, weights=w),
+            "log_loss": lambda: m.log_loss(truth, proba, labels=labels, sample_weight=w),
         }
         if task == "binary":
             score, is_positive = proba[:, labels.index(positive)], truth == positive
             candidates |= {
-                "roc_auc": lambda: roc_auc(is_positive, score),
-                "average_precision": lambda: m.average_precision_score(is_positive, score),
-                "f1": lambda: m.f1_score(is_positive, predicted == positive, zero_division=0.0),
-                "brier": lambda: np.mean((score - is_positive) ** 2),
+                "roc_auc": lambda: (
+                    roc_auc(is_positive, score)
+                    if w is None
+                    else m.roc_auc_score(is_positive, score, sample_weight=w)
+                ),
+                "average_precision": lambda: m.average_precision_score(
+                    is_positive, score, sample_weight=w
+                ),
+                "f1": lambda: m.f1_score(
+                    is_positive, predicted == positive, zero_division=0.0, sample_weight=w
+                ),
+                "brier": lambda: np.average((score - is_positive) ** 2, weights=w),
             }
         else:
             for average in ("macro", "weighted"):
@@ -60,6 +72,7 @@ def compute_metrics(
                     labels=f1_labels,
                     average=average,
                     zero_division=0.0,
+                    sample_weight=w,
                 )
     return {name: _defined(candidates[name]) for name in names or HEADLINE[task]}
 

@@ -30,13 +30,15 @@ def score(pipeline: Pipeline, features: pd.DataFrame, task: str) -> tuple[Any, A
 
 
 def predict_table(pipeline: Pipeline, test: pd.DataFrame, meta: ModelMeta) -> pd.DataFrame:
-    """One row per test row: row id, (id column), truth, prediction, class probabilities."""
+    """One row per test row: row id, (id column, weight), truth, prediction, class probabilities."""
     import pandas as pd
 
     features = test[[feature.name for feature in meta.features]]
     table = pd.DataFrame({"row_id": test.index.to_numpy()})
     if meta.id_column:
         table[meta.id_column] = test[meta.id_column].to_numpy()
+    if meta.weight_column:
+        table["weight"] = test[meta.weight_column].to_numpy(dtype="float64")
     table["truth"] = test[meta.target].to_numpy()
     table["prediction"], proba = score(pipeline, features, meta.task)
     for index, label in enumerate(meta.classes if proba is not None else ()):

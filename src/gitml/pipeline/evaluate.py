@@ -32,7 +32,7 @@ MISSING_SLICE = "(missing)"
 def score_table(
     table: pd.DataFrame, meta: ModelMeta, names: tuple[str, ...] | None = None
 ) -> dict[str, float]:
-    """Headline metrics of a prediction table (also used per slice)."""
+    """Headline metrics of a prediction table, weighted by its `weight` column if any."""
     classes = meta.classes
     proba = table[[f"proba_{c}" for c in classes]].to_numpy() if classes else None
     return compute_metrics(
@@ -43,6 +43,7 @@ def score_table(
         classes,
         meta.positive_class,
         names,
+        weights=table["weight"].to_numpy() if "weight" in table else None,
     )
 
 
@@ -55,6 +56,7 @@ def slice_metrics(
     classes, positive = meta.classes, meta.positive_class
     truth, predicted = table["truth"].to_numpy(), table["prediction"].to_numpy()
     proba = table[[f"proba_{c}" for c in classes]].to_numpy() if classes else None
+    weights = table["weight"].to_numpy() if "weight" in table else None
     slices = []
     for feature in meta.features:
         if feature.kind == "numeric":
@@ -74,6 +76,7 @@ def slice_metrics(
                 positive,
                 keys,
                 present_only=True,
+                weights=None if weights is None else weights[rows],
             )
             slices.append(
                 {"feature": feature.name, "value": str(labels[k]), "rows": int(counts[k])} | scores

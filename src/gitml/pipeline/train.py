@@ -36,7 +36,12 @@ def fit_model(train: pd.DataFrame, data: DataParams, model: ModelParams, seed: i
     problem = validation_split_problem(pipeline[-1], train[data.target], data.target)
     if problem:
         raise DataError(problem)
-    return pipeline.fit(train[list(data.feature_columns)], train[data.target].to_numpy())
+    features, target = train[list(data.feature_columns)], train[data.target].to_numpy()
+    if data.weight_column is None:
+        return pipeline.fit(features, target)
+    # every gitml estimator (logistic/ridge, forest, boosting) takes sample_weight in fit
+    weights = train[data.weight_column].to_numpy(dtype="float64")
+    return pipeline.fit(features, target, estimator__sample_weight=weights)
 
 
 def learnt_nothing_warning(
@@ -85,6 +90,7 @@ def describe_model(pipeline: Pipeline, params: Params, train_sha256: str) -> Mod
         task=data.task,
         target=data.target,
         id_column=data.id_column,
+        weight_column=data.weight_column,
         features=tuple(
             FeatureMeta(name=name, dtype=data.columns[name].dtype, kind=kind)
             for name, kind in feature_kinds(data).items()

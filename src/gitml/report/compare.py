@@ -10,7 +10,7 @@ import numpy as np
 
 from gitml.config.metric_names import LOWER_IS_BETTER, SLICE_METRICS
 from gitml.io import read_json
-from gitml.ml.bootstrap import MetricDelta, paired_bootstrap, scorer
+from gitml.ml.bootstrap import MetricDelta, Scorer, paired_bootstrap, scorer
 from gitml.ml.meta import read_model_meta
 from gitml.ml.metrics import compute_metrics
 from gitml.report.pairing import baseline_table, need
@@ -32,6 +32,7 @@ class Scored:
     truth: np.ndarray
     predicted: np.ndarray
     proba: np.ndarray | None
+    weights: np.ndarray | None = None  # the branch's row weights (data.weight_column), if any
 
 
 @dataclass(frozen=True)
@@ -85,10 +86,11 @@ def compare_models(
             branch=mine,
             not_comparable=changed,
         )
-    theirs = _scored(base_table, meta)
+    # both models weighted by the branch's row weights: the same rows count the same for both
+    theirs = _scored(base_table, meta, mine.weights)
     metrics = paired_bootstrap(
-        scorer(task, theirs.truth, theirs.predicted, theirs.proba, classes, positive),
-        scorer(task, mine.truth, mine.predicted, mine.proba, classes, positive),
+        _scorer(theirs, task, classes, positive),
+        _scorer(mine, task, classes, positive),
         len(table),
         settings.resamples,
         settings.confidence,
@@ -152,11 +154,20 @@ def moved_slices(
     return [slices[i] for i in np.argsort(movement, kind="stable")[::-1]]
 
 
-def _scored(table: pd.DataFrame, meta: ModelMeta) -> Scored:
+def _scored(table: pd.DataFrame, meta: ModelMeta, weights: np.ndarray | None = None) -> Scored:
+    """`table`'s outputs, with `weights`, or else the table's own `weight` column if any."""
     proba = None
     if meta.task != "regression":
         proba = table[[f"proba_{c}" for c in meta.classes]].to_numpy(dtype=float)
-    return Scored(table["truth"].to_numpy(), table["prediction"].to_numpy(), proba)
+    if weights is None and "weight" in table:
+        weights = table["weight"].to_numpy(dtype=float)
+    return Scored(table["truth"].to_numpy(), table["prediction"].to_numpy(), proba, weights)
+
+
+def _scorer(side: Scored, task: str, classes: list[Any], positive: Any) -> Scorer:
+    return scorer(
+        task, side.truth, side.predicted, side.proba, classes, positive, row_weights=side.weights
+    )
 
 
 def _score(side: Scored, mask: np.ndarray, meta: ModelMeta, metric: str) -> float:
@@ -170,6 +181,7 @@ def _score(side: Scored, mask: np.ndarray, meta: ModelMeta, metric: str) -> floa
         meta.positive_class,
         names=(metric,),
         present_only=True,
+        weights=None if side.weights is None else side.weights[mask],
     )[metric]
 
 
@@ -185,7 +197,9 @@ def _unpaired(
     task: str, mine: Scored, classes: list[Any], positive: Any, recorded: dict[str, Any]
 ) -> list[MetricDelta]:
     """Branch metrics beside the baseline's recorded ones, with no interval."""
-    values = compute_metrics(task, mine.truth, mine.predicted, mine.proba, classes, positive)
+    values = compute_metrics(
+        task, mine.truth, mine.predicted, mine.proba, classes, positive, weights=mine.weights
+    )
     nan = float("nan")
     deltas = []
     for name, value in values.items():

@@ -115,15 +115,24 @@ def _schema_rows(cases: pd.DataFrame) -> pd.DataFrame:
 
 
 def score_rows(
-    pipeline: Pipeline, typed: pd.DataFrame, data: DataParams, classes: list[Any]
+    pipeline: Pipeline,
+    typed: pd.DataFrame,
+    data: DataParams,
+    classes: list[Any],
+    *,
+    kept: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Row number, id (if the contract has one and the file holds it), prediction, probas."""
+    """Row number, id (if the contract has one and the file holds it), the `kept` input
+    columns (as read, for typed's rows), prediction, probas."""
     import pandas as pd
 
     features = typed[list(data.feature_columns)]
     table = pd.DataFrame({"row": typed.index.to_numpy(dtype="int64")})
     if data.id_column and data.id_column in typed:
         table[data.id_column] = typed[data.id_column].to_numpy()
+    if kept is not None:
+        for name in kept.columns:
+            table[name] = kept.loc[typed.index, name].to_numpy()
     if not len(typed):
         return table
     table["prediction"], proba = score(pipeline, features, data.task)
@@ -157,8 +166,11 @@ def run(
     rejects: str | None = None,
     chunk_rows: int = 100_000,
     params_file: str | None = None,
+    *,
+    keep: tuple[str, ...] = (),
 ) -> tuple[int, int]:
-    """Score `input_path` into `output`; return (rows scored, rows rejected)."""
+    """Score `input_path` into `output`, with the input's columns `keep` beside each score (to
+    join scores back); return (rows scored, rows rejected)."""
     reads = {"--input": input_path, "--params": params_file}
     reads |= {"the model": params.paths.model, "its metadata": params.paths.model_meta}
     refuse_overwrite("predict", reads, {"--output": output, "--rejects": rejects})
@@ -179,6 +191,7 @@ def run(
         for number, chunk in enumerate(read_chunks(input_path, chunk_rows, _reading(data))):
             if number == 0:
                 _say_what_is_absent(chunk, data)
+                keep = _kept_columns(keep, chunk, data, meta.classes, input_path)
             typed, problems = check_rows(chunk, data)
             if len(problems) and bad_path is None:
                 raise ContractError(_failure_message(problems, input_path, data.name, chunk))
@@ -186,7 +199,7 @@ def run(
                 _append(writers, "rejects", bad_path, _with_id(problems, chunk, data), stack)
                 rejected += problems["row"].nunique()
             if len(typed):  # a chunk of rejects only has no scores to give the file its columns
-                scores = score_rows(pipeline, typed, data, meta.classes)
+                scores = score_rows(pipeline, typed, data, meta.classes, kept=chunk[list(keep)])
                 _append(writers, "output", out_path, scores, stack)
             scored += len(typed)
             shown.update(len(chunk))
@@ -195,7 +208,8 @@ def run(
         if "output" not in writers and not rejected:
             raise DataError(f"{input_path} has no rows to score.")
         if "output" not in writers:  # every row rejected: an empty file of the usual columns
-            _append(writers, "output", out_path, _no_scores(data, meta.classes), stack)
+            empty = _no_scores(data, meta.classes, keep)
+            _append(writers, "output", out_path, empty, stack)
     logger.info("predict: %d rows scored → %s, %d rejected", scored, output, rejected)
     if rejected:
         logger.warning("predict: %d row(s) broke the contract → %s", rejected, rejects)
@@ -258,6 +272,32 @@ def _require_matching_model(meta: ModelMeta, data: DataParams, path: str) -> Non
     )
 
 
+def _kept_columns(
+    keep: tuple[str, ...], chunk: pd.DataFrame, data: DataParams, classes: list[Any], path: str
+) -> tuple[str, ...]:
+    """The --keep columns to copy into the output (the id column is there already).
+
+    Raises:
+        ConfigError: a named column is not in the input, or would take an output column's name.
+    """
+    missing = [name for name in keep if name not in chunk.columns]
+    if missing:
+        raise ConfigError(
+            f"--keep names {', '.join(map(repr, missing))}, not a column of {path} (columns: "
+            f"{', '.join(map(str, chunk.columns))}). Name columns of the input; nothing was "
+            "written."
+        )
+    taken = {"row", "prediction", *(f"proba_{label}" for label in classes)}
+    clashes = [name for name in keep if name in taken]
+    if clashes:
+        raise ConfigError(
+            f"--keep names {', '.join(map(repr, clashes))}, which the output uses for its own "
+            "columns (row, prediction, proba_<class>). Rename that input column; nothing was "
+            "written."
+        )
+    return tuple(dict.fromkeys(name for name in keep if name != data.id_column))
+
+
 def _say_what_is_absent(chunk: pd.DataFrame, data: DataParams) -> None:
     absent = [n for n, c in data.feature_columns.items() if n not in chunk and c.nullable]
     if absent:
@@ -276,13 +316,15 @@ def _with_id(problems: pd.DataFrame, chunk: pd.DataFrame, data: DataParams) -> p
     return problems.assign(**{data.id_column: ids})[["row", data.id_column, *PROBLEM_COLUMNS[1:]]]
 
 
-def _no_scores(data: DataParams, classes: list[Any]) -> pd.DataFrame:
+def _no_scores(data: DataParams, classes: list[Any], keep: tuple[str, ...]) -> pd.DataFrame:
     import numpy as np
     import pandas as pd
 
     table = pd.DataFrame({"row": pd.Series(dtype="int64")})
     if data.id_column:
         table[data.id_column] = pd.Series(dtype="str")
+    for name in keep:
+        table[name] = pd.Series(dtype="str")
     table["prediction"] = pd.Series(np.array(classes)[:0] if classes else [], dtype=None)
     for label in classes:
         table[f"proba_{label}"] = pd.Series(dtype="float64")

@@ -131,6 +131,7 @@ def build_card(params: Params, root: Path = Path()) -> str:
         params.report.resamples,
         params.report.confidence,
         params.seed,
+        row_weights=table_["weight"].to_numpy(dtype=float) if "weight" in table_ else None,
     )
     shares = table_["truth"].astype(str).value_counts(normalize=True) if classes else None
     class_shares = {str(k): float(v) for k, v in shares.items()} if shares is not None else {}
@@ -173,7 +174,8 @@ def _columns(params: Params) -> list[list[object]]:
     data = params.data
     rows: list[list[object]] = []
     for name, spec in data.columns.items():
-        role = " (target)" if name == data.target else " (id)" if name == data.id_column else ""
+        roles = {data.target: " (target)", data.id_column: " (id)", data.weight_column: " (weight)"}
+        role = roles.get(name, "")
         rule = []
         if spec.min is not None or spec.max is not None:
             rule.append(f"[{_bound(spec.min)}, {_bound(spec.max)}]")

@@ -281,3 +281,66 @@ def test_a_model_of_another_contract_is_refused_with_the_fix(
     )
     with pytest.raises(ConfigError, match=r"the model is out of date\. After switching branches"):
         run(other, str(test_csv), str(tmp_path / "o.parquet"))
+
+
+def _params_file(trained: Params, tmp_path: Path) -> Path:
+    import yaml
+
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump(trained.model_dump(mode="json")))
+    return path
+
+
+def test_keep_copies_named_input_columns_beside_the_id_and_score(
+    trained: Params, test_csv: Path, tmp_path: Path
+) -> None:
+    # given an input with columns of the user's beside the features, one row broken
+    frame = pd.read_csv(_broken(test_csv, tmp_path / "bad.csv"))
+    frame["batch"] = [f"b{i % 3}" for i in range(len(frame))]
+    frame["note"] = np.arange(len(frame)) * 10
+    frame.to_csv(tmp_path / "in.csv", index=False)
+    output, rejects = tmp_path / "out.parquet", tmp_path / "rejects.parquet"
+    argv = ["predict", "--params", str(_params_file(trained, tmp_path))]
+    argv += ["--input", str(tmp_path / "in.csv"), "--output", str(output)]
+
+    # when scored keeping two of them (and the id column, named again), in chunks
+    keep = ["--keep", "note, batch,customer_id", "--rejects", str(rejects), "--chunk-rows", "50"]
+    assert cli.main([*argv, *keep]) == 0
+
+    # then each score carries its row's id and kept values, in the order given
+    scored = pd.read_parquet(output)
+    assert list(scored.columns[:4]) == ["row", "customer_id", "note", "batch"]
+    source = frame.iloc[scored["row"].to_numpy() - 1]
+    assert (scored["customer_id"].to_numpy() == source["customer_id"].to_numpy()).all()
+    assert (scored["note"].to_numpy() == source["note"].to_numpy()).all()
+    assert (scored["batch"].to_numpy() == source["batch"].to_numpy()).all()
+    assert len(scored) == len(frame) - 3
+
+
+def test_keep_naming_an_absent_column_writes_nothing(
+    trained: Params, test_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output = tmp_path / "out.parquet"
+    argv = ["predict", "--params", str(_params_file(trained, tmp_path)), "--input", str(test_csv)]
+
+    code = cli.main([*argv, "--output", str(output), "--keep", "customer_id,segment"])
+
+    assert code == ConfigError.exit_code
+    err = capsys.readouterr().err
+    assert "--keep names 'segment', not a column of" in err
+    assert "tenure_months" in err  # the columns it does have
+    assert not output.exists()
+    assert list(tmp_path.glob(".out.parquet.*")) == []
+
+
+def test_keep_cannot_take_an_output_column_name(
+    trained: Params, test_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    frame = pd.read_csv(test_csv).assign(prediction="old")
+    frame.to_csv(tmp_path / "in.csv", index=False)
+    argv = ["predict", "--params", str(_params_file(trained, tmp_path))]
+    argv += ["--input", str(tmp_path / "in.csv"), "--output", str(tmp_path / "o.parquet")]
+
+    assert cli.main([*argv, "--keep", "prediction"]) == ConfigError.exit_code
+    assert "'prediction', which the output uses" in capsys.readouterr().err
+    assert not (tmp_path / "o.parquet").exists()
