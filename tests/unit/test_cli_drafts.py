@@ -219,3 +219,31 @@ def test_a_unique_column_the_user_names_becomes_the_id_column(project: Path) -> 
         "unique": True,
         "feature": False,
     }
+
+
+def test_a_survey_weight_is_drafted_as_weight_column_and_a_plain_weight_only_suggested(
+    project: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # given a survey table with a sample weight and a column called just "weight" (kg?)
+    frame = _panel().drop(columns=["nr"])
+    frame["wght"] = np.random.default_rng(1).uniform(0.5, 3.0, len(frame)).round(3)
+    frame["weight"] = np.random.default_rng(2).uniform(50, 90, len(frame)).round(1)
+    frame.to_csv("survey.csv", index=False)
+
+    with caplog.at_level(logging.INFO):
+        contract = _infer("survey.csv")
+
+    # then wght weighs the rows and is no feature; weight stays a feature, with a hint
+    columns = contract["columns"]
+    assert isinstance(columns, dict)
+    assert contract["weight_column"] == "wght"
+    assert columns["wght"]["feature"] is False
+    assert columns["weight"].get("feature", True) is True
+    assert any("Column wght: dropped, feature: false (sample weight" in m for m in caplog.messages)
+    assert any(
+        "Column weight holds positive numbers and is called weight" in m
+        and "set weight_column: weight" in m
+        for m in caplog.messages
+    )
+    # and the draft composes and trains as a weighted project
+    assert cli.main(["compose", "data=mine"]) == 0

@@ -14,6 +14,9 @@ if TYPE_CHECKING:
 
 MAX_CATEGORIES = 50
 ID_WORDS = frozenset({"id", "uuid", "guid", "key", "nr"})
+# survey and sample weights (`wght`, `fnlwgt`, `pweight`, `sample_weight`): data.weight_column.
+# A column called just `weight` may be a measurement (kg), so it is only suggested.
+WEIGHT_WORDS = frozenset({"wght", "wgt", "wt", "pweight", "pwt", "weights"})
 SHARE_WORDS = frozenset({"pct", "percent", "percentage", "share", "rate", "ratio", "proportion"})
 PERCENT_WORDS = frozenset({"pct", "percent", "percentage"})
 MIN_GROUPS = 20  # a repeated value named like an id with fewer is a category, not a group
@@ -229,6 +232,8 @@ def non_features(
             roles[key] = "all values missing"
         elif dtype == "datetime":
             roles[key] = "a date: usable as split.time_column"
+        elif weight_kind(key, frame[column], dtype) == "weight":
+            roles[key] = "sample weight: named like one, positive numbers in every row"
         elif unique and looks_like_id(key):
             roles[key] = "identifier: unique, named like an id"
         elif dtype in ("int", "str") and looks_like_id(key) and values.nunique() >= MIN_GROUPS:
@@ -245,6 +250,22 @@ def non_features(
             value = values.iloc[0]
             constants[key] = value.item() if hasattr(value, "item") else value
     return roles, constants
+
+
+def weight_kind(name: str, values: pd.Series, dtype: str) -> str | None:
+    """`"weight"` for a survey or sample weight (named so, positive numbers, no gap), `"maybe"`
+    for such a column called just `weight` (perhaps a measurement), else None."""
+    import numpy as np
+
+    words = _words(name)
+    numbers = values.dropna()
+    if dtype not in ("int", "float") or not words or values.isna().any() or numbers.empty:
+        return None
+    if not (numbers > 0).all() or not np.isfinite(numbers.to_numpy(dtype=float)).all():
+        return None
+    if words[-1] in WEIGHT_WORDS or words[-1].endswith("wgt") or words[-2:] == ["sample", "weight"]:
+        return "weight"
+    return "maybe" if words == ["weight"] else None
 
 
 def looks_like_id(name: str) -> bool:

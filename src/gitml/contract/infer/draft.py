@@ -19,6 +19,7 @@ from gitml.contract.infer.columns import (
     csv_text,
     non_features,
     range_reason,
+    weight_kind,
 )
 from gitml.contract.infer.target import positive_class, require_target, shape_target, target_task
 from gitml.contract.leakage import find_leaks, leak_warning
@@ -100,6 +101,19 @@ def draft_contract(  # noqa: PLR0912 (each branch is one rule of the draft)
         contract["positive_class"] = positive_class(frame[target], columns[target]["dtype"])
     if ids:
         contract["id_column"] = ids[0]
+    if weights := [column for column, role in roles.items() if role.startswith("sample weight")]:
+        contract["weight_column"] = weights[0]  # fitted and scored as row weights
+    for column in columns:
+        if (
+            column != target
+            and weight_kind(column, frame[column], columns[column]["dtype"]) == "maybe"
+        ):
+            logger.info(
+                "Column %s holds positive numbers and is called weight: if it is a survey or "
+                "sample weight, not a measurement, set weight_column: %s in the draft.",
+                column,
+                column,
+            )
     contract["source"] = {"kind": "file", "path": source_path}
     if text.na_values:
         contract["source"]["na_values"] = text.na_values_by_column
