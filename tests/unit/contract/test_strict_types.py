@@ -120,10 +120,8 @@ def test_strict_types_reports_each_bad_value_by_row_under_its_rule() -> None:
             "code": [7.0, 12.0, float("nan"), 3.0],
         }
     )
-    columns = {
-        name: _spec(dtype)
-        for name, dtype in zip(frame, ["bool", "int", "float", "str"], strict=True)
-    }
+    dtypes = {"flag": "bool", "count": "int", "amount": "float", "code": "str"}
+    columns = {name: _spec(dtype) for name, dtype in dtypes.items()}
     prepared, problems = strict_types(frame, columns)
     assert [(p.column, p.check, p.values.to_dict()) for p in problems] == [
         ("flag", BOOL_RULE, {1: "maybe"}),
