@@ -224,37 +224,6 @@ def test_early_stopping_refuses_a_validation_split_smaller_than_the_classes(
         fit_model(few, multiclass.data, multiclass.model, multiclass.seed)
 
 
-@pytest.mark.parametrize(
-    ("counts", "early_stopping"),
-    [
-        ([10, 10], True),
-        ([2, 30], True),
-        ([7, 7, 7], True),
-        ([1, 30], True),  # a class with one row
-        ([2, 2], True),  # 1 validation row for 2 classes
-        ([6, 6, 6], True),  # 2 validation rows for 3 classes
-        ([1, 30], False),
-        ([1, 30], "auto"),  # scikit-learn stops early on its own only above 10,000 rows
-    ],
-)
-def test_the_early_stopping_check_refuses_exactly_what_scikit_learn_cannot_split(
-    counts: list[int], early_stopping: bool | str
-) -> None:
-    from sklearn.ensemble import HistGradientBoostingClassifier
-
-    from gitml.ml.preflight import validation_split_problem
-
-    target = pd.Series(np.repeat([f"c{i}" for i in range(len(counts))], counts))
-    x = np.arange(len(target), dtype=float).reshape(-1, 1)
-    estimator = HistGradientBoostingClassifier(early_stopping=early_stopping, max_iter=2)
-    try:
-        estimator.fit(x, target)
-        fits = True
-    except ValueError:
-        fits = False
-    assert (validation_split_problem(estimator, target, "y") is None) == fits
-
-
 def test_a_model_that_learnt_nothing_is_named_with_the_setting_to_change(
     compose_params: Callable[..., Params], typed: pd.DataFrame
 ) -> None:

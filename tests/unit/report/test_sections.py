@@ -1,5 +1,4 @@
-from gitml.report import data_section, sections
-from gitml.report.data_diff import DataDiff
+from gitml.report import sections
 from gitml.report.gate import Verdict
 
 WARNING = "Not compared with main: the target changed from `churned` to `fraud`, so …"
@@ -21,11 +20,6 @@ def test_a_failing_verdict_lists_its_reasons_before_its_warnings() -> None:
 
     assert lines[0] == "## ❌ gitml report: FAIL"
     assert lines[-2:] == ["- ❌ roc_auc is 0.7000, below its minimum 0.75.", f"- ⚠️ {WARNING}"]
-
-
-def test_the_data_section_survives_a_branch_without_its_row_count() -> None:
-    diff = DataDiff(None, None, branch_rows=None, baseline_rows=1000, added=0, removed=0)
-    assert "Rows: 1,000 on main → ? on the branch" in data_section.data(diff, "main", None)
 
 
 def test_the_slice_table_says_each_slice_is_scored_over_its_classes() -> None:
