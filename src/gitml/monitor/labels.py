@@ -62,10 +62,23 @@ def join_labels(
             "serve.traffic_log.exclude."
         )
     logged = scored.dropna(subset=[id_column]).drop_duplicates(id_column, keep="last")
-    logged = logged.assign(_key=logged[id_column].astype(str))
-    truth = labels.assign(_key=labels[id_column].astype(str)).drop_duplicates("_key", keep="last")
+    logged = logged.assign(_key=join_key(logged[id_column]))
+    truth = labels.assign(_key=join_key(labels[id_column])).drop_duplicates("_key", keep="last")
     joined = logged.merge(truth[["_key", target]].rename(columns={target: "truth"}), on="_key")
     return joined.drop(columns="_key")
+
+
+def join_key(ids: pd.Series) -> pd.Series:
+    """Ids as text, a whole number written alike however it was read: the log's ids turn
+    float when one record lacks its id (2 → 2.0), the labels' stay int or text ("2")."""
+    import pandas as pd
+
+    if not pd.api.types.is_float_dtype(ids):
+        return ids.astype(str)
+    whole = ids.notna() & (ids % 1 == 0)
+    text = ids.astype(str)
+    text[whole] = ids[whole].astype("int64").astype(str)
+    return text
 
 
 def live_metrics(

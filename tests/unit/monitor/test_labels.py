@@ -27,6 +27,19 @@ def test_labels_join_on_the_id_as_text_and_the_last_scoring_wins(params: Params)
     ]
 
 
+def test_ids_logged_as_floats_still_match_labels_read_as_ints(params: Params) -> None:
+    # given a log where one record lacked its id, so pandas read the ids as floats
+    scored = SCORED.assign(customer_id=[1.0, 2.0, 2.0, 3.0, float("nan")])
+    labels = pd.DataFrame({"customer_id": [2, 3], "churned": [1, 0]})  # a CSV's ints
+
+    joined = join_labels(scored, labels, params.data, "labels.csv")
+
+    assert joined[["customer_id", "truth"]].to_dict("records") == [
+        {"customer_id": 2.0, "truth": 1},
+        {"customer_id": 3.0, "truth": 0},
+    ]
+
+
 def test_labels_without_the_id_or_target_name_the_columns_needed(params: Params) -> None:
     with pytest.raises(DataError) as error:
         join_labels(SCORED, pd.DataFrame({"id": [1], "y": [0]}), params.data, "labels.csv")
