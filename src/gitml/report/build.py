@@ -45,6 +45,19 @@ LIBRARIES = ("python", *MODEL_LIBRARIES)
 
 
 @dataclass(frozen=True)
+class Compared:
+    """What the report compared: both sides, the ref, the data's diff, the models' (None
+    when the contract broke or the work tree is stale) and the stale stages."""
+
+    branch: Artifacts
+    baseline: Artifacts | None
+    ref: str
+    data: DataDiff
+    model: ModelComparison | None
+    stale: list[str]
+
+
+@dataclass(frozen=True)
 class Report:
     comment: str
     full: str
@@ -70,15 +83,8 @@ def build_report(root: Path, ref: str, params: Params) -> Report:
         if contract_ok and not stale:
             settings = params.report.model_copy(update={"confidence": rules.confidence})
             model = compare_models(branch, baseline, settings, params.evaluate, params.seeds.report)
-        summary = _summary(
-            params,
-            branch=branch,
-            baseline=baseline,
-            ref=ref,
-            data=data,
-            model=model,
-            stale=stale,
-        )
+        compared = Compared(branch, baseline, ref, data, model, stale)
+        summary = _summary(params, compared)
         lock = asdict(branch_lock(root, list(params.paths.model_dump().values())))
         recorded = RecordedRules(
             gate=rules.gate,
@@ -104,17 +110,7 @@ def build_report(root: Path, ref: str, params: Params) -> Report:
             (None, None),
             (params.report.max_table_rows, params.report.max_chars),
         ):
-            parts = _sections(
-                params,
-                rules,
-                branch=branch,
-                baseline=baseline,
-                ref=ref,
-                data=data,
-                model=model,
-                stale=stale,
-                limit=limit,
-            )
+            parts = _sections(params, rules, compared, limit=limit)
             documents.append(render(title, parts, FOOTER, max_chars))
     full, comment = documents
     return Report(comment, full, summary, verdict)
@@ -157,16 +153,9 @@ def pipeline_changes(root: Path) -> list[str]:
     return sorted(stale)
 
 
-def _summary(
-    params: Params,
-    *,
-    branch: Artifacts,
-    baseline: Artifacts | None,
-    ref: str,
-    data: DataDiff,
-    model: ModelComparison | None,
-    stale: list[str],
-) -> ReportSummary:
+def _summary(params: Params, compared: Compared) -> ReportSummary:
+    branch, baseline, ref = compared.branch, compared.baseline, compared.ref
+    data, model, stale = compared.data, compared.model, compared.stale
     return ReportSummary(
         task=params.data.task,
         baseline=BaselineRef(ref=ref, commit=baseline.commit, source=baseline.source)
@@ -186,18 +175,11 @@ def _summary(
 
 
 def _sections(
-    params: Params,
-    rules: Rules,
-    *,
-    branch: Artifacts,
-    baseline: Artifacts | None,
-    ref: str,
-    data: DataDiff,
-    model: ModelComparison | None,
-    stale: list[str],
-    limit: int | None,
+    params: Params, rules: Rules, compared: Compared, *, limit: int | None
 ) -> list[Section]:
     """Every section in reading order; `limit` cuts long tables (None: nothing is cut)."""
+    branch, baseline, ref = compared.branch, compared.baseline, compared.ref
+    data, model, stale = compared.data, compared.model, compared.stale
     settings = params.report
     contract_broken = data.validation is not None and not data.validation.get("passed")
     parts = []

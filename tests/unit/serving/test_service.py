@@ -14,20 +14,11 @@ import sys
 from pathlib import Path
 
 from gitml.config.params import Params
-from gitml.ml.meta import ModelMeta
 from gitml.serving.card import CARD_FILE
 from gitml.serving.spec import SPEC_ENV, build_spec, spec_json, with_version
+from tests.support.model_meta import BINARY_META
 
-META = ModelMeta.model_validate(
-    {
-        "task": "binary",
-        "target": "churned",
-        "features": [{"name": "tenure_months", "dtype": "int", "kind": "numeric"}],
-        "classes": [0, 1],
-        "positive_class": 1,
-        "model": {"name": "linear"},
-    }
-)
+META = BINARY_META
 PROBE = """
 import json, warnings
 warnings.simplefilter("ignore")

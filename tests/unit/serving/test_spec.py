@@ -8,19 +8,10 @@ import pytest
 
 from gitml.config.params import Params
 from gitml.errors import ConfigError
-from gitml.ml.meta import ModelMeta
 from gitml.serving.spec import build_spec, read_spec, spec_json, spec_path, with_version
+from tests.support.model_meta import BINARY_META
 
-META = ModelMeta.model_validate(
-    {
-        "task": "binary",
-        "target": "churned",
-        "features": [{"name": "tenure_months", "dtype": "int", "kind": "numeric"}],
-        "classes": [0, 1],
-        "positive_class": 1,
-        "model": {"name": "linear"},
-    }
-)
+META = BINARY_META
 
 
 def test_a_written_spec_reads_back_the_same(params: Params, tmp_path: Path) -> None:
