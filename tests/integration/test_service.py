@@ -400,11 +400,11 @@ def test_a_record_of_150000_unknown_keys_is_refused_before_validation(served: Se
     assert took < 5, took  # a bound on the test, not a benchmark: it took 2 s a worker before
 
 
-def test_an_oversized_request_head_gets_a_431(served: Served) -> None:
-    # the end of the head comes in a later read: a head that ends in the read that passes
-    # the limit is let through (see connection.BoundedHeadProtocol)
+@pytest.mark.parametrize("reads", ["head, then its end", "head and end in one send"])
+def test_an_oversized_request_head_gets_a_431(served: Served, reads: str) -> None:
     head = b"GET /info HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 64 * 1024
-    answer = _raw(served, head, b"\r\n\r\n")
+    parts = (head, b"\r\n\r\n") if reads == "head, then its end" else (head + b"\r\n\r\n",)
+    answer = _raw(served, *parts)
     assert answer.startswith(b"HTTP/1.1 431 "), answer[:200]
     assert b"serve.max_header_kb" in answer
 

@@ -14,8 +14,6 @@ MISSING = {
     "contract/infer/target.py": "tested in contract/infer/test_draft.py for now",
     "ml/scoring.py": "tested in report/test_compare.py for now",
     "report/build.py": "tested in report/test_gate.py for now",
-    # landed on main (1961714) while this list was written; their own test modules are due
-    "serving/connection.py": "tested by serving heads in tests/integration/test_service.py",
 }
 
 

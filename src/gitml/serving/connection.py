@@ -26,9 +26,9 @@ logger = logging.getLogger(__name__)
 class BoundedHeadProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol, refusing a request head too large or too slow.
 
-    The size counts what arrives from the first byte of a head until its end, read by read,
-    so, as with h11's limit, a head may pass it by less than one read (64-256 KB) when it
-    comes in a single read with its end; none is buffered past that.
+    The size counts the bytes from a head's first byte to its blank line, before the parser
+    sees them, so a head over the limit is refused whether it comes in many reads or in one
+    with its end (a body in the same read does not count).
     """
 
     max_head_bytes = 16 * 1024  # set for the service by `bound_request_heads`
@@ -38,6 +38,7 @@ class BoundedHeadProtocol(HttpToolsProtocol):
         super().__init__(*args, **kwargs)
         self.in_head = True  # reading a request line and headers (or waiting for the first)
         self.head_bytes = 0
+        self.head_tail = b""  # the last bytes of the head so far: its blank line may straddle reads
         self.head_timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -50,16 +51,18 @@ class BoundedHeadProtocol(HttpToolsProtocol):
 
     def data_received(self, data: bytes) -> None:
         if self.in_head:
-            self.head_bytes += len(data)
+            self.head_bytes += head_part(self.head_tail, data)
+            self.head_tail = (self.head_tail + data)[-3:]
             if self.head_timer is None:  # a later request on a kept-alive connection
                 self._arm_head_timer()
+            if self.head_bytes > self.max_head_bytes:
+                self._refuse(
+                    431,
+                    f"Request head (request line and headers) is over {self.max_head_bytes // 1024}"
+                    " KB (serve.max_header_kb). Send shorter headers.",
+                )
+                return  # the parser never sees it
         super().data_received(data)
-        if self.in_head and self.head_bytes > self.max_head_bytes:
-            self._refuse(
-                431,
-                f"Request head (request line and headers) is over {self.max_head_bytes // 1024}"
-                " KB (serve.max_header_kb). Send shorter headers.",
-            )
 
     def on_headers_complete(self) -> None:
         self.in_head = False
@@ -68,7 +71,7 @@ class BoundedHeadProtocol(HttpToolsProtocol):
 
     def on_message_complete(self) -> None:
         super().on_message_complete()
-        self.in_head, self.head_bytes = True, 0  # what follows is the next request's head
+        self.in_head, self.head_bytes, self.head_tail = True, 0, b""  # the next request's head
 
     def _arm_head_timer(self) -> None:
         self.head_timer = self.loop.call_later(self.head_timeout_s, self._head_timed_out)
@@ -105,6 +108,21 @@ class BoundedHeadProtocol(HttpToolsProtocol):
                 + body
             )
         self.transport.close()
+
+
+def head_part(tail: bytes, data: bytes) -> int:
+    """How many bytes of `data` belong to a request head whose last bytes so far were `tail`.
+
+    A head ends at its blank line: CRLF CRLF, or a bare LF LF, which lenient parsers accept
+    and which cannot occur inside a CRLF head. Without one, all of `data` is head.
+    """
+    joined = tail + data
+    ends = [
+        i + len(mark)
+        for mark in (b"\r\n\r\n", b"\n\n")
+        if (i := joined.find(mark, max(0, len(tail) - len(mark) + 1))) >= 0  # ends in data
+    ]
+    return min(ends) - len(tail) if ends else len(data)
 
 
 def bound_request_heads(max_head_bytes: int, head_timeout_s: float) -> None:
