@@ -170,13 +170,14 @@ def conf_notes(conf: Path) -> tuple[dict[str, str], dict[str, str]]:
 
 
 def render_config_keys() -> str:
-    from gitml.config.params import Params
+    from gitml.config import params
 
     notes, headers = conf_notes(CONF)
     lines: list[str] = []
-    for section in config_sections(Params.model_json_schema(), notes):
+    for section in config_sections(params.Params.model_json_schema(), notes):
         title = f"`{section.key}`" if section.key else "Top level"
-        lines += [f"### {title}", "", f"Model: `gitml.config.params.{section.model}`.", ""]
+        model = getattr(params, section.model)  # defined in its section's module
+        lines += [f"### {title}", "", f"Model: `{model.__module__}.{section.model}`.", ""]
         group = section.key.split(".")[0].split(" ")[0]
         files = sorted(CONF.glob(f"{group}/*.yaml")) if group else []
         if files and "." not in section.key:

@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Callable
 
+from gitml.commands import change, operate, ship
 from gitml.errors import GitmlError
 
 logger = logging.getLogger("gitml")
@@ -45,207 +46,6 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _run_stage(args: argparse.Namespace) -> None:
-    from importlib import import_module
-
-    from gitml.config.params import load_params
-
-    params = load_params(args.params)
-    import_module(f"gitml.pipeline.{args.command}").run(params)
-
-
-def _compose(args: argparse.Namespace) -> None:
-    from gitml.config.compose import compose_text, missing_source, stale_diff, write_params
-    from gitml.errors import ConfigError
-
-    text = compose_text(args.conf, args.overrides)
-    _require_runnable_checks(text)
-    if args.check:
-        diff = stale_diff(text, args.params)
-        if diff:
-            raise ConfigError(
-                f"{args.params} is stale: it differs from what conf/ composes to.\n{diff}"
-                "Run `gitml compose` (or move the experiment's overrides into conf/) and commit."
-            )
-        logger.info("%s is up to date with conf/", args.params)
-        return
-    from pathlib import Path
-
-    from gitml.io import refuse_overwrite
-
-    conf = {f"conf file {path}": path for path in sorted(Path(args.conf).rglob("*.yaml"))}
-    refuse_overwrite("compose", conf, {"--params": args.params})
-    changed = write_params(text, args.params)
-    logger.info("%s %s", args.params, "written" if changed else "unchanged")
-    if warning := missing_source(text):
-        logger.warning("%s", warning)
-
-
-def _require_runnable_checks(text: str) -> None:
-    """The row checks run on the contract's column types (the grammar is checked by params)."""
-    import yaml
-
-    from gitml.config.params import parse_params
-    from gitml.contract.schema import build_schema
-
-    params = parse_params(yaml.safe_load(text), origin="the composed config")
-    if params.data.checks:
-        build_schema(params.data)
-
-
-def _infer_contract(args: argparse.Namespace) -> None:
-    from gitml.contract.infer.draft import run
-
-    destination = run(
-        args.path, args.target, args.name, args.task, args.output, args.force, args.id_column
-    )
-    logger.info(
-        "Drafted %s. Review it, then `gitml compose data=%s` and `dvc repro`.",
-        destination,
-        destination.stem,
-    )
-
-
-def _report(args: argparse.Namespace) -> None:
-    from pathlib import Path
-
-    from gitml.config.params import load_params
-    from gitml.report.build import build_report, write_report
-
-    params = load_params(args.params)
-    report = build_report(Path.cwd(), args.baseline, params)
-    write_report(report, Path(args.output_dir))
-    for warning in report.verdict.warnings:
-        logger.warning("%s", warning)
-    logger.info(
-        "report: %s against %s → %s/report.md (%d characters; full: report-full.md)",
-        report.verdict.status.upper(),
-        args.baseline,
-        args.output_dir,
-        len(report.comment),
-    )
-
-
-def _gate(args: argparse.Namespace) -> None:
-    from pathlib import Path
-
-    from gitml.config.params import load_params
-    from gitml.report.gate import enforce
-
-    verdict = enforce(Path.cwd(), Path(args.summary), load_params(args.params))
-    for warning in verdict.warnings:
-        logger.warning("%s", warning)
-    for note in verdict.notes:
-        logger.info("%s", note)
-    logger.info("The gate passes (%s).", verdict.status)
-
-
-def _comment(args: argparse.Namespace) -> None:
-    from gitml.report.comment import run
-
-    run(
-        args.report,
-        repository=args.repo,
-        number=args.pr,
-        sha=args.sha,
-        label=args.watermark_title,
-        author=args.author,
-        env=os.environ,
-    )
-
-
-def _pull(args: argparse.Namespace) -> None:
-    from pathlib import Path
-
-    from gitml.pipeline.remote import run
-
-    targets = None
-    if args.model:
-        from gitml.config.params import load_params
-
-        targets = [load_params(args.params).paths.model]
-    outcome = run(Path.cwd(), args.fork, targets)
-    (logger.warning if outcome.status == "no credentials" else logger.info)("%s", outcome.message)
-
-
-def _package(args: argparse.Namespace) -> None:
-    from gitml.config.params import load_params
-    from gitml.serving.package import run
-
-    packaged = run(load_params(args.params), args.output)
-    print(packaged.bento_tag)  # stdout: for scripts and CI (`bentoml containerize "$tag"`)
-
-
-def _serve(args: argparse.Namespace) -> None:
-    from gitml.config.params import load_params
-    from gitml.serving.package import run
-    from gitml.serving.runtime import check_port_free, serve_bento
-
-    check_port_free(args.host, args.port)  # before packaging, which takes seconds
-    serve_bento(run(load_params(args.params), None).bento_tag, args.host, args.port)
-
-
-def _predict(args: argparse.Namespace) -> None:
-    from gitml.config.params import load_params
-    from gitml.serving.batch import run
-
-    params = load_params(args.params)
-    keep = tuple(name.strip() for name in args.keep.split(",") if name.strip())
-    run(
-        params,
-        args.input,
-        args.output,
-        args.rejects,
-        args.chunk_rows,
-        params_file=args.params,
-        keep=keep,
-    )
-
-
-def _monitor(args: argparse.Namespace) -> None:
-    from gitml.config.params import load_params
-    from gitml.errors import ActionDue
-    from gitml.monitor.run import run
-
-    result = run(
-        load_params(args.params),
-        logs=args.logs,
-        since=args.since,
-        until=args.until,
-        labels=args.labels,
-        output_dir=args.output_dir,
-    )
-    written = f"{args.output_dir}/monitor.md"
-    if result.action_due:
-        raise ActionDue(f"Action due ({'; '.join(result.reasons)}). See {written}.")
-    verdict = "no action" if result.enough else "too few records to judge drift, no action"
-    logger.info("monitor: %s (%d records) → %s", verdict, result.scored_records, written)
-
-
-def _retrain_pr(args: argparse.Namespace) -> None:
-    from pathlib import Path
-
-    from gitml.errors import DataError
-    from gitml.monitor.retrain_pr import GitHub, open_or_update
-
-    report = Path(args.body)
-    if not report.is_file():
-        raise DataError(f"{report} not found. Run `gitml monitor` first.")
-    body = report.read_text(encoding="utf-8")
-    proposal = open_or_update(GitHub.from_env(), args.branch, args.base, args.title, body)
-    logger.info("retrain-pr: %s #%d %s", proposal.action, proposal.number, proposal.url)
-
-
-def _card(args: argparse.Namespace) -> None:
-    from gitml.config.params import load_params
-    from gitml.io import write_with
-    from gitml.serving.card import build_card
-
-    text = build_card(load_params(args.params))
-    write_with(args.output, lambda path: path.write_text(text, encoding="utf-8"))
-    logger.info("card: %s", args.output)
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gitml", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -261,15 +61,19 @@ def _parser() -> argparse.ArgumentParser:
         return command
 
     for stage in STAGES:
-        add(stage, _run_stage, f"run the `{stage}` pipeline stage (normally via `dvc repro`)")
+        add(stage, change.run_stage, f"run the `{stage}` pipeline stage (normally via `dvc repro`)")
 
-    compose = add("compose", _compose, "write params.yaml from conf/ with optional Hydra overrides")
+    compose = add(
+        "compose", change.compose, "write params.yaml from conf/ with optional Hydra overrides"
+    )
     compose.add_argument("overrides", nargs="*", help="Hydra overrides, e.g. model=random_forest")
     compose.add_argument("--check", action="store_true", help="fail if params.yaml is stale")
     compose.add_argument("--conf", default="conf", help="config directory (default: %(default)s)")
 
     infer = add(
-        "infer-contract", _infer_contract, "draft conf/data/<name>.yaml from a CSV/Parquet file"
+        "infer-contract",
+        change.infer_contract,
+        "draft conf/data/<name>.yaml from a CSV/Parquet file",
     )
     infer.add_argument("path", help="the data file (CSV or Parquet)")
     infer.add_argument("--target", required=True, help="the column to predict")
@@ -281,16 +85,22 @@ def _parser() -> argparse.ArgumentParser:
     infer.add_argument("--output", help="where to write (default: conf/data/<name>.yaml)")
     infer.add_argument("--force", action="store_true", help="replace an existing file")
 
-    report = add("report", _report, "compare the pipeline outputs with a baseline ref: report.md")
+    report = add(
+        "report", change.report, "compare the pipeline outputs with a baseline ref: report.md"
+    )
     report.add_argument("--baseline", default="main", help="git ref (default: %(default)s)")
     report.add_argument("--output-dir", default="reports", help="default: %(default)s")
 
-    gate = add("gate", _gate, "fail (exit 5) when the report's verdict fails, with every reason")
+    gate = add(
+        "gate", change.gate, "fail (exit 5) when the report's verdict fails, with every reason"
+    )
     gate.add_argument(
         "--summary", default="reports/report.json", help="the report's JSON (default: %(default)s)"
     )
 
-    comment = add("comment", _comment, "post or update the one PR report comment (CML's fallback)")
+    comment = add(
+        "comment", change.comment, "post or update the one PR report comment (CML's fallback)"
+    )
     comment.add_argument("report", help="the markdown to post, e.g. reports/report.md")
     comment.add_argument("--pr", type=int, required=True, help="the pull request number")
     comment.add_argument("--sha", required=True, help="the commit the report is about")
@@ -302,7 +112,9 @@ def _parser() -> argparse.ArgumentParser:
         "--author", default="github-actions[bot]", help="whose comment (default: %(default)s)"
     )
 
-    pull = add("pull", _pull, "dvc pull from the default remote, with one clear message on failure")
+    pull = add(
+        "pull", change.pull, "dvc pull from the default remote, with one clear message on failure"
+    )
     pull.add_argument(
         "--fork", action="store_true", help="a fork's PR: record that CI had no credentials"
     )
@@ -310,13 +122,15 @@ def _parser() -> argparse.ArgumentParser:
         "--model", action="store_true", help="only the model (a release): fail if it is absent"
     )
 
-    package = add("package", _package, "import the model into BentoML's store and build the Bento")
+    package = add(
+        "package", ship.package, "import the model into BentoML's store and build the Bento"
+    )
     package.add_argument("--output", help="also export the Bento to this archive path")
-    serve = add("serve", _serve, "package (if needed) and serve the Bento locally")
+    serve = add("serve", ship.serve, "package (if needed) and serve the Bento locally")
     serve.add_argument("--host", default="127.0.0.1", help="(default: %(default)s)")
     serve.add_argument("--port", type=int, default=3000, help="(default: %(default)s)")
     _add_operate(add)
-    predict = add("predict", _predict, "batch-score a CSV/Parquet file with the trained model")
+    predict = add("predict", ship.predict, "batch-score a CSV/Parquet file with the trained model")
     predict.add_argument("--input", required=True, help="CSV or Parquet file to score")
     predict.add_argument("--output", required=True, help="Parquet file for the predictions")
     predict.add_argument(
@@ -338,7 +152,9 @@ def _parser() -> argparse.ArgumentParser:
 def _add_operate(add: Callable[..., argparse.ArgumentParser]) -> None:
     """The operate loop's commands: monitor, retrain-pr, card."""
     monitor = add(
-        "monitor", _monitor, "compare live traffic with the training data (exit 1: action due)"
+        "monitor",
+        operate.monitor,
+        "compare live traffic with the training data (exit 1: action due)",
     )
     monitor.add_argument("--logs", help="traffic log folder (default: monitor.logs)")
     monitor.add_argument("--since", help="window start, ISO 8601 (default: window_hours ago)")
@@ -346,13 +162,13 @@ def _add_operate(add: Callable[..., argparse.ArgumentParser]) -> None:
     monitor.add_argument("--labels", help="CSV/Parquet of id and target (default: monitor.labels)")
     monitor.add_argument("--output-dir", default="reports", help="default: %(default)s")
     retrain = add(
-        "retrain-pr", _retrain_pr, "open the retraining pull request, or update the open one"
+        "retrain-pr", operate.retrain_pr, "open the retraining pull request, or update the open one"
     )
     retrain.add_argument("--branch", default="retrain/monitor", help="(default: %(default)s)")
     retrain.add_argument("--base", default="main", help="(default: %(default)s)")
     retrain.add_argument("--title", default="Retrain: production traffic drifted")
     retrain.add_argument("--body", default="reports/monitor.md", help="(default: %(default)s)")
-    card = add("card", _card, "write the model card (Markdown) from the pipeline's outputs")
+    card = add("card", operate.card, "write the model card (Markdown) from the pipeline's outputs")
     card.add_argument("--output", default="reports/model_card.md", help="default: %(default)s")
 
 

@@ -139,18 +139,6 @@ def test_feature_with_no_values(project: Path, capsys: pytest.CaptureFixture[str
     assert _outputs(project) == before
 
 
-def test_compose_warns_when_the_source_file_is_not_there(
-    project: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert cli.main(["compose", "data=mine"]) == 0
-    assert "does not exist" not in capsys.readouterr().err
-    Path("customers.csv").rename("elsewhere.csv")
-    assert cli.main(["compose", "data=mine"]) == 0  # it may be `dvc pull`ed later
-    err = capsys.readouterr().err
-    assert "WARNING data.source.path 'customers.csv' (conf/data/mine.yaml) does not exist" in err
-    assert "Fix the path there, or `dvc pull` the file" in err
-
-
 def test_unknown_model_name(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     before = Path("params.yaml").read_text()
     _fails(
@@ -218,23 +206,3 @@ def test_infer_contract_refuses_to_overwrite(
         "Target column 'nope' is not in customers.csv",
         capsys,
     )
-
-
-def test_report_against_an_unknown_ref(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.chdir(ROOT)
-
-    assert cli.main(["report", "--baseline", "no-such-ref-for-gitml-tests"]) == 2
-
-    error = capsys.readouterr().err
-    assert "Baseline ref 'no-such-ref-for-gitml-tests' not found" in error
-    assert "--baseline" in error
-
-
-def test_gate_without_a_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    summary = tmp_path / "report.json"
-
-    assert cli.main(["gate", "--params", str(ROOT / "params.yaml"), "--summary", str(summary)]) == 1
-
-    assert "Run `gitml report` (or `make report`) first." in capsys.readouterr().err

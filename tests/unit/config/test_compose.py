@@ -14,23 +14,6 @@ from tests.support.paths import ROOT
 CONF = ROOT / "conf"
 
 
-def test_committed_params_yaml_is_up_to_date(monkeypatch: pytest.MonkeyPatch) -> None:
-    # the gate the README promises: params.yaml must be what conf/ composes to
-    monkeypatch.chdir(ROOT)
-    assert cli.main(["compose", "--check"]) == 0
-
-
-def test_check_fails_on_a_stale_file_and_shows_the_diff(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    stale = tmp_path / "params.yaml"
-    stale.write_text(compose_text(CONF, ["model.max_iter=7"]))
-    code = cli.main(["compose", "--check", "--conf", str(CONF), "--params", str(stale)])
-    assert code == ConfigError.exit_code
-    assert "is stale" in caplog.text
-    assert "-  max_iter: 7" in caplog.text
-
-
 def test_overrides_select_groups_and_set_values() -> None:
     text = compose_text(CONF, ["model=random_forest", "model.n_estimators=300"])
     composed = yaml.safe_load(text)
@@ -123,7 +106,6 @@ def test_a_conf_file_that_is_not_yaml_is_a_config_error_naming_it(
 def test_a_split_without_its_column_points_to_conf_config_yaml(
     override: str, strategy: str, key: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from gitml import cli
 
     # when a group or time split is asked for without its column, through the CLI
     code = cli.main(["compose", "--conf", str(CONF), "--params", "unused.yaml", override])

@@ -1,10 +1,19 @@
-"""serving/connection.py: where a request head ends, counted before the parser sees it."""
+"""serving/connection.py: where a request head ends, counted before the parser sees it, and
+the protocol that answers a head too large (431) or too slow (408), on a loopback socket."""
 
 from __future__ import annotations
 
-import pytest
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
 
-from gitml.serving.connection import head_part
+import pytest
+import uvicorn
+from uvicorn.config import HTTP_PROTOCOLS
+from uvicorn.server import ServerState
+
+from gitml.serving.connection import BoundedHeadProtocol, bound_request_heads, head_part
 
 HEAD = b"POST /predict HTTP/1.1\r\nHost: x\r\n\r\n"
 
@@ -31,3 +40,155 @@ def test_a_bare_lf_blank_line_ends_the_head_too() -> None:
 def test_a_blank_line_already_in_the_tail_does_not_end_this_read() -> None:
     # the tail is only for straddling marks: it never counts bytes of its own
     assert head_part(b"\n\n", b"more head") == len(b"more head")
+
+
+# --- the protocol on a loopback socket --------------------------------------------------------
+
+LIMIT, TIMEOUT = 1024, 0.3
+
+
+async def _app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """A tiny ASGI app: answers every request with 200 and the size of the body it got."""
+    size, more = 0, True
+    while more:
+        message = await receive()
+        size += len(message.get("body", b""))
+        more = message.get("more_body", False)
+    body = json.dumps({"path": scope["path"], "body_bytes": size}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+class Bounded(BoundedHeadProtocol):
+    max_head_bytes = LIMIT
+    head_timeout_s = TIMEOUT
+
+
+Talk = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[bytes]]
+
+
+def _served(talk: Talk) -> bytes:
+    """What a client doing `talk` reads from Bounded on 127.0.0.1; the server is closed after."""
+
+    async def run() -> bytes:
+        config = uvicorn.Config(_app, http=Bounded, lifespan="off", log_config=None)
+        config.load()
+        state = ServerState()
+
+        def protocol() -> asyncio.Protocol:
+            return Bounded(config=config, server_state=state, app_state={})
+
+        server = await asyncio.get_running_loop().create_server(protocol, "127.0.0.1", 0)
+        try:
+            port = server.sockets[0].getsockname()[1]
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            try:
+                return await asyncio.wait_for(talk(reader, writer), timeout=10)
+            finally:
+                writer.close()
+        finally:
+            server.close()
+            await server.wait_closed()
+
+    return asyncio.run(run())
+
+
+def _request(
+    path: str = "/predict", header_bytes: int = 0, body: bytes = b"{}", *, close: bool = True
+) -> bytes:
+    padding = f"X-Pad: {'a' * header_bytes}\r\n" if header_bytes else ""
+    connection = "Connection: close\r\n" if close else ""
+    return (
+        f"POST {path} HTTP/1.1\r\nHost: t\r\n{padding}{connection}"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
+
+
+def _answer(raw: bytes) -> tuple[int, dict[str, Any]]:
+    head, _, body = raw.partition(b"\r\n\r\n")
+    return int(head.split()[1]), json.loads(body)
+
+
+def test_requests_under_the_limit_are_served_and_each_head_counts_alone() -> None:
+    # given two requests on one kept-alive connection, together over the limit
+    async def talk(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bytes:
+        answers = b""
+        for path in ("/one", "/two"):
+            writer.write(_request(path, header_bytes=LIMIT * 2 // 3, close=False))
+            answers += await reader.readuntil(b"}") + b"|"
+        return answers
+
+    # then both are answered by the app
+    first, second, _ = _served(talk).split(b"|")
+    assert _answer(first) == (200, {"path": "/one", "body_bytes": 2})
+    assert _answer(second) == (200, {"path": "/two", "body_bytes": 2})
+
+
+def test_a_body_far_over_the_head_limit_is_not_counted() -> None:
+    async def talk(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bytes:
+        writer.write(_request(body=b"x" * LIMIT * 8))
+        return await reader.read()
+
+    assert _answer(_served(talk)) == (200, {"path": "/predict", "body_bytes": LIMIT * 8})
+
+
+@pytest.mark.parametrize("reads", [1, 12], ids=["in one read", "in many reads"])
+def test_a_head_over_the_limit_gets_431_and_the_connection_is_closed(
+    reads: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    request = _request(header_bytes=LIMIT + 10)
+
+    async def talk(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bytes:
+        step = len(request) // reads + 1
+        for start in range(0, len(request), step):
+            writer.write(request[start : start + step])
+            await writer.drain()
+            await asyncio.sleep(0.01)
+        return await reader.read()  # to the end: the server hangs up
+
+    status, body = _answer(_served(talk))
+
+    assert status == 431
+    assert body == {
+        "error": "Request head (request line and headers) is over 1 KB (serve.max_header_kb). "
+        "Send shorter headers."
+    }
+    assert "Refused a request head from 127.0.0.1:" in caplog.text
+    assert "/predict" not in caplog.text  # the app never saw it
+
+
+def test_a_head_that_stalls_gets_408_after_the_head_timeout() -> None:
+    async def talk(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bytes:
+        writer.write(_request()[:20])  # half a request line, then nothing
+        return await reader.read()
+
+    status, body = _answer(_served(talk))
+
+    assert status == 408
+    assert body == {
+        "error": "Request head not received within 0.3 s (serve.header_timeout_s). "
+        "Send the request promptly."
+    }
+
+
+def test_a_connection_that_says_nothing_is_closed_without_an_answer() -> None:
+    async def talk(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bytes:
+        return await reader.read()
+
+    assert _served(talk) == b""
+
+
+def test_bound_request_heads_makes_uvicorns_default_protocol_this_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(HTTP_PROTOCOLS, "auto", HTTP_PROTOCOLS["auto"])
+    monkeypatch.setattr(BoundedHeadProtocol, "max_head_bytes", BoundedHeadProtocol.max_head_bytes)
+    monkeypatch.setattr(BoundedHeadProtocol, "head_timeout_s", BoundedHeadProtocol.head_timeout_s)
+
+    bound_request_heads(32 * 1024, 2.5)
+
+    config = uvicorn.Config(_app, lifespan="off", log_config=None)  # http="auto", as BentoML's
+    config.load()
+    assert config.http_protocol_class is BoundedHeadProtocol
+    assert (BoundedHeadProtocol.max_head_bytes, BoundedHeadProtocol.head_timeout_s) == (32768, 2.5)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -16,7 +18,7 @@ from gitml.config.params import Params
 from gitml.contract.records import record_model, records_frame
 from gitml.contract.schema import to_model_dtypes
 from gitml.ml.model import build_pipeline
-from gitml.serving.runtime import score
+from gitml.serving.runtime import UNMATCHED, group_unknown_paths, metrics_label, score
 from tests.support.pipeline import TrainedPipeline
 
 
@@ -134,4 +136,63 @@ def test_serve_on_a_busy_port_says_so_in_one_line_and_exits_2(tmp_path: Path) ->
     assert served.stderr.strip().splitlines() == [
         f"ERROR Port {port} on 127.0.0.1 is in use: stop what holds it, or serve on another port "
         f"(make serve PORT={port + 1}, or gitml serve --port {port + 1})."
+    ]
+
+
+# --- /metrics: paths the service does not serve share one series ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "label"),
+    [
+        ("/predict", "/predict"),
+        ("/static_content/app.js", "/static_content/"),  # a prefix: one series for its files
+        ("/wp-login.php", UNMATCHED),
+        ("/predict/../etc/passwd", UNMATCHED),
+        ("/predictx", UNMATCHED),
+    ],
+)
+def test_the_metrics_label_is_the_served_path_its_prefix_or_unmatched(
+    path: str, label: str
+) -> None:
+    assert metrics_label(path, {"/predict", "/metrics"}, ("/static_content/",)) == label
+
+
+class _Counted:
+    """Stands in for BentoML's metrics middleware: records the path it would label a series by."""
+
+    labels: ClassVar[list[str]] = []
+
+    def __init__(self, app: Any, **options: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        self.labels.append(scope["path"])
+        await self.app(scope, receive, send)
+
+
+def test_unknown_paths_are_counted_as_one_series_and_reach_the_app_as_sent(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bentoml._internal.server.http import instruments
+
+    monkeypatch.setattr(instruments, "RunnerTrafficMetricsMiddleware", _Counted)
+    monkeypatch.setattr(_Counted, "labels", [])
+    group_unknown_paths({"/predict"}, ("/static_content/",))
+    group_unknown_paths({"/predict"}, ("/static_content/",))  # again: wraps the original once
+    middleware = instruments.RunnerTrafficMetricsMiddleware
+    assert middleware.__mro__[1] is _Counted
+    seen: list[dict[str, Any]] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        seen.append(scope)
+
+    counted: Any = middleware(app, namespace="t")
+    for path in ("/predict", "/nope/1", "/nope/2", "/static_content/a.js"):
+        asyncio.run(counted({"type": "http", "path": path}, None, None))
+
+    assert _Counted.labels == ["/predict", UNMATCHED, UNMATCHED, "/static_content/"]
+    assert seen == [
+        {"type": "http", "path": path}
+        for path in ("/predict", "/nope/1", "/nope/2", "/static_content/a.js")
     ]

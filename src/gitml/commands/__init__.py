@@ -1,0 +1,1 @@
+"""The `gitml` subcommands' handlers, one module per loop; `gitml.cli` parses and dispatches."""
