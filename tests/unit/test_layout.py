@@ -8,13 +8,7 @@ from tests.support.paths import ROOT
 SOURCE, TESTS = ROOT / "src" / "gitml", ROOT / "tests" / "unit"
 # Source modules still without their own test module, each with why. Remove an entry when
 # its test module lands; the second test below fails for an entry that is no longer needed.
-MISSING = {
-    # being changed by other helpers right now (issue 14); their tests come with them
-    "contract/infer/columns.py": "tested in contract/infer/test_draft.py for now",
-    "contract/infer/target.py": "tested in contract/infer/test_draft.py for now",
-    "ml/scoring.py": "tested in report/test_compare.py for now",
-    "report/build.py": "tested in report/test_gate.py for now",
-}
+MISSING: dict[str, str] = {}
 
 
 def _expected() -> dict[str, str]:

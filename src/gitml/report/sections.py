@@ -99,7 +99,8 @@ def _small_test_set(result: ModelComparison) -> str:
 
 
 def params_diff(old: dict[str, Any], new: dict[str, Any], baseline: str, limit: int | None) -> str:
-    before, after = _code_values(flatten(old)), _code_values(flatten(new))
+    # no params at all (a baseline without a run) has no keys, not one empty key
+    before, after = (_code_values(flatten(side)) if side else {} for side in (old, new))
     keys = sorted(set(before) | set(after))
     rows = [
         [f"`{key}`", before.get(key, "(absent)"), after.get(key, "(absent)")]

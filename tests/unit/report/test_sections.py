@@ -35,3 +35,20 @@ def test_the_slice_table_says_each_slice_is_scored_over_its_classes() -> None:
         }
     ]
     assert "each slice scored over the classes it holds" in sections.slices(moved, "main")
+
+
+def test_params_against_no_baseline_list_every_key_and_no_empty_one() -> None:
+    text = sections.params_diff(
+        {}, {"model": {"name": "linear"}, "report": {"seed_sd": {}}}, "main", None
+    )
+
+    rows = [line for line in text.splitlines() if line.startswith("| `")]
+    assert rows == [
+        '| `model.name` | (absent) | `"linear"` |',
+        "| `report.seed_sd` | (absent) | `{}` |",  # an empty mapping inside is a value
+    ]
+
+
+def test_unchanged_params_say_so() -> None:
+    same = {"model": {"name": "linear"}}
+    assert sections.params_diff(same, same, "main", None) == "No parameter changed.\n"
