@@ -13,11 +13,7 @@ import pytest
 from gitml import progress
 from gitml.serving.batch import run
 from tests.support.pipeline import TrainedPipeline
-
-
-class Terminal(io.StringIO):
-    def isatty(self) -> bool:
-        return True
+from tests.support.terminal import Terminal
 
 
 def test_a_terminal_outside_ci_wants_progress(monkeypatch: pytest.MonkeyPatch) -> None:
