@@ -24,6 +24,20 @@ def test_a_terminal_outside_ci_wants_progress(monkeypatch: pytest.MonkeyPatch) -
     assert not progress.wanted(Terminal())
 
 
+def test_outside_a_terminal_the_bar_counts_and_draws_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pipe = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", pipe)
+
+    with progress.bar(10, "work") as shown:
+        shown.update(3)
+        shown.update(4)
+
+    assert shown.n == 7
+    assert pipe.getvalue() == ""
+
+
 def test_predict_on_a_terminal_shows_rows_per_second(
     trained_pipeline: TrainedPipeline, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
