@@ -20,6 +20,7 @@ PARAMS = yaml.safe_load((ROOT / "params.yaml").read_text())
 NOT_OUTPUT_AFFECTING = {
     "gitml.errors": "exception classes and their messages only",
     "gitml.config.messages": "the message for params that fail validation only",
+    "gitml.progress": "a progress bar on a terminal, drawn on stderr only",
 }
 # Every cmd is `python -m gitml <stage>`: gitml.__main__ and gitml.cli parse the command line,
 # load params.yaml (config, listed) and call the stage module, where tracing starts.

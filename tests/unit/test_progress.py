@@ -13,11 +13,7 @@ import pytest
 from gitml import progress
 from gitml.serving.batch import run
 from tests.support.pipeline import TrainedPipeline
-
-
-class Terminal(io.StringIO):
-    def isatty(self) -> bool:
-        return True
+from tests.support.terminal import Terminal
 
 
 def test_a_terminal_outside_ci_wants_progress(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -26,6 +22,20 @@ def test_a_terminal_outside_ci_wants_progress(monkeypatch: pytest.MonkeyPatch) -
     assert not progress.wanted(io.StringIO())  # a pipe or a file
     monkeypatch.setenv("CI", "true")
     assert not progress.wanted(Terminal())
+
+
+def test_outside_a_terminal_the_bar_counts_and_draws_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pipe = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", pipe)
+
+    with progress.bar(10, "work") as shown:
+        shown.update(3)
+        shown.update(4)
+
+    assert shown.n == 7
+    assert pipe.getvalue() == ""
 
 
 def test_predict_on_a_terminal_shows_rows_per_second(

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from gitml import progress
 from gitml.config.metric_names import SLICE_METRICS
 from gitml.config.params import EvaluateParams, Params
 from gitml.io import read_table, write_json, write_parquet
@@ -141,6 +142,12 @@ def feature_importance(
     return sorted(rows, key=lambda row: -row["importance"])
 
 
+def importance_rows(test_rows: int, meta: ModelMeta, settings: EvaluateParams) -> int:
+    """How many rows `feature_importance` scores: its sample, then once per permutation."""
+    sample = min(test_rows, settings.importance_max_rows)
+    return sample * (1 + len(meta.features) * settings.importance_repeats)
+
+
 def _stacked_output(
     pipeline: Pipeline, features: pd.DataFrame, orders: dict[str, np.ndarray], task: str
 ) -> np.ndarray:
@@ -201,11 +208,14 @@ def run(params: Params) -> None:
     refuse_unscorable_test_set(test, meta, paths.test)
     # every output is computed before the first is written, so a failure leaves the previous
     # run's outputs as they were rather than a mix of old and new
-    table = predict_table(pipeline, test, meta)
-    metrics = score_table(table, meta)
-    plots = plot_tables(table, meta, settings, params.seeds.report)
-    importance = feature_importance(pipeline, test, meta, settings, params.seeds.report)
-    slices = slice_metrics(table, test, meta, settings)
+    permuted = importance_rows(len(test), meta, settings)
+    with progress.bar(len(test) + permuted, "evaluate: scoring") as shown:
+        table = predict_table(pipeline, test, meta, done=shown.update)
+        metrics = score_table(table, meta)
+        plots = plot_tables(table, meta, settings, params.seeds.report)
+        importance = feature_importance(pipeline, test, meta, settings, params.seeds.report)
+        shown.update(permuted)
+        slices = slice_metrics(table, test, meta, settings)
     write_parquet(paths.predictions, table)
     for name, rows in plots.items():
         write_json(Path(paths.plots) / f"{name}.json", rows)

@@ -15,6 +15,7 @@ from gitml.ml.features import feature_kinds
 from gitml.ml.meta import FeatureMeta, ModelMeta, TrainData, library_versions, write_model_meta
 from gitml.ml.model import build_pipeline, save_model
 from gitml.ml.preflight import refuse_features_without_values, validation_split_problem
+from gitml.ml.rounds import shown_rounds
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -37,11 +38,12 @@ def fit_model(train: pd.DataFrame, data: DataParams, model: ModelParams, seed: i
     if problem:
         raise DataError(problem)
     features, target = train[list(data.feature_columns)], train[data.target].to_numpy()
-    if data.weight_column is None:
-        return pipeline.fit(features, target)
-    # every gitml estimator (logistic/ridge, forest, boosting) takes sample_weight in fit
-    weights = train[data.weight_column].to_numpy(dtype="float64")
-    return pipeline.fit(features, target, estimator__sample_weight=weights)
+    fit: dict[str, Any] = {}
+    if data.weight_column is not None:
+        # every gitml estimator (logistic/ridge, forest, boosting) takes sample_weight in fit
+        fit["estimator__sample_weight"] = train[data.weight_column].to_numpy(dtype="float64")
+    with shown_rounds(pipeline[-1], f"train: {model.name}"):
+        return pipeline.fit(features, target, **fit)
 
 
 def learnt_nothing_warning(

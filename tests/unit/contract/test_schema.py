@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 import pandas as pd
@@ -9,6 +11,7 @@ from gitml.config.params import Params, RowCheck
 from gitml.contract.schema import to_model_dtypes, validate_frame
 from gitml.errors import ConfigError, DataError
 from gitml.ml.synthetic import generate_churn
+from tests.support.paths import ROOT
 
 
 @pytest.fixture
@@ -148,3 +151,24 @@ def test_target_messages_say_which_setting_fits_the_data(params: Params) -> None
     data = type(params.data).model_validate(data.model_dump() | {"positive_class": False})
     _, verdict = validate_frame(frame.replace("maybe", "yes"), data)
     assert "quote the class" in verdict.failures[0].check
+
+
+def test_validating_does_not_import_hypothesis_yet_leaves_it_importable() -> None:
+    # a fresh interpreter: this one has imported pandera (and hypothesis) long ago
+    script = (
+        "import sys\n"
+        "from gitml.config.params import load_params\n"
+        "from gitml.contract.schema import validate_frame\n"
+        "from gitml.ml.synthetic import generate_churn\n"
+        "params = load_params('params.yaml')\n"
+        "typed, validation = validate_frame(generate_churn(200, 0), params.data)\n"
+        "assert validation.passed, validation.summary('churn')\n"
+        "print('hypothesis' in sys.modules)\n"
+        "import hypothesis\n"
+        "print(hypothesis.__name__)\n"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+
+    assert shown.stdout.split() == ["False", "hypothesis"]

@@ -12,6 +12,7 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from gitml.ml import scoring
 from gitml.ml.meta import ModelMeta
 from gitml.ml.scoring import predict_table, score
 
@@ -106,3 +107,41 @@ def test_a_regression_table_has_no_probability_columns() -> None:
 
     assert list(table.columns) == ["row_id", "truth", "prediction"]
     np.testing.assert_allclose(table["prediction"], X["a"])
+
+
+def test_in_chunks_every_row_scores_as_in_one_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    pipeline = _classifier(["no", "yes"])
+    test = X.assign(y=["no", "yes"] * 45)
+    meta = _meta("binary", ["no", "yes"])
+    monkeypatch.setattr(scoring, "CHUNK_ROWS", 7)
+    counted: list[int] = []
+
+    chunked = predict_table(pipeline, test, meta, done=counted.append)
+
+    pd.testing.assert_frame_equal(chunked, predict_table(pipeline, test, meta))
+    assert counted == [7] * 12 + [6]  # 90 rows: the bar moves after every chunk
+
+
+def test_regression_in_chunks_has_no_probabilities(monkeypatch: pytest.MonkeyPatch) -> None:
+    pipeline = make_pipeline(LinearRegression()).fit(X, X["a"])
+    monkeypatch.setattr(scoring, "CHUNK_ROWS", 40)
+    counted: list[int] = []
+
+    predicted, proba = scoring.score_in_chunks(pipeline, X, "regression", counted.append)
+
+    np.testing.assert_array_equal(predicted, pipeline.predict(X))
+    assert proba is None
+    assert counted == [40, 40, 10]
+
+
+def test_an_empty_table_fails_in_chunks_as_in_one_call() -> None:
+    pipeline = _classifier(["no", "yes"])
+    empty = X.assign(y="no").iloc[:0]
+    meta = _meta("binary", ["no", "yes"])
+
+    with pytest.raises(ValueError, match="0 sample") as one_call:
+        predict_table(pipeline, empty, meta)
+    with pytest.raises(ValueError, match="0 sample") as chunked:
+        predict_table(pipeline, empty, meta, done=lambda rows: None)
+
+    assert str(chunked.value) == str(one_call.value)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -8,11 +9,12 @@ import pytest
 
 from gitml.config.metric_names import HEADLINE
 from gitml.config.params import Params
-from gitml.io import read_json
+from gitml.io import read_json, read_table
 from gitml.ml.meta import ModelMeta, read_model_meta
 from gitml.pipeline import evaluate, train
 from tests.support.paths import with_paths
 from tests.support.pipeline import TrainedPipeline, run_pipeline
+from tests.support.terminal import Terminal
 
 
 @pytest.fixture
@@ -270,3 +272,39 @@ def test_a_failure_late_in_evaluation_leaves_no_partial_outputs(
     monkeypatch.undo()
     evaluate.run(params)  # the same inputs evaluate once nothing fails
     assert len(_outputs(params)) == 5
+
+
+def test_on_a_terminal_evaluate_shows_the_rows_it_scores(
+    trained_pipeline: TrainedPipeline, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    params = trained_pipeline.copy_to(tmp_path / "copy")
+    meta = read_model_meta(params.paths.model_meta)
+    test_rows = len(read_table(params.paths.test))
+    scored = test_rows + evaluate.importance_rows(test_rows, meta, params.evaluate)
+    monkeypatch.delenv("CI", raising=False)
+    screen = Terminal()
+    monkeypatch.setattr(sys, "stderr", screen)
+
+    evaluate.run(params)
+
+    drawn = screen.getvalue()
+    assert "evaluate: scoring" in drawn
+    assert f"{scored / 1000:.1f}k/{scored / 1000:.1f}k" in drawn
+    assert " rows/s" in drawn
+
+
+def test_in_ci_evaluate_draws_nothing(
+    trained_pipeline: TrainedPipeline,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    params = trained_pipeline.copy_to(tmp_path / "copy")
+    monkeypatch.setenv("CI", "true")
+    screen = Terminal()
+    monkeypatch.setattr(sys, "stderr", screen)
+
+    evaluate.run(params)
+
+    assert screen.getvalue() == ""
+    assert capsys.readouterr().out == ""
