@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,8 +74,7 @@ def paired_bootstrap(
     ones = np.ones((1, n_rows))
     base_point, branch_point = baseline(ones), branch(ones)
     deltas: dict[str, list[np.ndarray]] = {name: [] for name in base_point}
-    for weights in resample_weights(n_rows, resamples, seed):
-        base_scores, branch_scores = baseline(weights), branch(weights)
+    for base_scores, branch_scores in _both_scored(baseline, branch, n_rows, resamples, seed):
         for name, blocks in deltas.items():
             blocks.append(branch_scores[name] - base_scores[name])
     tail = (1 - confidence) / 2 * 100
@@ -97,6 +97,26 @@ def paired_bootstrap(
             )
         )
     return results
+
+
+def _both_scored(
+    baseline: Scorer, branch: Scorer, n_rows: int, resamples: int, seed: int
+) -> Iterator[tuple[dict[str, np.ndarray], dict[str, np.ndarray]]]:
+    """Both models' scores of each block of resamples, in the blocks' order.
+
+    The baseline's scores and the next block's draw run on a second thread while this one
+    scores the branch: NumPy releases the GIL in its sorts, gathers, sums and products, so a
+    second core nearly halves the bootstrap's wall time. The draws and the sums are the same
+    as on one thread, so are the intervals.
+    """
+    blocks = resample_weights(n_rows, resamples, seed)
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="bootstrap") as pool:
+        upcoming = pool.submit(next, blocks, None)
+        while (weights := upcoming.result()) is not None:
+            upcoming = pool.submit(next, blocks, None)
+            theirs = pool.submit(baseline, weights)
+            mine = branch(weights)
+            yield theirs.result(), mine
 
 
 def significant(
