@@ -27,7 +27,7 @@ def git(root: object, *argv: str) -> None:
     )
 
 
-def bench_size(rows: int) -> dict[str, object]:
+def bench_size(rows: int, keep: bool = False) -> dict[str, object]:
     root = project(rows)
     gitml = [sys.executable, "-m", "gitml"]
     git(root, "branch", "-M", "main")
@@ -37,10 +37,16 @@ def bench_size(rows: int) -> dict[str, object]:
     git(root, "checkout", "-qb", "change")
     measure([*gitml, "compose", f"data.source.n_rows={rows}", "model.max_iter=100"], root)
     repro, _ = measure([sys.executable, "-m", "dvc", "repro"], root)
+    _progress(f"branch dvc repro {repro:.2f} s")
     cached, cached_rss = measure([*gitml, "report", "--baseline", "main"], root)
+    _progress(f"report, baseline cached {cached:.2f} s, peak {cached_rss:.0f} MB")
     shutil.rmtree(root / ".dvc" / "cache")  # the baseline must now be reproduced
     reproduced, reproduced_rss = measure([*gitml, "report", "--baseline", "main"], root)
-    shutil.rmtree(root)
+    _progress(f"report, baseline reproduced {reproduced:.2f} s, peak {reproduced_rss:.0f} MB")
+    if keep:  # its work tree still has the branch's model and data, e.g. for `gitml predict`
+        _progress(f"kept {root}")
+    else:
+        shutil.rmtree(root)
     return {
         "rows": rows,
         "branch_repro_s": round(repro, 2),
@@ -51,6 +57,10 @@ def bench_size(rows: int) -> dict[str, object]:
         "cached_vs_repro": round(cached / repro, 2),
         "reproduced_vs_repro": round(reproduced / repro, 2),
     }
+
+
+def _progress(text: str) -> None:
+    print(f"  {text}", file=sys.stderr, flush=True)
 
 
 def table(results: list[dict[str, object]]) -> str:
@@ -72,13 +82,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, nargs="+", default=[50_000, 1_000_000])
     parser.add_argument("--quick", action="store_true", help="50,000 rows only")
+    parser.add_argument("--keep", action="store_true", help="keep each temporary project")
     args = parser.parse_args()
     if args.quick:
         args.rows = [50_000]
     results = []
     for rows in args.rows:
         print(f"report benchmark, {rows:,} rows ...", file=sys.stderr, flush=True)
-        results.append(bench_size(rows))
+        results.append(bench_size(rows, args.keep))
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "report.json").write_text(json.dumps(results, indent=2) + "\n")
     (RESULTS / "report.md").write_text(table(results) + "\n")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +22,7 @@ from gitml.ml.ranking import binary_scorer, ratio
 
 Scorer = Callable[[np.ndarray], dict[str, np.ndarray]]
 _EPS = np.finfo(np.float64).eps
-_BLOCK_CELLS = 1_000_000  # resamples x rows per block: a block's sums stay in the CPU's cache
+BLOCK_CELLS = 1_000_000  # resamples x rows per block: a block's sums stay in the CPU's cache
 
 
 @dataclass(frozen=True)
@@ -73,8 +74,7 @@ def paired_bootstrap(
     ones = np.ones((1, n_rows))
     base_point, branch_point = baseline(ones), branch(ones)
     deltas: dict[str, list[np.ndarray]] = {name: [] for name in base_point}
-    for weights in resample_weights(n_rows, resamples, seed):
-        base_scores, branch_scores = baseline(weights), branch(weights)
+    for base_scores, branch_scores in _both_scored(baseline, branch, n_rows, resamples, seed):
         for name, blocks in deltas.items():
             blocks.append(branch_scores[name] - base_scores[name])
     tail = (1 - confidence) / 2 * 100
@@ -99,6 +99,26 @@ def paired_bootstrap(
     return results
 
 
+def _both_scored(
+    baseline: Scorer, branch: Scorer, n_rows: int, resamples: int, seed: int
+) -> Iterator[tuple[dict[str, np.ndarray], dict[str, np.ndarray]]]:
+    """Both models' scores of each block of resamples, in the blocks' order.
+
+    The baseline's scores and the next block's draw run on a second thread while this one
+    scores the branch: NumPy releases the GIL in its sorts, gathers, sums and products, so a
+    second core nearly halves the bootstrap's wall time. The draws and the sums are the same
+    as on one thread, so are the intervals.
+    """
+    blocks = resample_weights(n_rows, resamples, seed)
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="bootstrap") as pool:
+        upcoming = pool.submit(next, blocks, None)
+        while (weights := upcoming.result()) is not None:
+            upcoming = pool.submit(next, blocks, None)
+            theirs = pool.submit(baseline, weights)
+            mine = branch(weights)
+            yield theirs.result(), mine
+
+
 def significant(
     metrics: Sequence[MetricDelta], confidence: float, seed_sd: dict[str, float]
 ) -> set[str]:
@@ -110,13 +130,13 @@ def significant(
     models, each with its own seed, hence twice its variance). Metrics without a paired
     interval are never significant.
     """
-    from scipy.stats import norm
-
     tests = []
     for metric in metrics:
         spread = math.hypot(metric.se, math.sqrt(2) * seed_sd.get(metric.name, 0.0))
         if math.isfinite(metric.delta) and math.isfinite(spread) and spread > 0:
-            tests.append((2 * norm.sf(abs(metric.delta) / spread), metric.name))
+            # two-sided normal p-value, 2 * (1 - Phi(|z|)) = erfc(|z| / sqrt 2): SciPy's
+            # norm.sf without SciPy's import (a second of the report's start-up)
+            tests.append((math.erfc(abs(metric.delta) / spread / math.sqrt(2)), metric.name))
     alpha, found = 1 - confidence, set()
     for rank, (p_value, name) in enumerate(sorted(tests)):
         if p_value > alpha / (len(tests) - rank):
@@ -128,7 +148,7 @@ def significant(
 def resample_weights(n_rows: int, resamples: int, seed: int) -> Iterator[np.ndarray]:
     """Blocks of bootstrap row counts, shape (block, n_rows); seeded, so reproducible."""
     rng = np.random.default_rng(seed)
-    block = max(1, min(resamples, _BLOCK_CELLS // max(n_rows, 1)))
+    block = max(1, min(resamples, BLOCK_CELLS // max(n_rows, 1)))
     for start in range(0, resamples, block):
         size = min(block, resamples - start)
         drawn = rng.integers(0, n_rows, size=(size, n_rows))

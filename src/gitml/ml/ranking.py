@@ -27,9 +27,11 @@ def binary_scorer(
 ) -> Scorer:
     """ROC AUC and average precision from running sums of the weights in score order.
 
-    Rows are sorted by score once; per resample, a cumulative sum over all rows and one over
-    the positives give, at every positive row, the weight of the rows scored strictly lower
-    (the start of its tie group) and through its tie group, which is all both metrics need.
+    Rows are sorted by score once; per resample, one cumulative sum over the negatives and one
+    over the positives, both in score order, give at every positive row the weight of each
+    class scored strictly lower (before its tie group) and, for the negatives, through its tie
+    group, which is all both metrics need. (Integer counts sum exactly in float32, so the
+    order of the sums does not change a resample's value.)
     """
     order = np.argsort(score_, kind="stable")
     sorted_scores = score_[order]
@@ -37,12 +39,16 @@ def binary_scorer(
     starts = np.flatnonzero(new_group)
     group = np.cumsum(new_group) - 1
     ends = np.r_[starts[1:], len(order)]
-    at_positive = np.flatnonzero(is_positive[order])  # sorted positions of the positives
+    sorted_positive = is_positive[order].astype(bool)
+    at_positive = np.flatnonzero(sorted_positive)  # sorted positions of the positives
     tied = len(starts) < len(order)
-    # per positive: rows before its tie group, rows through it; and positives before each
+    # per positive: the sorted positions before its tie group and through it, and how many
+    # positives and negatives those hold
     before, through = starts[group[at_positive]], ends[group[at_positive]]
     positives_before = np.searchsorted(at_positive, before)
-    positives_through = np.searchsorted(at_positive, through)
+    negatives_before = before - positives_before
+    negatives_through = through - np.searchsorted(at_positive, through)
+    positive_rows, negative_rows = order[sorted_positive], order[~sorted_positive]
     tp = predicted_positive & is_positive
     fp, fn = predicted_positive & ~is_positive, ~predicted_positive & is_positive
     squared = (score_ - is_positive) ** 2
@@ -54,26 +60,20 @@ def binary_scorer(
         means, true_pos, false_pos, false_neg = _linear_sums(
             weights, linear_single if single else linear
         )
-        sorted_weights = np.take(weights, order, axis=1)
-        below_all = _cumulative(sorted_weights)  # (k, n + 1): weight of the first j sorted rows
-        positive_weights = np.take(sorted_weights, at_positive, axis=1)
-        below_pos = _cumulative(positive_weights)
-        total_pos = below_pos[:, -1]
-        total_weight = below_all[:, -1]
+        positive_weights = np.take(weights, positive_rows, axis=1)  # in score order
+        below_pos = _cumulative(positive_weights)  # (k, positives + 1)
+        below_neg = _cumulative(np.take(weights, negative_rows, axis=1))
+        total_pos, total_neg = below_pos[:, -1], below_neg[:, -1]
+        neg_before = np.take(below_neg, negatives_before, axis=1)
         if tied:
             pos_before = np.take(below_pos, positives_before, axis=1)
-            neg_before = np.take(below_all, before, axis=1) - pos_before
-            neg_through = np.take(below_all, through, axis=1)
-            neg_through -= np.take(below_pos, positives_through, axis=1)
+            neg_through = np.take(below_neg, negatives_through, axis=1)
             lower = (neg_before + neg_through) / 2  # ties count one half
-            above_all = total_weight[:, None] - np.take(below_all, before, axis=1)
         else:
-            pos_before = below_pos[:, :-1]
-            lower = np.take(below_all, at_positive, axis=1) - pos_before
-            above_all = total_weight[:, None] - lower - pos_before
+            pos_before, lower = below_pos[:, :-1], neg_before
         above_pos = total_pos[:, None] - pos_before
+        above_all = (total_pos + total_neg)[:, None] - pos_before - neg_before
         with np.errstate(divide="ignore", invalid="ignore"):
-            total_neg = total_weight - total_pos
             auc = _weighted_sum(positive_weights, lower) / (total_pos * total_neg)
             # average precision: each positive row weighs the precision of its threshold
             ap = _weighted_sum(positive_weights, ratio(above_pos, above_all)) / total_pos

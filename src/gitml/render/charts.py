@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gitml.ml.curves import precision_recall_curve, roc_curve
+
 BASELINE_COLOUR, BRANCH_COLOUR, IDEAL_COLOUR = "#ff7f0e", "#1f77b4", "#9e9e9e"
 BASELINE_KEY, BRANCH_KEY, IDEAL_KEY = "🟧", "🟦", "⬜"
 GRID = np.linspace(0, 1, 21)
@@ -64,17 +66,13 @@ def xychart(
 
 def roc_points(is_positive: np.ndarray, score: np.ndarray) -> np.ndarray:
     """True positive rate at each false positive rate of GRID (a step function, interpolated)."""
-    from sklearn.metrics import roc_curve
-
-    fpr, tpr, _ = roc_curve(is_positive, score)
+    fpr, tpr = roc_curve(is_positive, score)
     return np.asarray(np.interp(GRID, fpr, tpr))
 
 
 def precision_points(is_positive: np.ndarray, score: np.ndarray) -> np.ndarray:
     """Interpolated precision (the best precision at this recall or more) at each GRID recall."""
-    from sklearn.metrics import precision_recall_curve
-
-    precision, recall, _ = precision_recall_curve(is_positive, score)
+    precision, recall = precision_recall_curve(is_positive, score)
     order = np.argsort(recall, kind="stable")
     recall, precision = recall[order], precision[order]
     best_from_here = np.maximum.accumulate(precision[::-1])[::-1]

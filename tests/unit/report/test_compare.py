@@ -12,9 +12,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from gitml.config.metric_names import SLICE_METRICS
 from gitml.config.params import Params
 from gitml.contract.schema import validate_frame
 from gitml.io import read_json, write_json
+from gitml.ml.meta import ModelMeta
 from gitml.ml.model import save_model
 from gitml.ml.scoring import predict_table
 from gitml.ml.synthetic import generate_churn
@@ -23,7 +25,7 @@ from gitml.pipeline.split import split_data
 from gitml.pipeline.train import describe_model, fit_model
 from gitml.report import sections
 from gitml.report.baseline import Artifacts
-from gitml.report.compare import ModelComparison, compare_models
+from gitml.report.compare import ModelComparison, Scored, compare_models, moved_slices
 from gitml.report.pairing import not_comparable
 from gitml.report.rules import Rules
 
@@ -277,3 +279,93 @@ def test_a_column_the_baseline_model_needs_is_named_when_the_branch_dropped_it(
         "The baseline model could not score the branch's rows: it needs the column(s) "
         "`support_calls`, which the branch's test rows do not have; metrics are not paired"
     )
+
+
+def _two_models(
+    task: str, weighted: bool
+) -> tuple[pd.DataFrame, ModelMeta, pd.DataFrame, pd.DataFrame]:
+    """A test set with two categorical features and two models' prediction tables on it."""
+    rng = np.random.default_rng(11)
+    n = 3_000
+    test = pd.DataFrame(
+        {
+            "plan": rng.choice(["basic", "pro", "team"], n, p=[0.6, 0.3, 0.1]),
+            "region": pd.Series(rng.choice(["eu", "us", "-"], n)).replace("-", None),
+            "age": rng.normal(40, 10, n),
+        },
+        index=rng.permutation(n) + 100,  # row ids, not positions
+    )
+    classes: list[Any] = []
+    if task != "regression":
+        classes = [0, 1] if task == "binary" else ["a", "b", "c"]
+    features = [
+        {"name": "plan", "dtype": "str", "kind": "categorical"},
+        {"name": "region", "dtype": "str", "kind": "categorical"},
+        {"name": "age", "dtype": "float", "kind": "numeric"},
+    ]
+    meta = ModelMeta.model_validate(
+        {"task": task, "target": "y", "features": features, "classes": classes}
+        | ({"positive_class": 1} if task == "binary" else {})
+    )
+    tables = []
+    truth = rng.choice(classes, n) if classes else rng.normal(size=n)
+    for noise in (1.0, 2.0):
+        table = pd.DataFrame({"row_id": rng.permutation(test.index), "truth": truth})
+        if classes:
+            logits = rng.normal(size=(n, len(classes))) * noise
+            logits[np.arange(n), [classes.index(t) for t in truth]] += 1.0
+            proba = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+            for i, label in enumerate(classes):
+                table[f"proba_{label}"] = proba[:, i]
+            table["prediction"] = np.array(classes)[proba.argmax(axis=1)]
+        else:
+            table["prediction"] = truth + rng.normal(size=n) * noise
+        if weighted:
+            table["weight"] = rng.uniform(0.5, 2.0, n)
+        tables.append(table)
+    return test, meta, tables[0], tables[1]
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("task", ["binary", "multiclass", "regression"])
+def test_each_moved_slice_is_both_models_metric_on_its_rows(
+    task: str, weighted: bool, params: Params
+) -> None:
+    # given two models scored on the same test rows (the baseline's table in the branch's
+    # row order, as pairing leaves it), optionally with row weights
+    test, meta, theirs_table, mine_table = _two_models(task, weighted)
+    theirs_table = theirs_table.set_index("row_id").loc[mine_table["row_id"]].reset_index()
+    mine, theirs = _side(mine_table, meta, mine_table), _side(theirs_table, meta, mine_table)
+
+    # when the slices are compared
+    slices = moved_slices(test, mine_table, mine, theirs, meta=meta, settings=params.evaluate)
+
+    # then every frequent value of each categorical feature is one slice, largest move first
+    metric = SLICE_METRICS[task][0]
+    assert {(s["feature"], s["value"]) for s in slices} == {
+        ("plan", "basic"), ("plan", "pro"), ("plan", "team"),
+        ("region", "eu"), ("region", "us"), ("region", "(missing)"),
+    }  # fmt: skip
+    moves = [abs(s["delta"]) for s in slices]
+    assert moves == sorted(moves, reverse=True)
+    # and each value is compute_metrics on that slice's rows, for both models
+    features = test.loc[mine_table["row_id"]]
+    for s in slices:
+        rows = (features[s["feature"]].fillna("(missing)") == s["value"]).to_numpy()
+        assert s["rows"] == rows.sum()
+        assert s["metric"] == metric
+        for key, table in (("baseline", theirs_table), ("branch", mine_table)):
+            expected = score_table(table[rows].assign(**_weight_column(mine_table, rows)), meta)
+            assert s[key] == pytest.approx(expected[metric], rel=1e-12)
+        assert s["delta"] == pytest.approx(s["branch"] - s["baseline"], abs=1e-15)
+
+
+def _side(table: pd.DataFrame, meta: ModelMeta, weighting: pd.DataFrame) -> Scored:
+    """A model's outputs, weighted by the branch's row weights (`weighting`) as compared."""
+    proba = table[meta.proba_columns].to_numpy() if meta.proba_columns else None
+    weights = weighting["weight"].to_numpy() if "weight" in weighting else None
+    return Scored(table["truth"].to_numpy(), table["prediction"].to_numpy(), proba, weights)
+
+
+def _weight_column(table: pd.DataFrame, rows: np.ndarray) -> dict[str, np.ndarray]:
+    return {"weight": table["weight"].to_numpy()[rows]} if "weight" in table else {}
