@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 MAX_ROWS = 5000  # a bounded sample: the check must stay cheap on a wide, long table
@@ -37,11 +38,12 @@ def find_leaks(
     if len(rows) < MIN_ROWS or rows[target].nunique() < 2:
         return []
     rows = rows.sample(min(len(rows), MAX_ROWS), random_state=seed)
-    half = len(rows) // 2
-    fit, held = rows.iloc[:half], rows.iloc[half:]
+    halves = _split_target(rows[target], len(rows) // 2, task)
+    if halves is None:
+        return []
     leaks = []
     for column in features:
-        score = _score_alone(_numbers(rows[column]), fit.index, held.index, rows[target], task)
+        score = _score_alone(_numbers(rows[column]), halves)
         if score is not None and score >= LEAK_SCORE:
             leaks.append(Leak(column, "r2" if task == "regression" else "ROC AUC", score))
     return leaks
@@ -70,31 +72,66 @@ def _numbers(values: pd.Series) -> pd.Series:
     return pd.Series(codes, index=values.index, dtype="float64").where(codes >= 0)
 
 
-def _score_alone(
-    column: pd.Series, fit: pd.Index, held: pd.Index, target: pd.Series, task: str
-) -> float | None:
+@dataclass(frozen=True)
+class _Halves:
+    """The target split once for every column: fit on the first half, score on the second."""
+
+    half: int
+    task: str
+    fit: np.ndarray  # numbers (regression) or class names as text
+    held: np.ndarray
+    classes: np.ndarray  # the fitting half's sorted class names; empty for regression
+
+
+def _split_target(target: pd.Series, half: int, task: str) -> _Halves | None:
+    """The halves of the target, or None when no column's score could be trusted."""
     import numpy as np
-    from sklearn.metrics import r2_score, roc_auc_score
+
+    if task == "regression":
+        values = target.to_numpy(dtype="float64")
+        return _Halves(half, task, values[:half], values[half:], np.array([]))
+    labels = target.astype(str).to_numpy()
+    fit, held = labels[:half], labels[half:]
+    classes = np.unique(fit)
+    if len(classes) < 2 or not np.isin(held, classes).all() or len(np.unique(held)) < 2:
+        return None  # a class the fitting half lacks, or one class held out: nothing to score
+    return _Halves(half, task, fit, held, classes)
+
+
+def _score_alone(column: pd.Series, halves: _Halves) -> float | None:
+    import numpy as np
+    from sklearn.metrics import r2_score
     from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
     # sklearn's trees send a gap down a branch of its own; inf (allow_inf) is a gap here
-    finite = column.replace([np.inf, -np.inf], np.nan).to_frame()
-    x_fit, x_held = finite.loc[fit], finite.loc[held]
-    y_fit, y_held = target.loc[fit], target.loc[held]
-    if task == "regression":
-        tree = DecisionTreeRegressor(max_depth=DEPTH, random_state=0).fit(x_fit, y_fit)
-        return float(r2_score(y_held, tree.predict(x_held)))
-    labels = y_fit.astype(str)
-    if labels.nunique() < 2 or not y_held.astype(str).isin(set(labels)).all():
-        return None  # a class the fitting half lacks: no score to trust
-    classifier = DecisionTreeClassifier(max_depth=DEPTH, random_state=0).fit(x_fit, labels)
+    values = column.to_numpy(dtype="float64", na_value=np.nan)
+    values = np.where(np.isinf(values), np.nan, values)[:, np.newaxis]
+    x_fit, x_held = values[: halves.half], values[halves.half :]
+    if halves.task == "regression":
+        tree = DecisionTreeRegressor(max_depth=DEPTH, random_state=0).fit(x_fit, halves.fit)
+        return float(r2_score(halves.held, tree.predict(x_held)))
+    classifier = DecisionTreeClassifier(max_depth=DEPTH, random_state=0).fit(x_fit, halves.fit)
     proba = classifier.predict_proba(x_held)
-    truth = y_held.astype(str)
-    if truth.nunique() < 2:
+    if len(halves.classes) == 2:
+        return roc_auc(halves.held == halves.classes[1], proba[:, 1])
+    # one-vs-rest, each class's AUC weighing the same (sklearn's multi_class="ovr" macro mean)
+    per_class = [roc_auc(halves.held == name, proba[:, k]) for k, name in enumerate(halves.classes)]
+    scored = [auc for auc in per_class if auc is not None]
+    if len(scored) < len(per_class):
+        return None  # a class absent from the held-out half
+    return float(np.mean(scored))
+
+
+def roc_auc(positive: np.ndarray, score: np.ndarray) -> float | None:
+    """ROC AUC as the share of (positive, negative) pairs ranked right, a tie counting half:
+    the area under sklearn's ROC curve, without its input checks (run once per column)."""
+    import numpy as np
+
+    positives = int(positive.sum())
+    negatives = len(positive) - positives
+    if positives == 0 or negatives == 0:
         return None
-    if len(classifier.classes_) == 2:
-        return float(roc_auc_score(truth == classifier.classes_[1], proba[:, 1]))
-    try:
-        return float(roc_auc_score(truth, proba, multi_class="ovr", labels=classifier.classes_))
-    except ValueError:  # a class absent from the held-out half
-        return None
+    _, group, counts = np.unique(score, return_inverse=True, return_counts=True)
+    mid_rank = np.cumsum(counts) - (counts - 1) / 2  # 1-based; tied scores share their mean
+    rank_sum = float(mid_rank[group][positive].sum())
+    return (rank_sum - positives * (positives + 1) / 2) / (positives * negatives)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
+from sklearn.metrics import roc_auc_score
 
-from gitml.contract.leakage import find_leaks, leak_warning
+from gitml.contract.leakage import find_leaks, leak_warning, roc_auc
 
 
 def _table(rows: int = 600) -> pd.DataFrame:
@@ -46,3 +48,22 @@ def test_the_warning_names_each_leak_its_score_and_where_to_set_feature_false() 
     assert warning.startswith("Possible target leakage: alone, hhi2 (r2 0.9")
     assert "set feature: false for it in conf/data/survey.yaml" in warning
     assert leak_warning([], "hhi", "the draft") is None
+
+
+def test_a_copy_of_a_multiclass_target_leaks_one_vs_rest() -> None:
+    frame = _table()
+    frame["band"] = pd.cut(frame["hhi"], [-np.inf, 45, 55, np.inf], labels=["low", "mid", "high"])
+
+    leaks = find_leaks(frame, ["hhi2", "age"], "band", "multiclass")
+
+    assert [(leak.column, leak.metric) for leak in leaks] == [("hhi2", "ROC AUC")]
+    assert leaks[0].score >= 0.95
+
+
+def test_the_auc_is_scikit_learns_ties_and_all() -> None:
+    rng = np.random.default_rng(1)
+    positive = rng.random(300) < 0.3
+    score = np.round(rng.random(300) + positive * 0.3, 1)  # few distinct values: many ties
+
+    assert roc_auc(positive, score) == pytest.approx(roc_auc_score(positive, score), abs=1e-12)
+    assert roc_auc(np.zeros(3, dtype=bool), np.array([0.1, 0.2, 0.3])) is None
