@@ -138,8 +138,16 @@ def build_pipeline(
 
 
 def save_model(pipeline: Pipeline, path: str | Path) -> None:
-    """Save with skops, byte for byte the same for the same model (see `_reproducible`)."""
+    """Save with skops, byte for byte the same for the same model (see `_reproducible`).
+
+    HistGradientBoosting keeps the OpenMP thread count of the fitting machine in its binner,
+    so the same model saved on 2 and 4 cores differed; None (all cores, as when unset) is
+    what the binner reads at predict time either way.
+    """
     sio = skops_io()
+    for _, step in pipeline.steps:
+        if (binner := getattr(step, "_bin_mapper", None)) is not None:
+            binner.n_threads = None
 
     write_with(path, lambda tmp: tmp.write_bytes(_reproducible(sio.dumps(pipeline))))
 

@@ -51,3 +51,21 @@ def test_a_model_naming_an_untrusted_type_is_refused(tmp_path: Path) -> None:
         DataError, match=r"Refusing to load .*types gitml does not trust \(.*os\.to_float"
     ):
         load_model(tampered)
+
+
+def test_the_saved_model_does_not_depend_on_the_fitting_machines_core_count(
+    tmp_path: Path,
+) -> None:
+    # given the legacy model as fitted on a 2-core and on a 4-core machine (the binner's count)
+    from gitml.ml.model import save_model
+
+    model = load_model(LEGACY / "hist_gradient_boosting.skops")
+    paths = []
+    for cores in (2, 4):
+        model.steps[-1][1]._bin_mapper.n_threads = cores
+        # when each is saved
+        save_model(model, path := tmp_path / f"{cores}.skops")
+        paths.append(path)
+    # then the files are the same bytes, so DVC's hash does not change with the runner
+    assert paths[0].read_bytes() == paths[1].read_bytes()
+    assert load_model(paths[0]).steps[-1][1]._bin_mapper.n_threads is None
