@@ -45,6 +45,10 @@ def _one_union_member(errors: list[Any]) -> list[Any]:
 
 def _problem(error: Any, root: type[BaseModel]) -> str:
     where = _dotted(error["loc"], root)
+    if error["type"] == "union_tag_invalid":  # pydantic's words name neither key nor choices
+        context = error["ctx"]
+        key = ".".join(filter(None, [where, str(context["discriminator"]).strip("'")]))
+        return f"  {key}: unknown {context['tag']!r}; choose one of {context['expected_tags']}"
     reason = _reason(error)
     if error["type"] == "extra_forbidden" and (keys := _keys_at(error["loc"][:-1], root)):
         reason += f"; the keys here are {', '.join(keys)}"

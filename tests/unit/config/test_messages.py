@@ -51,6 +51,11 @@ def test_an_unknown_key_lists_the_keys_its_section_takes() -> None:
     ]
 
 
+def test_an_unknown_tag_names_the_tag_key_and_the_choices() -> None:
+    lines = _lines({"split": {"test_size": 0.2}, "model": {"name": "xgboost"}})
+    assert lines == ["  model.name: unknown 'xgboost'; choose one of 'forest', 'linear'"]
+
+
 def test_a_key_of_a_tagged_model_drops_the_tag_and_lists_that_models_keys() -> None:
     lines = _lines({"split": {"test_size": 0.2}, "model": {"name": "linear", "n_estimators": 5}})
     assert lines == [
