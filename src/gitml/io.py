@@ -228,6 +228,11 @@ def _table_file(path: str | Path, hint: str) -> Path:
             f"Cannot read {source}: unsupported file type {suffix!r}. "
             f"Use one of {', '.join(TABLE_SUFFIXES)}."
         )
+    if source.stat().st_size == 0:  # pandas' words for it: "No columns to parse from file"
+        raise DataError(
+            f"File is empty (0 bytes): {source}. Write the table into it (a header line and its "
+            "rows) or point at another file."
+        )
     return source
 
 

@@ -80,3 +80,10 @@ def test_a_folder_or_a_corrupt_file_gets_one_sentence_saying_so(tmp_path: Path) 
     assert ". Check that the file is a valid csv table." in message
     assert ".. Check" not in message
     assert "\n." not in message
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_an_empty_file_is_called_empty_not_unparseable(tmp_path: Path, suffix: str) -> None:
+    (path := tmp_path / f"data{suffix}").touch()
+    with pytest.raises(DataError, match=r"File is empty \(0 bytes\): .*data\..*a header line"):
+        read_table(path)
