@@ -11,6 +11,7 @@ logger = logging.getLogger(__name__)
 def monitor(args: argparse.Namespace) -> None:
     from gitml.config.params import load_params
     from gitml.errors import ActionDue
+    from gitml.monitor.render import too_little
     from gitml.monitor.run import run
 
     result = run(
@@ -24,8 +25,10 @@ def monitor(args: argparse.Namespace) -> None:
     written = f"{args.output_dir}/monitor.md"
     if result.action_due:
         raise ActionDue(f"Action due ({'; '.join(result.reasons)}). See {written}.")
-    verdict = "no action" if result.enough else "too few records to judge drift, no action"
-    logger.info("monitor: %s (%d records) → %s", verdict, result.scored_records, written)
+    if result.enough:
+        logger.info("monitor: no action (%d records) → %s", result.scored_records, written)
+    else:
+        logger.info("monitor: %s → %s", too_little(result), written)
 
 
 def retrain_pr(args: argparse.Namespace) -> None:

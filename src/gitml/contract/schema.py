@@ -23,10 +23,10 @@ if TYPE_CHECKING:
     import pandera.pandas as pa
 
 MAX_SAMPLES = 5
-TABLE_CHECKS = {
-    "column_in_dataframe": "column missing from the data",
-    "column_in_schema": "column not in the contract",
-}
+MISSING_COLUMN = "column missing from the data"
+UNKNOWN_COLUMN = "column not in the contract"
+TABLE_CHECKS = {"column_in_dataframe": MISSING_COLUMN, "column_in_schema": UNKNOWN_COLUMN}
+SHOWN_COLUMNS = 30  # of the data's columns listed beside a missing one
 
 NOT_UNIQUE_ID = "id_column is not unique: its values repeat"
 ID_FIX = (
@@ -67,6 +67,7 @@ class Validation:
     rows: int
     nulls: dict[str, int]
     failures: list[Failure] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)  # the data's, for the summary only
 
     @property
     def passed(self) -> bool:
@@ -83,19 +84,37 @@ class Validation:
     def summary(self, contract_name: str) -> str:
         """Failures grouped by column and check, for the terminal and the PR report."""
         width = max((len(failure.column) for failure in self.failures), default=0)
+        contract = f"conf/data/{contract_name}.yaml"
         lines = [
-            f"Data broke the contract conf/data/{contract_name}.yaml: "
+            f"Data broke the contract {contract}: "
             f"{len(self.failures)} failed check(s) in {self.rows} rows."
         ]
         for failure in self.failures:
+            if failure.check in (MISSING_COLUMN, UNKNOWN_COLUMN):  # a column, not rows
+                lines.append(f"  {failure.column:<{width}}  {failure.check}")
+                continue
             samples = ", ".join(repr(value) for value in failure.samples)
             lines.append(
                 f"  {failure.column:<{width}}  {failure.check}: {failure.count} row(s), "
                 f"e.g. {samples}"
             )
-        lines.append(
-            f"Fix the data, or the rule in conf/data/{contract_name}.yaml and run `gitml compose`."
-        )
+        checks = {failure.check for failure in self.failures}
+        if MISSING_COLUMN in checks:
+            shown = ", ".join(self.columns[:SHOWN_COLUMNS])
+            more = (
+                f", ... ({len(self.columns)} in all)" if len(self.columns) > SHOWN_COLUMNS else ""
+            )
+            lines.append(
+                f"The data has these columns: {shown}{more}. A column missing from the data: "
+                f"add it to the data, or rename its entry in {contract} to the data's name for "
+                "it (or remove the entry if the model should not have it)."
+            )
+        if UNKNOWN_COLUMN in checks:
+            lines.append(
+                f"A column not in the contract: describe it in {contract} (`feature: false` "
+                "keeps it out of the model), or drop it from the data."
+            )
+        lines.append(f"Fix the data, or the rule in {contract} and run `gitml compose`.")
         return "\n".join(lines)
 
 
@@ -158,6 +177,7 @@ def validate_frame(frame: pd.DataFrame, data: DataParams) -> tuple[pd.DataFrame 
     from pandera.errors import SchemaErrors
 
     _require_target(frame, data)
+    found = [str(name) for name in frame.columns]
     # a shallow copy validated in place: pandera's own copy would duplicate every column,
     # while copy-on-write keeps `frame` as it was when a coerced column replaces one
     prepared, problems = strict_types(frame, data.columns)
@@ -173,10 +193,10 @@ def validate_frame(frame: pd.DataFrame, data: DataParams) -> tuple[pd.DataFrame 
         failures = sorted(failures + _failures(cases), key=_failure_order)
         if not failures:  # never "0 failed checks": say what pandera said
             failures = _failures(exc.failure_cases) or [Failure("(table)", str(exc), 1, [])]
-        return None, Validation(len(frame), _nulls(frame, data), failures)
+        return None, Validation(len(frame), _nulls(frame, data), failures, found)
     failures += _target_failures(typed, data)
     if failures:
-        return None, Validation(len(frame), _nulls(frame, data), failures)
+        return None, Validation(len(frame), _nulls(frame, data), failures, found)
     return to_model_dtypes(typed, data), Validation(len(frame), _nulls(frame, data))
 
 
@@ -325,7 +345,8 @@ def _failures(cases: pd.DataFrame) -> list[Failure]:
     failures = []
     cases = cases.assign(column=cases["column"].fillna("(table)").astype(str))
     table_level = cases["check"].isin(list(TABLE_CHECKS))
-    cases.loc[table_level, "column"] = "(table)"
+    # a missing or unknown column is named as the column, its check as what it is (no rows)
+    cases.loc[table_level, "column"] = cases.loc[table_level, "failure_case"].astype(str)
     cases.loc[table_level, "check"] = cases.loc[table_level, "check"].map(TABLE_CHECKS)
     # row-level checks are reported once per column of the row; count each row once
     row_level = (cases["schema_context"] == "DataFrameSchema") & ~table_level
@@ -335,6 +356,8 @@ def _failures(cases: pd.DataFrame) -> list[Failure]:
             rows = group.drop_duplicates("index")
             count = len(rows)
             samples = [f"row {index}" for index in rows["index"].head(MAX_SAMPLES)]
+        elif check in (MISSING_COLUMN, UNKNOWN_COLUMN):
+            count, samples = 1, []  # one column; its name is the failure's column
         else:
             count = len(group)
             samples = group["failure_case"].drop_duplicates().head(MAX_SAMPLES).tolist()

@@ -36,7 +36,9 @@ class Assessment:
     predictions: list[ColumnDrift]
     not_logged: list[str]  # feature columns absent from the log (excluded as personal data)
     volume: list[tuple[str, int]]  # (period, scored records)
-    enough: bool  # at least monitor.min_records scored records
+    enough: bool  # at least monitor.min_records scored records: drift is judged
+    min_records: int  # monitor.min_records
+    refused_records: int  # the records of refused requests (a body that was not JSON: 1)
     live: LiveMetrics | None = None
     reasons: list[str] = field(default_factory=list)
 
@@ -110,6 +112,9 @@ def assess(
     contract_refusals = int((refused["status"] == 400).sum()) if len(refused) else 0
     share = contract_refusals / total if total else 0.0
     enough = len(scored) >= settings.min_records
+    if not enough:  # a handful of records always looks drifted: measured, shown, not flagged
+        columns = [replace(c, drifted=[]) for c in columns]
+        predictions = [replace(p, drifted=[]) for p in predictions]
     result = Assessment(
         scored_records=len(scored),
         scored_requests=int(requests),
@@ -121,15 +126,31 @@ def assess(
         not_logged=not_logged,
         volume=volume(scored["time"], settings.window_hours),
         enough=enough,
+        min_records=settings.min_records,
+        refused_records=_refused_records(refused),
         live=live,
     )
     return replace(result, reasons=reasons(result, settings))
 
 
+def _refused_records(refused: pd.DataFrame) -> int:
+    """The records in the requests the contract refused; a body that was not JSON (null)
+    or held none counts as one."""
+    import pandas as pd
+
+    if not len(refused):
+        return 0
+    counts = pd.to_numeric(refused.loc[refused["status"] == 400, "records"], errors="coerce")
+    return int(counts.fillna(1).clip(lower=1).sum())
+
+
 def reasons(result: Assessment, settings: MonitorParams) -> list[str]:
-    """Why action is due; none when the window holds too few records to judge drift."""
+    """Why action is due. Below monitor.min_records nothing is judged: not drift, and not the
+    refused share unless the records sent (scored and refused) reach it (a client whose every
+    request is refused sends no scored records)."""
     found = []
-    if result.refused_share > settings.max_refused_share:
+    sent = result.scored_records + result.refused_records
+    if sent >= settings.min_records and result.refused_share > settings.max_refused_share:
         found.append(
             f"{result.refused_share:.1%} of requests were refused by the contract "
             f"(limit {settings.max_refused_share:.0%}, monitor.max_refused_share)"

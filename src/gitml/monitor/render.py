@@ -17,7 +17,17 @@ STATS = ("psi", "js", "ks", "wasserstein")
 def status(result: Assessment) -> str:
     if result.action_due:
         return "action due"
-    return "no action" if result.enough else "too few records to judge drift"
+    return "no action" if result.enough else "not enough traffic yet"
+
+
+def too_little(result: Assessment) -> str:
+    """What a window below monitor.min_records lacks, and where the bar is set."""
+    return (
+        f"not enough traffic yet: {result.scored_records:,} scored record(s) in the window, "
+        f"drift is judged from {result.min_records:,} (monitor.min_records in "
+        "conf/monitor/default.yaml, then `gitml compose`); nothing is flagged and no "
+        "retraining is proposed until then"
+    )
 
 
 def summary(
@@ -31,6 +41,7 @@ def summary(
         "reasons": result.reasons,
         "window": {"since": since.isoformat(), "until": until.isoformat()},
         "scored_records": result.scored_records,
+        "min_records": result.min_records,
         "scored_requests": result.scored_requests,
         "refused_requests": result.refused_requests,
         "refused_share": result.refused_share,
@@ -59,7 +70,10 @@ def summary(
 def markdown(result: Assessment, since: datetime, until: datetime, limits: dict[str, float]) -> str:
     verdict = status(result).upper()
     icon = "🔴" if result.action_due else ("🟢" if result.enough else "⚪")
-    lines = [f"- {reason}" for reason in result.reasons] or ["- nothing over its threshold"]
+    lines = [f"- {reason}" for reason in result.reasons]
+    if not result.enough:
+        lines.append(f"- {too_little(result)}")
+    lines = lines or ["- nothing over its threshold"]
     title = (
         f"## {icon} gitml monitor: {verdict}\n\n"
         f"Window {since:%Y-%m-%d %H:%M} → {until:%Y-%m-%d %H:%M} UTC · "
@@ -70,12 +84,12 @@ def markdown(result: Assessment, since: datetime, until: datetime, limits: dict[
     sections = [
         Section(
             "Feature drift against the training data",
-            _drift_body(result.columns, limits, result),
+            _drift_body(result.columns, limits, result, features=True),
             1,
         ),
         Section(
             "Prediction drift against the test set's predictions",
-            _drift_body(result.predictions, limits, None),
+            _drift_body(result.predictions, limits, result, features=False),
             2,
         ),
     ]
@@ -95,22 +109,32 @@ def markdown(result: Assessment, since: datetime, until: datetime, limits: dict[
 
 
 def _drift_body(
-    drift: list[ColumnDrift], limits: dict[str, float], result: Assessment | None
+    drift: list[ColumnDrift], limits: dict[str, float], result: Assessment, *, features: bool
 ) -> str:
+    judged = result.enough
     rows = [
         [
             f"{'🔴 ' if c.is_drifted else ''}{c.column}",
             c.kind,
             *(_number(c.stats.get(stat)) for stat in STATS),
-            ", ".join(c.drifted) or "—",
+            (", ".join(c.drifted) or "—") if judged else "not judged",
         ]
         for c in drift
     ]
-    body = table(["column", "kind", *STATS, "over threshold"], rows)
+    body = (
+        ""
+        if judged
+        else (
+            f"Not judged: {result.scored_records:,} scored record(s), fewer than "
+            f"monitor.min_records ({result.min_records:,}). At this size the statistics are "
+            "noise: they are shown, not compared with the thresholds.\n\n"
+        )
+    )
+    body += table(["column", "kind", *STATS, "over threshold"], rows)
     body += "\nThresholds: " + ", ".join(f"{k} {v:g}" for k, v in limits.items()) + "\n"
-    if result is not None and result.not_logged:
+    if features and result.not_logged:
         body += f"\nNot in the log (serve.traffic_log.exclude): {', '.join(result.not_logged)}.\n"
-    shown = [c for c in drift if math.isfinite(c.stats.get("psi", math.nan))][:10]
+    shown = [c for c in drift if math.isfinite(c.stats.get("psi", math.nan))][:10] if judged else []
     if shown:
         top = max(*(c.stats["psi"] for c in shown), limits["psi"]) * 1.1
         body += "\n" + xychart(

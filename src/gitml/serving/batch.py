@@ -44,8 +44,10 @@ PROBLEM_COLUMNS = ["row", "column", "reason", "value"]
 MAX_SHOWN = 10
 
 
-def check_rows(chunk: pd.DataFrame, data: DataParams) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Split a chunk into rows fit to score (typed as in training) and problems.
+def check_rows(
+    chunk: pd.DataFrame, data: DataParams, source: str = "The input"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split a chunk of `source` into rows fit to score (typed as in training) and problems.
 
     `chunk`'s index is the 1-based row number in the file. Problems have one row per failed
     check: row number, column, reason, value.
@@ -59,10 +61,7 @@ def check_rows(chunk: pd.DataFrame, data: DataParams) -> tuple[pd.DataFrame, pd.
     chunk = chunk.assign(**{n: None for n in absent if data.feature_columns[n].nullable})
     missing = [name for name in data.feature_columns if name not in chunk.columns]
     if missing:
-        raise DataError(
-            f"The input lacks feature column(s) {', '.join(missing)} of the contract "
-            f"conf/data/{data.name}.yaml (columns: {', '.join(map(str, chunk.columns))})."
-        )
+        raise DataError(_missing_message(missing, [str(c) for c in chunk.columns], data, source))
     prepared, type_problems = strict_types(chunk, data.feature_columns)
     found = [_type_rows(problem) for problem in type_problems]
     try:
@@ -85,6 +84,36 @@ def check_rows(chunk: pd.DataFrame, data: DataParams) -> tuple[pd.DataFrame, pd.
             "Fix those columns' values or types."
         ) from exc
     return to_model_dtypes(typed, data), problems
+
+
+def _missing_message(missing: list[str], found: list[str], data: DataParams, source: str) -> str:
+    """Which file, which columns it lacks, which the model expects, and how to fix it."""
+    respelt = {name: near for name in missing if (near := _respelt(name, found))}
+    hints = "".join(
+        f" Its column {near!r} may be {name!r} spelled otherwise: rename it."
+        for name, near in respelt.items()
+    )
+    return (
+        f"{source} lacks feature column(s) {_names(missing)} that the model reads. The model "
+        f"expects {len(data.feature_columns)} feature column(s), as conf/data/{data.name}.yaml "
+        f"says (nullable ones may be left out): {_names(list(data.feature_columns))}. "
+        f"{source} has {len(found)} column(s): {_names(found)}.{hints} Add the missing "
+        "column(s) to the file, named exactly so; nothing was written."
+    )
+
+
+def _respelt(name: str, found: list[str]) -> str | None:
+    """A column of the file that is `name` with other case, spaces or dashes, if any."""
+
+    def plain(text: str) -> str:
+        return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+    return next((column for column in found if plain(column) == plain(name)), None)
+
+
+def _names(names: list[str], limit: int = 20) -> str:
+    shown = ", ".join(map(repr, names[:limit]))
+    return shown if len(names) <= limit else f"{shown}, ... ({len(names)} in all)"
 
 
 def _type_rows(problem: TypeProblem) -> pd.DataFrame:
@@ -192,7 +221,7 @@ def run(
             if number == 0:
                 _say_what_is_absent(chunk, data)
                 keep = _kept_columns(keep, chunk, data, meta.classes, input_path)
-            typed, problems = check_rows(chunk, data)
+            typed, problems = check_rows(chunk, data, input_path)
             if len(problems) and bad_path is None:
                 raise ContractError(_failure_message(problems, input_path, data.name, chunk))
             if len(problems) and bad_path is not None:

@@ -31,6 +31,9 @@ BODY_KEY = "records"  # the request body is {"records": [...]}: the API method's
 DRAIN_BYTES = 16 * 1024 * 1024  # read and dropped past the limit, so the client sees the 413
 MAX_ERRORS = 50  # problems listed in a 400 answer
 SHOWN_CHARS = 60  # of a client's key or header value quoted back in a message
+SHOWN_KEYS = 5  # a record's unknown keys named in a message
+KEYS_CHARS = 400  # a record's allowed keys listed in a message up to this length
+NAMED_ERRORS = 3  # validation problems named in a 400's `error` (all are in `detail`)
 JSON_ONLY = "send the body as JSON, with `Content-Type: application/json` and no Content-Encoding"
 
 
@@ -46,9 +49,11 @@ class RequestGuard:
         paths: Collection[str],
         max_records: int,
         max_record_keys: int,
+        record_keys: Collection[str] = (),
     ) -> None:
         self.app, self.max_bytes, self.timeout_s = app, max_bytes, timeout_s
         self.paths, self.max_records, self.max_record_keys = paths, max_records, max_record_keys
+        self.record_keys = tuple(record_keys)  # a record's keys: the contract's, to name others
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         guarded = scope["type"] == "http" and scope["path"] in self.paths
@@ -77,12 +82,14 @@ class RequestGuard:
             )
             await _refuse(send, 413, where, reason)
             return
-        count, problems = shape_problems(body, self.max_records, self.max_record_keys)
+        count, problems = shape_problems(
+            body, self.max_records, self.max_record_keys, self.record_keys
+        )
         if count:
             reason = f"{count} problem(s) in the body's shape, refused unvalidated: "
             await _refuse(send, 400, where, reason + problems[0]["msg"], problems)
             return
-        await self.app(scope, _replay(body, receive), _short_errors(send))
+        await self.app(scope, _replay(body, receive), _short_errors(send, self.record_keys))
 
     async def _read_body(self, receive: Receive) -> tuple[bytes | None, int]:
         """(body, size); (None, size) if over the limit; (None, -1) if the client left.
@@ -135,13 +142,13 @@ def _encoding_problem(encodings: list[str]) -> str | None:
 
 
 def shape_problems(
-    body: bytes, max_records: int, max_record_keys: int
+    body: bytes, max_records: int, max_record_keys: int, record_keys: Collection[str] = ()
 ) -> tuple[int, list[dict[str, Any]]]:
     """(how many, the first MAX_ERRORS) problems a cheap look finds in a body's shape.
 
     Reported as pydantic reports its own. JSON that does not parse, or is not an object, is
     left to the contract's validation, which names the problem as well: this only counts
-    top-level keys, records and each record's keys.
+    top-level keys, records and each record's keys (and names those not in `record_keys`).
     """
     try:
         payload = json.loads(body)
@@ -171,11 +178,32 @@ def shape_problems(
             [BODY_KEY, index],
             "too_many_keys",
             f"record {index} has {len(records[index])} keys, at most {max_record_keys} "
-            "(one per contract column)",
+            f"(one per contract column){_unknown_keys(records[index], record_keys)}",
         )
         for index in wide[: MAX_ERRORS - len(problems)]
     ]
     return len(unknown) + len(wide), problems
+
+
+def _unknown_keys(record: dict[str, Any], record_keys: Collection[str]) -> str:
+    """'; unknown: 'colour' (the keys are: ...)' for a record's keys not in `record_keys`."""
+    if not record_keys:
+        return ""
+    known = set(record_keys)
+    unknown = [key for key in record if key not in known]
+    if not unknown:
+        return ""
+    shown = ", ".join(repr(_shown(key)) for key in unknown[:SHOWN_KEYS])
+    more = f" and {len(unknown) - SHOWN_KEYS:,} more" if len(unknown) > SHOWN_KEYS else ""
+    return f"; not contract columns: {shown}{more} {_keys_are(record_keys)}"
+
+
+def _keys_are(record_keys: Collection[str]) -> str:
+    """The allowed keys, when they are few enough to read in a message."""
+    listed = ", ".join(record_keys)
+    if len(listed) > KEYS_CHARS:
+        return f"(the {len(record_keys)} keys a record may have: GET /docs.json)"
+    return f"(a record's keys are: {listed})"
 
 
 async def _refuse(
@@ -192,8 +220,9 @@ async def _refuse(
     await send({"type": "http.response.body", "body": payload})
 
 
-def _short_errors(send: Send) -> Send:
-    """A `send` that keeps at most MAX_ERRORS problems in a 400's `detail` list.
+def _short_errors(send: Send, record_keys: Collection[str] = ()) -> Send:
+    """A `send` that keeps at most MAX_ERRORS problems in a 400's `detail` list, and names
+    the first few in its `error`, which from BentoML says only how many there are.
 
     1,000 empty records make 11,000 problems, a 1.4 MB answer to a 4 KB request; the first
     few say what is wrong, and the count says how much.
@@ -212,7 +241,7 @@ def _short_errors(send: Send) -> Send:
         chunks.append(message.get("body", b""))
         if message.get("more_body", False):
             return
-        body = _trimmed(b"".join(chunks))
+        body = _trimmed(b"".join(chunks), record_keys)
         headers = [(k, v) for k, v in start.get("headers", []) if k != b"content-length"]
         headers.append((b"content-length", str(len(body)).encode()))
         await send({**start, "headers": headers})
@@ -221,17 +250,41 @@ def _short_errors(send: Send) -> Send:
     return short
 
 
-def _trimmed(body: bytes) -> bytes:
+def _trimmed(body: bytes, record_keys: Collection[str] = ()) -> bytes:
     try:
         payload = json.loads(body)
     except ValueError:
         return body
     detail = payload.get("detail") if isinstance(payload, dict) else None
-    if not isinstance(detail, list) or len(detail) <= MAX_ERRORS:
+    if not isinstance(detail, list) or not all(isinstance(item, dict) for item in detail):
         return body
-    payload["detail"] = detail[:MAX_ERRORS]
-    payload["error"] = f"{payload.get('error', '')} (the first {MAX_ERRORS} of {len(detail)} shown)"
+    error = str(payload.get("error", ""))
+    named = [_named(item) for item in detail[:NAMED_ERRORS]]
+    if named:
+        more = f"; +{len(detail) - len(named):,} more" if len(detail) > len(named) else ""
+        error = f"{error}: {'; '.join(named)}{more}"
+    if record_keys and any(_is_unknown_key(item) for item in detail):
+        error = f"{error} {_keys_are(record_keys)}"
+    if len(detail) > MAX_ERRORS:
+        payload["detail"] = detail[:MAX_ERRORS]
+        error = f"{error} (the first {MAX_ERRORS} of {len(detail)} shown in detail)"
+    payload["error"] = error
     return json.dumps(payload).encode()
+
+
+def _named(item: dict[str, Any]) -> str:
+    """One validation problem as `records.0.colour: ...`, an unknown key said as such."""
+    loc = item.get("loc")
+    where = ".".join(map(str, loc)) if isinstance(loc, list) and loc else "(body)"
+    if _is_unknown_key(item):
+        return f"{where}: unknown key {_shown(str(item['loc'][-1]))!r}, not a contract column"
+    return f"{where}: {item.get('msg', item.get('type', 'invalid'))}"
+
+
+def _is_unknown_key(item: dict[str, Any]) -> bool:
+    """pydantic's problem for a key a record may not have (loc: records, <index>, <key>)."""
+    loc = item.get("loc")
+    return item.get("type") == "extra_forbidden" and isinstance(loc, list) and len(loc) == 3
 
 
 def _problem(loc: list[str | int], kind: str, message: str) -> dict[str, Any]:

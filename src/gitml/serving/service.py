@@ -125,6 +125,7 @@ Gitml.add_asgi_middleware(  # type: ignore[attr-defined]
     paths=API_PATHS,
     max_records=SERVE.max_records,
     max_record_keys=len(Record.model_fields),  # the contract's feature columns and id
+    record_keys=[field.alias or name for name, field in Record.model_fields.items()],
 )
 # inside the guard: it sees only bodies the guard let through, and records each answer
 Gitml.add_asgi_middleware(  # type: ignore[attr-defined]

@@ -37,6 +37,8 @@ def _assessment(records: int, enough: bool, reasons: list[str]) -> assess.Assess
         not_logged=[],
         volume=[],
         enough=enough,
+        min_records=500,
+        refused_records=0,
         reasons=reasons,
     )
 
@@ -47,7 +49,10 @@ def _assessment(records: int, enough: bool, reasons: list[str]) -> assess.Assess
         (_assessment(900, True, []), "monitor: no action (900 records) → out/monitor.md"),
         (
             _assessment(12, False, []),
-            "monitor: too few records to judge drift, no action (12 records) → out/monitor.md",
+            "monitor: not enough traffic yet: 12 scored record(s) in the window, drift is "
+            "judged from 500 (monitor.min_records in conf/monitor/default.yaml, then `gitml "
+            "compose`); nothing is flagged and no retraining is proposed until then → "
+            "out/monitor.md",
         ),
     ],
 )

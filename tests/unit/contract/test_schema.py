@@ -49,11 +49,35 @@ def test_every_failure_is_reported_at_once_grouped_by_column_and_check(
         "lifetime"
     ]
     assert ("monthly_charges", "not_nullable") in found
-    assert ("(table)", "column missing from the data") in found
-    assert ("(table)", "column not in the contract") in found
+    assert ("region", "column missing from the data") in found
+    assert ("surprise", "column not in the contract") in found
     summary = verdict.summary("churn")
     assert "conf/data/churn.yaml" in summary
     assert "'lifetime'" in summary
+
+
+def test_a_missing_column_is_named_as_missing_with_the_columns_found_and_the_fix(
+    raw: pd.DataFrame, params: Params
+) -> None:
+    # given the data without a column the contract describes
+    _, verdict = validate_frame(raw.drop(columns=["region"]), params.data)
+
+    # then it is one failure of that column, not a count of rows
+    [failure] = verdict.failures
+    assert (failure.column, failure.check, failure.samples) == (
+        "region",
+        "column missing from the data",
+        [],
+    )
+    lines = verdict.summary("churn").splitlines()
+    assert lines[1].split() == ["region", "column", "missing", "from", "the", "data"]
+    assert "row(s)" not in lines[1]
+    columns = ", ".join(c for c in raw.columns if c != "region")
+    assert lines[2] == (
+        f"The data has these columns: {columns}. A column missing from the data: add it to "
+        "the data, or rename its entry in conf/data/churn.yaml to the data's name for it (or "
+        "remove the entry if the model should not have it)."
+    )
 
 
 def test_row_level_check_counts_rows_and_skips_nulls(raw: pd.DataFrame, params: Params) -> None:

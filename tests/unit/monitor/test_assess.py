@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -74,6 +75,51 @@ def test_too_few_records_give_no_drift_verdict(params: Params, tmp_path: Path) -
         settings=params.monitor,
     )
 
-    assert "noise_normal" in result.drifted  # measured and shown ...
+    noise = next(c for c in result.columns if c.column == "noise_normal")
+    assert noise.stats["psi"] > params.monitor.drift.psi  # measured and shown ...
+    assert result.drifted == []  # ... but not flagged
+    assert not any(p.is_drifted for p in result.predictions)
     assert not result.enough
     assert not result.action_due
+
+
+def test_below_min_records_refusals_are_not_judged_either(params: Params, tmp_path: Path) -> None:
+    # given one scored record and one request the contract refused: half the requests
+    lines = traffic_lines(generate_churn(1, seed=3), params.data, START)
+    refusal = {"time": START.isoformat(), "request_id": "r2", "model": "m", "status": 400}
+    write_traffic(tmp_path, [*lines, json.dumps(refusal | {"records": 1, "error": "bad"})])
+    traffic = read_traffic(tmp_path, START, START + timedelta(days=1))
+
+    result = assess(
+        traffic,
+        generate_churn(8000, seed=1),
+        reference_predictions(generate_churn(8000, seed=1)),
+        data=params.data,
+        settings=params.monitor,
+    )
+
+    assert result.refused_share == 0.5
+    assert result.reasons == []
+
+
+def test_refusals_are_judged_once_the_records_sent_reach_min_records(
+    params: Params, tmp_path: Path
+) -> None:
+    # given a client whose every request is refused: no scored record at all
+    refusal = {"time": START.isoformat(), "model": "m", "status": 400, "error": "bad"}
+    lines = [json.dumps(refusal | {"request_id": f"r{i}", "records": 10}) for i in range(50)]
+    write_traffic(tmp_path, lines)
+    traffic = read_traffic(tmp_path, START, START + timedelta(days=1))
+
+    result = assess(
+        traffic,
+        generate_churn(8000, seed=1),
+        reference_predictions(generate_churn(8000, seed=1)),
+        data=params.data,
+        settings=params.monitor,
+    )
+
+    assert result.refused_records == 500
+    assert result.reasons == [
+        "100.0% of requests were refused by the contract (limit 5%, monitor.max_refused_share)"
+    ]

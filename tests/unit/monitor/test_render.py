@@ -23,6 +23,8 @@ QUIET = Assessment(
     not_logged=["email"],
     volume=[("2026-12-01T00", 700), ("2026-12-01T01", 500)],
     enough=True,
+    min_records=500,
+    refused_records=3,
 )
 DRIFTED = replace(QUIET, columns=[TENURE, PLAN], reasons=["1 feature column(s) drifted: tenure"])
 
@@ -30,7 +32,7 @@ DRIFTED = replace(QUIET, columns=[TENURE, PLAN], reasons=["1 feature column(s) d
 def test_the_status_says_whether_to_act_or_that_there_is_too_little_to_judge() -> None:
     assert render.status(QUIET) == "no action"
     assert render.status(DRIFTED) == "action due"
-    assert render.status(replace(QUIET, enough=False)) == "too few records to judge drift"
+    assert render.status(replace(QUIET, enough=False)) == "not enough traffic yet"
 
 
 def test_the_summary_holds_what_scripts_need_with_undefined_statistics_as_null() -> None:
@@ -67,6 +69,29 @@ def test_a_quiet_window_says_nothing_is_over_its_threshold() -> None:
     text = render.markdown(QUIET, SINCE, UNTIL, LIMITS)
     assert text.startswith("## 🟢 gitml monitor: NO ACTION\n")
     assert "- nothing over its threshold" in text
-    empty = render.markdown(replace(QUIET, volume=[], enough=False), SINCE, UNTIL, LIMITS)
-    assert empty.startswith("## ⚪ gitml monitor: TOO FEW RECORDS TO JUDGE DRIFT\n")
+    empty = render.markdown(
+        replace(QUIET, scored_records=0, volume=[], enough=False), SINCE, UNTIL, LIMITS
+    )
+    assert empty.startswith("## ⚪ gitml monitor: NOT ENOUGH TRAFFIC YET\n")
     assert "No scored records in the window." in empty
+
+
+def test_below_min_records_the_report_says_how_many_and_where_the_bar_is_and_flags_nothing() -> (
+    None
+):
+    # given one scored record whose statistics are over every threshold (as one record's are)
+    one = ColumnDrift("tenure", "numeric", {"psi": 9.0, "ks": 1.0}, [])
+    few = replace(QUIET, scored_records=1, scored_requests=1, columns=[one], enough=False)
+
+    text = render.markdown(few, SINCE, UNTIL, LIMITS)
+
+    assert text.startswith("## ⚪ gitml monitor: NOT ENOUGH TRAFFIC YET\n")
+    assert (
+        "- not enough traffic yet: 1 scored record(s) in the window, drift is judged from 500 "
+        "(monitor.min_records in conf/monitor/default.yaml, then `gitml compose`)"
+    ) in text
+    assert "🔴" not in text
+    assert "| tenure | numeric | 9.000 | — | 1.000 | — | not judged |" in text
+    assert "PSI per column" not in text  # no bars over a threshold line
+    assert "nothing over its threshold" not in text
+    assert render.summary(few, SINCE, UNTIL, LIMITS)["min_records"] == 500

@@ -73,6 +73,26 @@ def test_unshifted_traffic_means_exit_0(project: Params) -> None:
     assert json.loads(Path("reports/monitor.json").read_text())["status"] == "no action"
 
 
+def test_one_scored_record_is_not_enough_traffic_not_an_alarm(
+    project: Params, caplog: pytest.LogCaptureFixture
+) -> None:
+    # given the first request a new service scored, and one the contract refused
+    refusal = {"time": START.isoformat(), "request_id": "r", "model": "m", "status": 400}
+    lines = traffic_lines(generate_churn(1, seed=5), project.data, START)
+    write_traffic(Path("logs"), [*lines, json.dumps(refusal | {"records": 1, "error": "x"})])
+
+    assert _monitor() == 0
+
+    summary = json.loads(Path("reports/monitor.json").read_text())
+    assert (summary["status"], summary["action_due"]) == ("not enough traffic yet", False)
+    assert summary["drifted_columns"] == []  # what the model card lists as drifted
+    assert all(not c["drifted"] for c in summary["columns"] + summary["predictions"])
+    text = Path("reports/monitor.md").read_text()
+    assert text.startswith("## ⚪ gitml monitor: NOT ENOUGH TRAFFIC YET")
+    assert "🔴" not in text
+    assert "1 scored record(s) in the window, drift is judged from 500" in caplog.text
+
+
 def test_labels_give_live_metrics_beside_the_test_set(project: Params) -> None:
     live = _live(project, {})
     labels = live[["customer_id", "churned"]].iloc[:1500]

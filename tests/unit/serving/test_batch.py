@@ -185,11 +185,37 @@ def test_a_semicolon_file_says_so_before_any_column_check(
     assert not (tmp_path / "o.parquet").exists()
 
 
-def test_missing_feature_column_is_a_data_error(trained: Params, tmp_path: Path) -> None:
+def test_missing_feature_column_names_the_file_the_column_and_what_the_model_expects(
+    trained: Params, tmp_path: Path
+) -> None:
     frame = pd.read_parquet(trained.paths.test).drop(columns=["region"])
     frame.to_csv(tmp_path / "t.csv", index=False)
-    with pytest.raises(DataError, match="lacks feature column"):
+    with pytest.raises(DataError) as raised:
         run(trained, str(tmp_path / "t.csv"), str(tmp_path / "o.parquet"))
+    message = str(raised.value)
+    features = list(trained.data.feature_columns)
+    assert message.startswith(
+        f"{tmp_path / 't.csv'} lacks feature column(s) 'region' that the model reads. The "
+        f"model expects {len(features)} feature column(s), as conf/data/churn.yaml says "
+        f"(nullable ones may be left out): {', '.join(map(repr, features))}. "
+        f"{tmp_path / 't.csv'} has {len(frame.columns)} column(s): "
+    )
+    assert message.endswith(
+        "Add the missing column(s) to the file, named exactly so; nothing was written."
+    )
+    assert not (tmp_path / "o.parquet").exists()
+
+
+def test_a_missing_column_spelt_otherwise_in_the_file_is_pointed_out(
+    trained: Params, tmp_path: Path
+) -> None:
+    frame = pd.read_parquet(trained.paths.test).rename(columns={"tenure_months": "Tenure Months"})
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    with pytest.raises(DataError, match="lacks feature column") as raised:
+        run(trained, str(tmp_path / "t.csv"), str(tmp_path / "o.parquet"))
+    assert "Its column 'Tenure Months' may be 'tenure_months' spelled otherwise: rename it." in str(
+        raised.value
+    )
 
 
 def test_cli_exit_code_and_message(

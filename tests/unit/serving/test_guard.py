@@ -150,7 +150,10 @@ def test_a_400_lists_at_most_max_errors_problems_and_says_how_many() -> None:
     body = sent[1]["body"]
     payload = json.loads(body)
     assert len(payload["detail"]) == MAX_ERRORS
-    assert payload["error"] == f"1000 validation errors (the first {MAX_ERRORS} of 1000 shown)"
+    assert payload["error"] == (
+        "1000 validation errors: records.0: Field required; records.1: Field required; "
+        f"records.2: Field required; +997 more (the first {MAX_ERRORS} of 1000 shown in detail)"
+    )
     assert (b"content-length", str(len(body)).encode()) in sent[0]["headers"]
     assert len(sent) == 2
 
@@ -194,3 +197,60 @@ def test_a_body_of_the_wrong_shape_is_refused_before_validation(
     assert sent[0]["status"] == 400
     detail = json.loads(sent[1]["body"])["detail"]
     assert [(problem["type"], problem["loc"]) for problem in detail] == [(kind, loc)]
+
+
+def _refused_by_the_contract(problems: list[dict[str, Any]]) -> Any:
+    """An app that answers 400 as BentoML does for a pydantic ValidationError."""
+    answer = json.dumps(
+        {"error": f"{len(problems)} validation error for Input", "detail": problems}
+    )
+
+    async def refuses(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+        await send({"type": "http.response.start", "status": 400, "headers": JSON})
+        await send({"type": "http.response.body", "body": answer.encode()})
+
+    return refuses
+
+
+def test_a_400_for_an_unknown_key_names_it_and_the_keys_a_record_may_have() -> None:
+    extra = {"type": "extra_forbidden", "loc": ["records", 0, "colour"], "msg": "Extra inputs"}
+    guard = RequestGuard(
+        _refused_by_the_contract([extra]),
+        max_bytes=1000,
+        timeout_s=5,
+        paths=("/predict",),
+        max_records=3,
+        max_record_keys=2,
+        record_keys=("age", "plan"),
+    )
+
+    sent = _exchange(guard, _chunks(b'{"records": [{"age": 1, "colour": "red"}]}'))
+
+    assert json.loads(sent[1]["body"])["error"] == (
+        "1 validation error for Input: records.0.colour: unknown key 'colour', not a contract "
+        "column (a record's keys are: age, plan)"
+    )
+
+
+def test_a_record_with_too_many_keys_names_the_unknown_ones() -> None:
+    app = Recorder()
+    guard = RequestGuard(
+        app,
+        max_bytes=1000,
+        timeout_s=5,
+        paths=("/predict",),
+        max_records=3,
+        max_record_keys=2,
+        record_keys=("age", "plan"),
+    )
+    body = b'{"records": [{"age": 1, "plan": "a", "colour": "red", "size": 2}]}'
+
+    sent = _exchange(guard, _chunks(body))
+
+    assert app.bodies == []
+    assert json.loads(sent[1]["body"])["error"] == (
+        "1 problem(s) in the body's shape, refused unvalidated: record 0 has 4 keys, at most 2 "
+        "(one per contract column); not contract columns: 'colour', 'size' (a record's keys "
+        "are: age, plan)"
+    )
