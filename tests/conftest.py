@@ -1,9 +1,10 @@
-"""Shared fixtures: params composed from the real conf/, one trained pipeline, no telemetry."""
+"""Shared fixtures: params composed from the real conf/, one trained pipeline, one served
+Bento, no telemetry."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 import yaml
@@ -12,6 +13,7 @@ from gitml.config.compose import compose_text
 from gitml.config.params import Params, parse_params
 from tests.support.paths import ROOT
 from tests.support.pipeline import TrainedPipeline, train_pipeline
+from tests.support.served import Served, serve
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -56,3 +58,15 @@ def trained_pipeline(
     """
     composed = compose_params("data.source.n_rows=3000")
     return train_pipeline(composed, tmp_path_factory.mktemp("trained-pipeline"))
+
+
+@pytest.fixture(scope="session")
+def served(
+    compose_params: Callable[..., Params],
+    trained_pipeline: TrainedPipeline,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Served]:
+    """The session's model packaged and served on 127.0.0.1 (test_service, test_monitor);
+    read-only: tests send it requests and read its log and metrics."""
+    with serve(compose_params, trained_pipeline, tmp_path_factory.mktemp("served")) as running:
+        yield running

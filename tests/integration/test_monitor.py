@@ -17,13 +17,13 @@ import pytest
 
 from gitml.ml.synthetic import generate_churn
 from gitml.monitor.simulate import shifted
-from tests.integration.test_service import Served, records, served  # noqa: F401 -- the fixture
+from tests.support.served import Served, records
 
 pytestmark = pytest.mark.slow
 SHIFTS = {"noise_normal": 0.6, "tenure_months": -0.5}
 
 
-def _send(served: Served, seed: int, shifts: dict[str, float], count: int = 800) -> None:  # noqa: F811
+def _send(served: Served, seed: int, shifts: dict[str, float], count: int = 800) -> None:
     frame = shifted(generate_churn(count, seed=seed), shifts, served.params.data, seed)
     rows = records(frame, served.params)
     for start in range(0, count, 10):
@@ -44,7 +44,7 @@ def _wait_for(root: Path, lines: int) -> None:
     assert _logged(root) >= lines, f"{_logged(root)} lines logged, expected {lines}"
 
 
-def _monitor(served: Served, since: datetime, until: datetime) -> tuple[int, dict[str, Any]]:  # noqa: F811
+def _monitor(served: Served, since: datetime, until: datetime) -> tuple[int, dict[str, Any]]:
     result = subprocess.run(
         [sys.executable, "-m", "gitml", "monitor", "--since", since.isoformat(),
          "--until", until.isoformat()],
@@ -54,7 +54,7 @@ def _monitor(served: Served, since: datetime, until: datetime) -> tuple[int, dic
     return result.returncode, summary | {"stderr": result.stderr}
 
 
-def test_shifted_traffic_is_flagged_and_unshifted_is_not(served: Served) -> None:  # noqa: F811
+def test_shifted_traffic_is_flagged_and_unshifted_is_not(served: Served) -> None:
     before = _logged(served.root)
     start = datetime.now(UTC)
     # 1600 calm records: at 800 the sampling noise alone can cross the default Wasserstein
@@ -81,7 +81,7 @@ def test_shifted_traffic_is_flagged_and_unshifted_is_not(served: Served) -> None
     assert "gitml_traffic_log_dropped_total" in httpx.get(f"{served.url}/metrics").text
 
 
-def test_the_bento_serves_its_model_card(served: Served) -> None:  # noqa: F811
+def test_the_bento_serves_its_model_card(served: Served) -> None:
     response = httpx.get(f"{served.url}/card", timeout=10)
 
     assert response.status_code == 200

@@ -1,121 +1,28 @@
 """The packaged Bento served on 127.0.0.1: same predictions as in-process, 4xx for bad input.
 
-One model is trained and one server started for the module; BentoML's home is a temporary
-directory, so nothing touches the user's model store.
+The server is the session's `served` fixture (tests/conftest.py, tests/support/served.py),
+shared with test_monitor: these tests only send requests and read its log and metrics.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
-from gitml.config.params import Params
-from gitml.ml.model import load_model
-from tests.support.pipeline import TrainedPipeline
+from tests.support.served import Served, records
 
 pytestmark = pytest.mark.slow
-
-
-@dataclass
-class Served:
-    url: str
-    params: Params
-    root: Path
-    env: dict[str, str]
-    test: pd.DataFrame
-    expected: np.ndarray  # in-process predict_proba of `test` rows
-
-
-def records(frame: pd.DataFrame, params: Params) -> list[dict[str, Any]]:
-    """Feature columns as JSON records with plain Python values and null for missing."""
-    columns = {
-        name: [None if pd.isna(value) else value for value in frame[name].tolist()]
-        for name in params.data.feature_columns
-    }
-    return [dict(zip(columns, row, strict=True)) for row in zip(*columns.values(), strict=True)]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def served(
-    compose_params: Callable[..., Params],
-    trained_pipeline: TrainedPipeline,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[Served]:
-    # its own copy: packaging writes params.yaml and a BentoML store beside the artifacts
-    root = tmp_path_factory.mktemp("served") / "project"
-    serve_params = trained_pipeline.composed.model_copy(
-        update={"serve": compose_params("serve.read_timeout_s=2", "serve.header_timeout_s=2").serve}
-    )
-    params = trained_pipeline.copy_to(root, serve_params)
-    (root / "params.yaml").write_text(yaml.safe_dump(params.model_dump(mode="json")))
-    env = os.environ | {
-        "BENTOML_HOME": str(root / "bentoml"),
-        "BENTOML_DO_NOT_TRACK": "True",
-        "LOG_LEVEL": "INFO",
-    }
-    gitml = [sys.executable, "-m", "gitml"]
-    packaged = subprocess.run(
-        [*gitml, "package"], check=False, cwd=root, env=env, capture_output=True, text=True
-    )
-    assert packaged.returncode == 0, packaged.stderr  # the reason, in CI's log
-    port = _free_port()
-    log = (root / "server.log").open("w")
-    server = subprocess.Popen(
-        [*gitml, "serve", "--port", str(port)],
-        cwd=root,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group: stopped whole in the finalizer
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if server.poll() is not None:
-                raise AssertionError((root / "server.log").read_text())
-            try:
-                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.3)
-        else:
-            raise AssertionError(f"server not ready:\n{(root / 'server.log').read_text()}")
-        test = pd.read_parquet(params.paths.test).head(300)
-        pipeline = load_model(params.paths.model)
-        expected = pipeline.predict_proba(test[list(params.data.feature_columns)])
-        yield Served(url, params, root, env, test, expected)
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-        log.close()
 
 
 def _predict(served: Served, body: Any) -> httpx.Response:

@@ -48,12 +48,11 @@ def compose(args: argparse.Namespace) -> None:
 
 def _require_runnable_checks(text: str) -> None:
     """The row checks run on the contract's column types (the grammar is checked by params)."""
-    import yaml
-
     from gitml.config.params import parse_params
     from gitml.contract.schema import build_schema
+    from gitml.io import load_yaml
 
-    params = parse_params(yaml.safe_load(text), origin="the composed config")
+    params = parse_params(load_yaml(text), origin="the composed config")
     if params.data.checks:
         build_schema(params.data)
 

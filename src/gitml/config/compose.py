@@ -16,7 +16,7 @@ import yaml
 
 from gitml.config.params import PARAMS_FILE, parse_params
 from gitml.errors import ConfigError
-from gitml.io import write_with
+from gitml.io import load_yaml, write_with
 
 if TYPE_CHECKING:
     from omegaconf import DictConfig
@@ -56,7 +56,7 @@ def compose_text(conf_dir: str | Path = CONF_DIR, overrides: list[str] | None = 
     unset = sorted(OmegaConf.missing_keys(config))
     if unset:
         raise ConfigError(_unset_message(unset, directory, overrides or []))
-    parse_params(yaml.safe_load(text), origin="the composed config")
+    parse_params(load_yaml(text), origin="the composed config")
     return text
 
 
@@ -142,7 +142,7 @@ def missing_source(text: str) -> str | None:
     DVC checks a stage's deps before it runs it, so `dvc repro` would stop with its own
     "No such file or directory" and no word on which setting to fix.
     """
-    data = yaml.safe_load(text)["data"]
+    data = load_yaml(text)["data"]
     path = data["source"]["path"]
     if data["source"]["kind"] != "file" or Path(path).exists():
         return None

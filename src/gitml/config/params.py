@@ -201,11 +201,13 @@ def parse_params(raw: Any, origin: str = PARAMS_FILE) -> Params:
 def load_params(path: str | Path = PARAMS_FILE) -> Params:
     import yaml
 
+    from gitml.io import load_yaml
+
     source = Path(path)
     if not source.is_file():
         raise ConfigError(f"{source} not found. Run `gitml compose` to write it from conf/.")
     try:
-        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
+        raw = load_yaml(source.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise ConfigError(f"{source} is not valid YAML: {exc}. Run `gitml compose`.") from None
     return parse_params(raw, origin=str(source))
