@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     Artifact = TypeVar("Artifact", bound=BaseModel)
 
 TABLE_SUFFIXES = (".csv", ".parquet", ".pq")
+# pyarrow's default row group (rows): a file written a row group at a time (see
+# `write_parquet`) is then the same bytes as one written at once
+ROW_GROUP_ROWS = 1024 * 1024
 OTHER_SEPARATORS = {";": "semicolon", "\t": "tab", "|": "pipe"}
 
 
@@ -174,8 +177,33 @@ def first_problem(error: Exception) -> str:
     return str(error)
 
 
-def write_parquet(path: str | Path, frame: pd.DataFrame) -> None:
-    write_with(path, lambda tmp: frame.to_parquet(tmp, index=True))
+def write_parquet(
+    path: str | Path, frame: pd.DataFrame, done: Callable[[int], object] | None = None
+) -> None:
+    """Write `frame` (its index too) as Parquet, atomically.
+
+    With `done`, the file is written a row group at a time and `done(rows)` called after
+    each, for a progress bar: the same bytes as `frame.to_parquet`, which converts the frame
+    as pyarrow's `Table.from_pandas` does and cuts it into row groups of `ROW_GROUP_ROWS`.
+    """
+    if done is None or frame.attrs:  # pandas stores attrs in the file's metadata itself
+        write_with(path, lambda tmp: frame.to_parquet(tmp, index=True))
+        if done is not None:
+            done(len(frame))
+        return
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=True)
+
+    def by_row_group(tmp: Path) -> None:
+        with pq.ParquetWriter(tmp, table.schema, compression="snappy") as writer:
+            for start in range(0, max(table.num_rows, 1), ROW_GROUP_ROWS):
+                part = table.slice(start, ROW_GROUP_ROWS)
+                writer.write_table(part, row_group_size=ROW_GROUP_ROWS)
+                done(part.num_rows)
+
+    write_with(path, by_row_group)
 
 
 def read_table(path: str | Path, hint: str = "", reading: CsvReading | None = None) -> pd.DataFrame:

@@ -87,3 +87,30 @@ def test_an_empty_file_is_called_empty_not_unparseable(tmp_path: Path, suffix: s
     (path := tmp_path / f"data{suffix}").touch()
     with pytest.raises(DataError, match=r"File is empty \(0 bytes\): .*data\..*a header line"):
         read_table(path)
+
+
+def test_written_a_row_group_at_a_time_a_table_is_the_same_bytes(tmp_path: Path) -> None:
+    import numpy as np
+
+    from gitml.io import ROW_GROUP_ROWS, write_parquet
+
+    # given more rows than one row group holds, of the kinds the stages write
+    rows = ROW_GROUP_ROWS + 1000
+    codes = np.arange(rows) % 3
+    frame = pd.DataFrame(
+        {
+            "n": np.arange(rows),
+            "x": codes / 7,
+            "kind": pd.Categorical(np.array(["a", "b", "c"])[codes], categories=["a", "b", "c"]),
+            "flag": pd.array(codes == 1, dtype="boolean"),
+            "name": pd.Series(np.array(["p", "q"])[codes % 2], dtype="str"),
+        }
+    ).rename_axis("row_id")
+    written: list[int] = []
+
+    write_parquet(tmp_path / "whole.parquet", frame)
+    write_parquet(tmp_path / "groups.parquet", frame, done=written.append)
+
+    assert written == [ROW_GROUP_ROWS, 1000]
+    whole = (tmp_path / "whole.parquet").read_bytes()
+    assert (tmp_path / "groups.parquet").read_bytes() == whole

@@ -8,6 +8,7 @@ silently coerced to a missing value.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,9 @@ MISSING_COLUMN = "column missing from the data"
 UNKNOWN_COLUMN = "column not in the contract"
 TABLE_CHECKS = {"column_in_dataframe": MISSING_COLUMN, "column_in_schema": UNKNOWN_COLUMN}
 SHOWN_COLUMNS = 30  # of the data's columns listed beside a missing one
+# rows validated at a time when progress is shown (see `validate_in_chunks`); a frame this
+# small or smaller is validated whole
+CHUNK_ROWS = 500_000
 
 NOT_UNIQUE_ID = "id_column is not unique: its values repeat"
 ID_FIX = (
@@ -141,11 +145,16 @@ def pandas_dtype(spec: ColumnSpec) -> str:
     return PANDAS_DTYPES[(spec.dtype, spec.nullable)]
 
 
-def build_schema(data: DataParams) -> pa.DataFrameSchema:
+def build_schema(data: DataParams, *, uniqueness: bool = True) -> pa.DataFrameSchema:
+    """The contract as a pandera schema; `uniqueness=False` leaves out the `unique` checks,
+    the only column checks that depend on other rows (see `validate_in_chunks`)."""
     import_pandera()
     import pandera.pandas as pa
 
-    columns = {name: _column(name, spec, data) for name, spec in data.columns.items()}
+    columns = {
+        name: _column(name, spec, data, uniqueness=uniqueness)
+        for name, spec in data.columns.items()
+    }
     dtypes = {name: pandas_dtype(spec) for name, spec in data.columns.items()}
     require_runnable(data.checks, dtypes, f"conf/data/{data.name}.yaml")
     checks = [row_check(check, list(data.columns)) for check in data.checks]
@@ -171,8 +180,18 @@ def build_feature_schema(data: DataParams) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(columns, strict=False, coerce=True, name=f"{data.name} features")
 
 
-def validate_frame(frame: pd.DataFrame, data: DataParams) -> tuple[pd.DataFrame | None, Validation]:
-    """Check `frame` against the contract; return the typed frame (None on failure)."""
+def validate_frame(
+    frame: pd.DataFrame,
+    data: DataParams,
+    done: Callable[[int], object] | None = None,
+    chunk_rows: int | None = None,
+) -> tuple[pd.DataFrame | None, Validation]:
+    """Check `frame` against the contract; return the typed frame (None on failure).
+
+    With `done`, the checks run `chunk_rows` (`CHUNK_ROWS`) rows at a time where that gives
+    the same result (see `validate_in_chunks`), and `done(rows)` is called as rows pass, for a
+    progress bar.
+    """
     import_pandera()
     from pandera.errors import SchemaErrors
 
@@ -187,7 +206,13 @@ def validate_frame(frame: pd.DataFrame, data: DataParams) -> tuple[pd.DataFrame 
         repeats = repeated_ids(frame[id_column])  # unique: true is pandera's own check
         failures += [repeats] if repeats else []
     try:
-        typed = build_schema(data).validate(prepared, lazy=True, inplace=True)
+        typed = None
+        if done is not None:
+            typed = validate_in_chunks(prepared, data, chunk_rows or CHUNK_ROWS, done)
+        if typed is None:
+            typed = build_schema(data).validate(prepared, lazy=True, inplace=True)
+            if done is not None:
+                done(len(typed))
     except SchemaErrors as exc:
         cases = reportable_cases(exc.failure_cases, problems)
         failures = sorted(failures + _failures(cases), key=_failure_order)
@@ -198,6 +223,47 @@ def validate_frame(frame: pd.DataFrame, data: DataParams) -> tuple[pd.DataFrame 
     if failures:
         return None, Validation(len(frame), _nulls(frame, data), failures, found)
     return to_model_dtypes(typed, data), Validation(len(frame), _nulls(frame, data))
+
+
+def validate_in_chunks(
+    prepared: pd.DataFrame, data: DataParams, rows: int, done: Callable[[int], object]
+) -> pd.DataFrame | None:
+    """`prepared` validated `rows` rows at a time, or None where that could differ from
+    validating it whole, which the caller then does.
+
+    Every check of the contract but `unique` looks at one row at a time: a value's type,
+    range, allowed values, finiteness, nulls, a row check. Uniqueness is checked on the whole
+    coerced frame once every chunk has passed; the target's classes, repeated ids and the
+    null counts are checked whole by `validate_frame` anyway. Dates written as text are not
+    chunked: pandas infers their format from the first value, which a chunk would change.
+    A failing chunk ends it (None): the whole frame is then validated again, so the report
+    lists every failure exactly as it would have.
+    """
+    import pandas as pd
+    from pandera.errors import SchemaErrors
+
+    dates = [n for n, spec in data.columns.items() if spec.dtype == "datetime" and n in prepared]
+    if len(prepared) <= rows or not all(
+        pd.api.types.is_datetime64_dtype(prepared[name]) for name in dates
+    ):
+        return None
+    row_wise = build_schema(data, uniqueness=False)
+    parts = []
+    for start in range(0, len(prepared), rows):
+        try:
+            chunk = prepared.iloc[start : start + rows]
+            parts.append(row_wise.validate(chunk, lazy=True, inplace=True))
+        except SchemaErrors:
+            return None
+        done(len(parts[-1]))
+    typed = pd.concat(parts)
+    unique = [name for name, spec in data.columns.items() if spec.unique and name in typed]
+    try:
+        if unique:  # nothing is coerced here: `inplace` only spares a copy of the frame
+            _uniqueness_schema(data, unique).validate(typed[unique], lazy=True, inplace=True)
+    except SchemaErrors:
+        return None
+    return typed
 
 
 def repeated_ids(values: pd.Series) -> Failure | None:
@@ -243,7 +309,7 @@ def category_order(spec: ColumnSpec, observed: Iterable[Any]) -> list[str]:
     return declared + sorted({value for value in observed if value not in known})
 
 
-def _column(name: str, spec: ColumnSpec, data: DataParams) -> pa.Column:
+def _column(name: str, spec: ColumnSpec, data: DataParams, *, uniqueness: bool = True) -> pa.Column:
     import pandera.pandas as pa
 
     checks = []
@@ -259,16 +325,34 @@ def _column(name: str, spec: ColumnSpec, data: DataParams) -> pa.Column:
     if spec.dtype == "float" and not spec.allow_inf:
         checks.append(_finite_check())
     nullable = spec.nullable and name != data.target
-    if spec.unique and nullable:  # pandera counts missing values as duplicates of each other
-        checks.append(
-            pa.Check(
-                lambda s: ~s.duplicated(keep=False) | s.isna(),
-                element_wise=False,
-                name="field_uniqueness",  # as pandera names its own
-            )
-        )
-    unique = spec.unique and not nullable
+    if spec.unique and nullable and uniqueness:
+        checks.append(_nullable_unique_check())
+    unique = spec.unique and not nullable and uniqueness
     return pa.Column(pandas_dtype(spec), checks, nullable=nullable, unique=unique, coerce=True)
+
+
+def _nullable_unique_check() -> pa.Check:
+    import pandera.pandas as pa
+
+    # pandera counts missing values as duplicates of each other
+    return pa.Check(
+        lambda s: ~s.duplicated(keep=False) | s.isna(),
+        element_wise=False,
+        name="field_uniqueness",  # as pandera names its own
+    )
+
+
+def _uniqueness_schema(data: DataParams, names: list[str]) -> pa.DataFrameSchema:
+    """The contract's `unique` checks alone, for a frame already coerced to its types."""
+    import pandera.pandas as pa
+
+    columns = {}
+    for name, spec in data.columns.items():
+        if spec.unique and name in names:
+            nullable = spec.nullable and name != data.target
+            checks = [_nullable_unique_check()] if nullable else []
+            columns[name] = pa.Column(checks=checks, nullable=True, unique=not nullable)
+    return pa.DataFrameSchema(columns, name=f"{data.name} uniqueness")
 
 
 def _finite_check() -> pa.Check:

@@ -8,6 +8,7 @@ import shutil
 from collections.abc import Collection
 from typing import TYPE_CHECKING
 
+from gitml import progress
 from gitml.config.params import FileSource, Params, Source, SyntheticSource
 from gitml.contract.reading import csv_reading
 from gitml.errors import DataError
@@ -92,5 +93,6 @@ def run(params: Params) -> None:
             f"The source {source.path} has no rows. Point data.source.path in {contract} at a "
             "file with data."
         )
-    write_parquet(raw, frame)
+    with progress.bar(len(frame), "ingest: writing") as shown:
+        write_parquet(raw, frame, done=shown.update if progress.wanted() else None)
     logger.info("ingest: %d rows x %d columns → %s", *frame.shape, raw)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from gitml import progress
 from gitml.config.params import DataParams, Params, SplitParams
 from gitml.errors import DataError
 from gitml.io import read_table, write_parquet
@@ -60,8 +61,10 @@ def small_test_set_warning(
 def run(params: Params) -> None:
     frame = read_table(params.paths.validated)
     train, test = split_data(frame, params.data, params.split, params.seeds.split)
-    write_parquet(params.paths.train, train)
-    write_parquet(params.paths.test, test)
+    with progress.bar(len(train) + len(test), "split: writing") as shown:
+        done = shown.update if progress.wanted() else None  # row group by row group
+        write_parquet(params.paths.train, train, done=done)
+        write_parquet(params.paths.test, test, done=done)
     logger.info("split: %d train rows, %d test rows", len(train), len(test))
     warning = small_test_set_warning(train, test, params.data, params.split.test_size)
     if warning:

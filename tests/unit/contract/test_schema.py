@@ -196,3 +196,77 @@ def test_validating_does_not_import_hypothesis_yet_leaves_it_importable() -> Non
     )
 
     assert shown.stdout.split() == ["False", "hypothesis"]
+
+
+def _parquet_bytes(frame: pd.DataFrame) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=True)
+    return buffer.getvalue()
+
+
+def test_in_chunks_the_typed_frame_is_the_same_as_validated_whole(
+    raw: pd.DataFrame, params: Params
+) -> None:
+    whole, _ = validate_frame(raw, params.data)
+    passed: list[int] = []
+
+    chunked, verdict = validate_frame(raw, params.data, done=passed.append, chunk_rows=70)
+
+    assert verdict.passed
+    assert passed == [70, 70, 70, 70, 20]  # each chunk as it passes: the bar's steps
+    assert whole is not None
+    assert chunked is not None
+    pd.testing.assert_frame_equal(chunked, whole)
+    assert _parquet_bytes(chunked) == _parquet_bytes(whole)  # what validate writes
+
+
+def test_in_chunks_a_failure_is_reported_as_if_validated_whole(
+    raw: pd.DataFrame, params: Params
+) -> None:
+    broken = raw.copy()
+    broken.loc[[5, 250], "tenure_months"] = [-3, 500]  # in the first chunk and in the fourth
+    broken.loc[120, "contract"] = "lifetime"
+    broken.loc[299, "noise_uniform"] = 7.0
+    whole, expected = validate_frame(broken, params.data)
+
+    chunked, verdict = validate_frame(broken, params.data, done=lambda _: None, chunk_rows=70)
+
+    assert whole is None
+    assert chunked is None
+    assert verdict.as_report() == expected.as_report()
+    assert {"tenure_months", "contract", "noise_uniform"} <= {f.column for f in verdict.failures}
+
+
+def test_in_chunks_uniqueness_still_sees_every_row(raw: pd.DataFrame, params: Params) -> None:
+    # given: an id repeated in two different chunks, each chunk unique on its own
+    broken = raw.copy()
+    broken["customer_id"] = broken["customer_id"].mask(
+        broken.index == 280, broken["customer_id"][3]
+    )
+    _, expected = validate_frame(broken, params.data)
+
+    typed, verdict = validate_frame(broken, params.data, done=lambda _: None, chunk_rows=70)
+
+    assert typed is None
+    assert [f.column for f in verdict.failures] == ["customer_id"]
+    assert verdict.as_report() == expected.as_report()
+
+
+def test_dates_written_as_text_are_validated_whole(raw: pd.DataFrame, params: Params) -> None:
+    from gitml.config.params import ColumnSpec
+
+    columns = {**params.data.columns, "signed_up": ColumnSpec(dtype="datetime", feature=False)}
+    data = params.data.model_copy(update={"columns": columns})
+    dated = raw.assign(signed_up=[f"2024-01-{1 + i % 28:02d}" for i in range(len(raw))])
+    whole, _ = validate_frame(dated, data)
+    passed: list[int] = []
+
+    typed, verdict = validate_frame(dated, data, done=passed.append, chunk_rows=70)
+
+    assert verdict.passed
+    assert passed == [300]  # pandas infers a date format from the first value: not per chunk
+    assert typed is not None
+    assert whole is not None
+    pd.testing.assert_frame_equal(typed, whole)

@@ -204,3 +204,24 @@ def test_an_empty_or_corrupt_parquet_fails_and_keeps_the_previous_output(
     with pytest.raises(DataError, match=message):
         ingest.run(_with_source(params, tmp_path, bad))
     assert (tmp_path / params.paths.raw).read_bytes() == before
+
+
+def test_on_a_terminal_ingest_shows_the_rows_it_writes_and_writes_the_same_bytes(
+    params: Params, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.support.terminal import Terminal
+
+    quiet, shown = with_paths(params, tmp_path / "ci"), with_paths(params, tmp_path / "terminal")
+    monkeypatch.setenv("CI", "true")
+    ingest.run(quiet)
+    monkeypatch.delenv("CI")
+    screen = Terminal()
+    monkeypatch.setattr(sys, "stderr", screen)
+
+    ingest.run(shown)
+
+    drawn = screen.getvalue()
+    assert "ingest: writing" in drawn
+    assert "2.00k/2.00k" in drawn
+    assert " rows/s" in drawn
+    assert Path(shown.paths.raw).read_bytes() == Path(quiet.paths.raw).read_bytes()

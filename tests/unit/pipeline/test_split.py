@@ -202,3 +202,31 @@ def test_a_class_with_few_test_rows_is_a_warning_a_large_test_set_is_not(
         "The test set has fewer than 5 rows of class(es) 2 (4 rows): its metrics will be mostly "
         "noise. Add rows, or raise split.test_size (now 0.25)."
     )
+
+
+def test_on_a_terminal_split_shows_the_rows_it_writes_and_writes_the_same_bytes(
+    frame: pd.DataFrame, params: Params, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    from gitml.pipeline import split
+    from tests.support.terminal import Terminal
+
+    quiet, shown = with_paths(params, tmp_path / "ci"), with_paths(params, tmp_path / "terminal")
+    for paths in (quiet, shown):
+        write_parquet(paths.paths.validated, frame)
+    monkeypatch.setenv("CI", "true")
+    split.run(quiet)
+    monkeypatch.delenv("CI")
+    screen = Terminal()
+    monkeypatch.setattr(sys, "stderr", screen)
+
+    split.run(shown)
+
+    drawn = screen.getvalue()
+    assert "split: writing" in drawn
+    assert "1.00k/1.00k" in drawn
+    assert " rows/s" in drawn
+    for output in ("train", "test"):
+        written = Path(getattr(shown.paths, output)).read_bytes()
+        assert written == Path(getattr(quiet.paths, output)).read_bytes()
