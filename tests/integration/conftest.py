@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,3 +81,70 @@ def new_project(root: Path) -> Project:
 @pytest.fixture
 def project(tmp_path: Path) -> Project:
     return new_project(tmp_path / "project")
+
+
+@contextlib.contextmanager
+def _exclusive(lock: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `lock` (a file) against the other pytest-xdist workers."""
+    with lock.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+def shared_template(
+    factory: pytest.TempPathFactory, worker_id: str, name: str, build: Callable[[Project], None]
+) -> Path:
+    """A project built once per test run by `build`, whoever asks first; never written after.
+
+    Every xdist worker of a run shares the parent of its base temp directory, so the first
+    worker to need the template builds it under a lock and the others wait for it, then read
+    it. Tests never touch it: they take their own copy with `copy_project`.
+    """
+    base = factory.getbasetemp()
+    shared = base if worker_id == "master" else base.parent
+    root = shared / "templates" / name
+    root.parent.mkdir(parents=True, exist_ok=True)
+    done = root.parent / f"{name}.built"
+    with _exclusive(root.parent / f"{name}.lock"):
+        if not done.exists():
+            shutil.rmtree(root, ignore_errors=True)  # a build that failed half-way
+            build(new_project(root))
+            done.touch()
+    return root
+
+
+def _transient(folder: str, names: list[str]) -> set[str]:
+    """DVC's scratch space (.dvc/tmp: locks, experiment workspaces): never part of a copy."""
+    return {"tmp"} if Path(folder).name == ".dvc" else set()
+
+
+def copy_project(template: Path, target: Path) -> Project:
+    """An independent copy of `template`: work tree, git history and DVC cache, all copied.
+
+    Nothing is linked back: DVC's cache is a directory inside the project (`.dvc/cache`), so
+    the copy's stages, `dvc checkout` and the report's baseline read and write only the copy.
+    """
+    shutil.copytree(template, target, symlinks=True, ignore=_transient)
+    return Project(target)
+
+
+MAIN_ROWS = "data.source.n_rows=300"  # the smallest data every user of main_project needs
+
+
+def _reproduce_main(project: Project) -> None:
+    project.gitml("compose", MAIN_ROWS)
+    project.dvc("repro")
+    project.commit("main: reproduced")
+
+
+@pytest.fixture(scope="session")
+def reproduced(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """The template of `main_project`: 300 default rows, reproduced, committed on main."""
+    return shared_template(tmp_path_factory, worker_id, "reproduced", _reproduce_main)
+
+
+@pytest.fixture
+def main_project(reproduced: Path, tmp_path: Path) -> Project:
+    """A project whose main holds a committed run (`gitml compose MAIN_ROWS`, `dvc repro`,
+    commit), dvc.lock and DVC cache included: this test's own copy."""
+    return copy_project(reproduced, tmp_path / "project")

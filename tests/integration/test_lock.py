@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import Project
+from tests.integration.conftest import MAIN_ROWS, Project
 
 pytestmark = pytest.mark.slow
 
-ROWS = "data.source.n_rows=300"
+ROWS = MAIN_ROWS  # what main_project was composed with
 
 
 def commit_params_only(project: Project, message: str) -> None:
@@ -25,11 +25,10 @@ def summary(project: Project) -> dict[str, Any]:
     return loaded
 
 
-def test_a_stale_committed_lock_fails_the_gate_unless_set_to_warn(project: Project) -> None:
-    # given main reproduced and committed, and a PR that changed params without `make run`
-    project.gitml("compose", ROWS)
-    project.dvc("repro")
-    project.commit("main")
+def test_a_stale_committed_lock_fails_the_gate_unless_set_to_warn(main_project: Project) -> None:
+    # given main reproduced and committed on ROWS, and a PR that changed params without
+    # `make run`
+    project = main_project
     project.run("git", "checkout", "-q", "-b", "pr")
     project.gitml("compose", ROWS, "model.max_iter=20")
     commit_params_only(project, "max_iter=20, lock not committed")
@@ -68,11 +67,10 @@ def test_a_stale_committed_lock_fails_the_gate_unless_set_to_warn(project: Proje
     assert "WARNING The committed dvc.lock is stale" in warned.stderr
 
 
-def test_a_baseline_whose_committed_lock_is_stale_is_reproduced(project: Project) -> None:
-    # given main, and a branch that switched the data without committing dvc.lock
-    project.gitml("compose", ROWS)
-    project.dvc("repro")
-    project.commit("main")
+def test_a_baseline_whose_committed_lock_is_stale_is_reproduced(main_project: Project) -> None:
+    # given main (reproduced and committed on ROWS), and a branch that switched the data
+    # without committing dvc.lock
+    project = main_project
     project.run("git", "checkout", "-q", "-b", "data-benefits")
     project.gitml("compose", "data.source.n_rows=400")
     commit_params_only(project, "more data, lock not committed")

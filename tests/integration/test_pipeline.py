@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 import yaml
 
-from tests.integration.conftest import Project, ran_stages
+from tests.integration.conftest import MAIN_ROWS, Project, ran_stages
 
 pytestmark = pytest.mark.slow
 
 STAGES = ["ingest", "validate", "split", "train", "evaluate"]
+# `dvc exp run` composes params.yaml from conf/ and its -S overrides only, so the rows of
+# main_project (MAIN_ROWS) are passed again
+SMALL = ("-S", MAIN_ROWS)
 
 
 def test_repro_then_noop_then_only_affected_stages(project: Project) -> None:
@@ -49,11 +51,11 @@ def test_repro_then_noop_then_only_affected_stages(project: Project) -> None:
     assert {path: (project.root / path).read_bytes() for path in kept} == before
 
 
-def test_a_rerun_of_every_stage_leaves_git_clean(project: Project) -> None:
-    # given a committed run: what a fresh clone's `make run` must reproduce byte for byte
-    project.gitml("compose", "data.source.n_rows=300")
-    project.dvc("repro")
-    project.commit("reproduced")
+def test_a_rerun_of_every_stage_leaves_git_clean(main_project: Project) -> None:
+    # given a committed run (300 rows): what a fresh clone's `make run` must reproduce byte
+    # for byte
+    project = main_project
+    assert project.run("git", "status", "--porcelain").stdout == ""
     lock = (project.root / "dvc.lock").read_text()
 
     # when every stage runs again
@@ -68,7 +70,7 @@ def test_a_rerun_of_every_stage_leaves_git_clean(project: Project) -> None:
 
 
 def test_a_contract_violation_stops_the_pipeline(project: Project) -> None:
-    project.gitml("compose", "data.source.n_rows=1000", "data.columns.tenure_months.max=10")
+    project.gitml("compose", "data.source.n_rows=300", "data.columns.tenure_months.max=10")
     result = project.dvc("repro", check=False)
     assert result.returncode != 0
     assert ran_stages(result.stdout) == ["ingest", "validate"]
@@ -78,32 +80,32 @@ def test_a_contract_violation_stops_the_pipeline(project: Project) -> None:
     assert not (project.root / "models/model.skops").exists()
 
 
-def test_dvc_exp_run_composes_conf_through_hydra(project: Project) -> None:
-    project.gitml("compose", "data.source.n_rows=1000")
-    project.commit("init")
-    project.dvc("exp", "run", "-S", "model=random_forest", "-S", "model.n_estimators=20")
+def test_dvc_exp_run_composes_conf_through_hydra(main_project: Project) -> None:
+    project = main_project
+    project.dvc("exp", "run", *SMALL, "-S", "model=random_forest", "-S", "model.n_estimators=20")
     params = yaml.safe_load((project.root / "params.yaml").read_text())
     assert params["model"] == params["model"] | {"name": "random_forest", "n_estimators": 20}
+    assert params["data"]["source"]["n_rows"] == 300
     meta = json.loads((project.root / "models/model.json").read_text())
     assert meta["model"]["name"] == "random_forest"
     shown = json.loads(project.dvc("exp", "show", "--json").stdout)
     assert shown  # the experiment is recorded
 
 
-def test_a_queued_sweep_runs_one_experiment_per_value(project: Project) -> None:
-    project.gitml("compose", "data.source.n_rows=1000")
-    project.commit("init")
-    project.dvc("exp", "run", "--queue", "-S", "model.max_depth=4,8")
+def test_a_queued_sweep_runs_one_experiment_per_value(main_project: Project) -> None:
+    # given main with a committed run (300 rows), and a sweep queued on it
+    project = main_project
+    queued = project.dvc("exp", "run", "--queue", *SMALL, "-S", "model.max_depth=4,8")
+    assert queued.stdout.count("Queued experiment") == 2
     try:
-        project.dvc("queue", "start")
-        deadline = time.monotonic() + 300
-        while "Queued" in (status := project.dvc("queue", "status").stdout) or (
-            "Running" in status
-        ):
-            assert time.monotonic() < deadline, f"the queue did not finish:\n{status}"
-            time.sleep(2)
+        # when the queue runs: `--run-all` starts a worker and returns once every queued
+        # experiment has finished and its result is collected (no polling)
+        project.dvc("exp", "run", "--run-all")
+        status = project.dvc("queue", "status").stdout
     finally:
         project.dvc("queue", "stop", check=False)
+    assert "Queued" not in status, status
+    assert "Running" not in status, status
     assert "Failed" not in status, status
     assert "Success" in status, status
     experiments = [

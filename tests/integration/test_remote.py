@@ -19,11 +19,11 @@ import pytest
 import yaml
 from moto.server import ThreadedMotoServer
 
-from tests.integration.conftest import Project, new_project, ran_stages
+from tests.integration.conftest import MAIN_ROWS, Project, copy_project, ran_stages
 
 pytestmark = pytest.mark.slow
 
-ROWS = "data.source.n_rows=300"
+ROWS = MAIN_ROWS  # what the `reproduced` template was composed with
 BUCKET, PREFIX = "gitml-data", "team/project"
 MODEL_OUTS = ("models/model.skops", "reports/predictions.parquet")  # what train+evaluate cache
 KEYS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
@@ -56,14 +56,12 @@ def credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def origin(s3: str, tmp_path_factory: pytest.TempPathFactory) -> Project:
-    """main: reproduced, committed with its dvc.lock and remote config, and pushed."""
+def origin(s3: str, reproduced: Path, tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """main: reproduced (on ROWS), committed with its dvc.lock and remote config, and pushed."""
     with pytest.MonkeyPatch.context() as env:
         for name, value in KEYS.items():
             env.setenv(name, value)
-        project = new_project(tmp_path_factory.mktemp("remote") / "origin")
-        project.gitml("compose", ROWS)
-        project.dvc("repro")
+        project = copy_project(reproduced, tmp_path_factory.mktemp("remote") / "origin")
         # what `make remote URL=s3://... ENDPOINT=...` runs
         project.dvc("remote", "add", "--default", "--force", "storage", f"s3://{BUCKET}/{PREFIX}")
         project.dvc("remote", "modify", "storage", "endpointurl", s3)

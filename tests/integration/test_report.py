@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.integration.conftest import Project, new_project
+from tests.integration.conftest import Project, copy_project, shared_template
 from tests.support.render import report_problems, require_renderer
 
 pytestmark = pytest.mark.slow
@@ -25,14 +25,23 @@ WITHOUT_STRONGEST = (
 )
 
 
-@pytest.fixture(scope="module")
-def repo(tmp_path_factory: pytest.TempPathFactory) -> Project:
-    """Commit A on main: a weak model, reproduced and committed with its dvc.lock."""
-    project = new_project(tmp_path_factory.mktemp("pr") / "project")
+def _weak_main(project: Project) -> None:
     project.gitml("compose", ROWS, *WEAK)
     project.dvc("repro")
     project.commit("A: weak model on main")
-    return project
+
+
+@pytest.fixture(scope="session")
+def weak_main(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """The template of `repo`, built once per run."""
+    return shared_template(tmp_path_factory, worker_id, "weak-main", _weak_main)
+
+
+@pytest.fixture
+def repo(weak_main: Path, tmp_path: Path) -> Project:
+    """Commit A on main: a weak model, reproduced and committed with its dvc.lock; this
+    test's own copy (history, work tree and DVC cache), so the tests share no state."""
+    return copy_project(weak_main, tmp_path / "project")
 
 
 def open_branch(project: Project, name: str, *overrides: str) -> None:
@@ -233,7 +242,7 @@ def test_a_branch_on_another_dataset_is_not_comparable_and_the_gate_says_why(
 
 
 def test_a_baseline_missing_from_the_cache_is_reproduced_in_a_worktree(repo: Project) -> None:
-    # runs last in this module: it empties the DVC cache
+    # empties its copy's DVC cache
     open_branch(repo, "nocache", "model.max_iter=200")
     repo.dvc("repro")
     shutil.rmtree(repo.root / ".dvc/cache")
