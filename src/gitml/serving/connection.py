@@ -6,7 +6,11 @@ passes on, and uvicorn's httptools protocol has none either: it buffers a head o
 connection that sends nothing, or half a head, is held forever (42,000 of them made every
 good client fail for 24 s). This protocol, uvicorn's own with two limits, answers a head over
 `serve.max_header_kb` with a 431 and one not complete within `serve.header_timeout_s` with a
-408 (a connection that sent nothing is just closed), then hangs up. What a single process
+408 (a connection that sent nothing is just closed), then hangs up: it sends its end of the
+connection after the answer and drops what the client still sends for a moment, since closing
+with bytes unread resets the connection, and a reset can reach the client before it has read
+the answer (a 64 KB head sent in one write often got "connection reset" and no 431). What a
+single process
 cannot bound (connections per client, request rates) is the ingress's: see
 docs/ship/serving-limits.md.
 """
@@ -33,6 +37,7 @@ class BoundedHeadProtocol(HttpToolsProtocol):
 
     max_head_bytes = 16 * 1024  # set for the service by `bound_request_heads`
     head_timeout_s = 10.0
+    linger_s = 2.0  # how long a refused connection's further bytes are read and dropped
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -40,6 +45,8 @@ class BoundedHeadProtocol(HttpToolsProtocol):
         self.head_bytes = 0
         self.head_tail = b""  # the last bytes of the head so far: its blank line may straddle reads
         self.head_timer: asyncio.TimerHandle | None = None
+        self.refused = False  # answered with a 431 or 408: what follows is dropped
+        self.linger_timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -47,9 +54,13 @@ class BoundedHeadProtocol(HttpToolsProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm_head_timer()
+        if self.linger_timer is not None:
+            self.linger_timer.cancel()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
+        if self.refused:  # the rest of a refused head: read only so that the close is clean
+            return
         if self.in_head:
             self.head_bytes += head_part(self.head_tail, data)
             self.head_tail = (self.head_tail + data)[-3:]
@@ -99,15 +110,22 @@ class BoundedHeadProtocol(HttpToolsProtocol):
         logger.warning("Refused a request head from %s: %d %s", client, status, reason)
         self._disarm_head_timer()
         self.in_head = False
-        if self.cycle is None or self.cycle.response_complete:  # else a response is under way
-            body = json.dumps({"error": reason}).encode()
-            self.transport.write(
-                STATUS_LINE[status]
-                + b"content-type: application/json\r\nconnection: close\r\n"
-                + b"content-length: %d\r\n\r\n" % len(body)
-                + body
-            )
-        self.transport.close()
+        if self.cycle is not None and not self.cycle.response_complete:
+            self.transport.close()  # a response is under way: it ends the connection
+            return
+        body = json.dumps({"error": reason}).encode()
+        self.transport.write(
+            STATUS_LINE[status]
+            + b"content-type: application/json\r\nconnection: close\r\n"
+            + b"content-length: %d\r\n\r\n" % len(body)
+            + body
+        )
+        self.refused = True
+        if not self.transport.can_write_eof():
+            self.transport.close()
+            return
+        self.transport.write_eof()  # the client reads the answer, then the end; it hangs up
+        self.linger_timer = self.loop.call_later(self.linger_s, self.transport.close)
 
 
 def head_part(tail: bytes, data: bytes) -> int:
