@@ -81,9 +81,12 @@ types: install ## mypy --strict on src/ and tests/
 	$(RUN) mypy
 
 # Tests spread over every core (pytest-xdist): each one works in its own temporary directory,
-# with its own BENTOML_HOME and a free port, so no two share state.
+# with its own BENTOML_HOME and a free port, so no two share state. Work stealing: xdist's
+# default hands each worker a fixed share up front, and the slow integration tests, collected
+# first, fell to one worker while the other ran out (2 cores: 248 s, stealing 211 s, of 408 s
+# of tests).
 pytest: install ## the test suite (unit + integration), on every core
-	$(RUN) pytest -n auto
+	$(RUN) pytest -n auto --dist worksteal
 
 docs: install ## the docs site into site/, offline and strict (any warning fails)
 	NO_MKDOCS_2_WARNING=1 $(RUN) mkdocs build --strict --site-dir site
