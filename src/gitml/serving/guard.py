@@ -3,7 +3,7 @@
 A `POST /predict` must say it is JSON (`Content-Type: application/json`, no Content-Encoding
 but `identity`, each header once); its body is read whole, in bounded size and time; and a
 cheap look at its shape (one top-level key, `records`; at most `serve.max_records` records of
-at most one key per contract column) comes before the contract's validation, which costs
+at most one key per feature and the id) comes before the contract's validation, which costs
 ~10 µs per unknown key (a 2 MB record of 150,000 keys took a worker 2 s to refuse).
 
 Without it, BentoML parses a body of any size (a 500 MB request took 9 GB before its record
