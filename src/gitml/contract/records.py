@@ -54,7 +54,7 @@ def record_model(data: DataParams) -> type[BaseModel]:
             not_null = Annotated[annotation, BeforeValidator(_not_null)]  # type: ignore[valid-type]
             fields[f"f{index}"] = (not_null, Field(alias=name))
     if data.id_column:
-        # rows of the training table may be sent as they are; the id is not a feature (any
+        # the id may be sent, to match labels to predictions later; it is not a feature (any
         # JSON scalar, whatever its dtype: a datetime id has no field type), and answers come
         # in request order
         fields["record_id"] = (
@@ -64,6 +64,17 @@ def record_model(data: DataParams) -> type[BaseModel]:
     title = f"{_camel(data.name)}Record"
     model: type[BaseModel] = create_model(title, __config__=RECORD_CONFIG, **fields)
     return model
+
+
+def left_out_columns(data: DataParams) -> dict[str, str]:
+    """The contract's columns that a record leaves out (all but the features and the id),
+    each with why: a request that sends one is told so, not that the name is unknown."""
+    roles = {data.target: "the target", data.weight_column: "the row weight"}
+    return {
+        name: roles.get(name) or ("a date" if spec.dtype == "datetime" else "feature: false")
+        for name, spec in data.columns.items()
+        if name not in data.feature_columns and name != data.id_column
+    }
 
 
 def field_type(spec: ColumnSpec) -> Any:

@@ -304,4 +304,7 @@ def _signed(value: float) -> str:
 
 
 def _code_values(flat: dict[str, Any]) -> dict[str, str]:
-    return {key: f"`{json.dumps(value, default=str)}`" for key, value in flat.items()}
+    return {
+        key: f"`{json.dumps(value, default=str, ensure_ascii=False)}`"
+        for key, value in flat.items()
+    }

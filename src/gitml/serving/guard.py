@@ -3,7 +3,7 @@
 A `POST /predict` must say it is JSON (`Content-Type: application/json`, no Content-Encoding
 but `identity`, each header once); its body is read whole, in bounded size and time; and a
 cheap look at its shape (one top-level key, `records`; at most `serve.max_records` records of
-at most one key per contract column) comes before the contract's validation, which costs
+at most one key per feature and the id) comes before the contract's validation, which costs
 ~10 µs per unknown key (a 2 MB record of 150,000 keys took a worker 2 s to refuse).
 
 Without it, BentoML parses a body of any size (a 500 MB request took 9 GB before its record
@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable, Collection, MutableMapping
+from collections.abc import Awaitable, Callable, Collection, Mapping, MutableMapping
 from typing import Any
 
 Scope = MutableMapping[str, Any]
@@ -50,10 +50,13 @@ class RequestGuard:
         max_records: int,
         max_record_keys: int,
         record_keys: Collection[str] = (),
+        left_out: Mapping[str, str] | None = None,
     ) -> None:
         self.app, self.max_bytes, self.timeout_s = app, max_bytes, timeout_s
         self.paths, self.max_records, self.max_record_keys = paths, max_records, max_record_keys
         self.record_keys = tuple(record_keys)  # a record's keys: the contract's, to name others
+        # the contract's other columns (target, feature: false), each with why, to name them so
+        self.left_out = dict(left_out or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         guarded = scope["type"] == "http" and scope["path"] in self.paths
@@ -83,13 +86,14 @@ class RequestGuard:
             await _refuse(send, 413, where, reason)
             return
         count, problems = shape_problems(
-            body, self.max_records, self.max_record_keys, self.record_keys
+            body, self.max_records, self.max_record_keys, self.record_keys, self.left_out
         )
         if count:
             reason = f"{count} problem(s) in the body's shape, refused unvalidated: "
             await _refuse(send, 400, where, reason + problems[0]["msg"], problems)
             return
-        await self.app(scope, _replay(body, receive), _short_errors(send, self.record_keys))
+        short = _short_errors(send, self.record_keys, self.left_out)
+        await self.app(scope, _replay(body, receive), short)
 
     async def _read_body(self, receive: Receive) -> tuple[bytes | None, int]:
         """(body, size); (None, size) if over the limit; (None, -1) if the client left.
@@ -142,7 +146,11 @@ def _encoding_problem(encodings: list[str]) -> str | None:
 
 
 def shape_problems(
-    body: bytes, max_records: int, max_record_keys: int, record_keys: Collection[str] = ()
+    body: bytes,
+    max_records: int,
+    max_record_keys: int,
+    record_keys: Collection[str] = (),
+    left_out: Mapping[str, str] | None = None,
 ) -> tuple[int, list[dict[str, Any]]]:
     """(how many, the first MAX_ERRORS) problems a cheap look finds in a body's shape.
 
@@ -178,24 +186,34 @@ def shape_problems(
             [BODY_KEY, index],
             "too_many_keys",
             f"record {index} has {len(records[index])} keys, at most {max_record_keys} "
-            f"(one per contract column){_unknown_keys(records[index], record_keys)}",
+            f"(one per feature, and the id){_unknown_keys(records[index], record_keys, left_out)}",
         )
         for index in wide[: MAX_ERRORS - len(problems)]
     ]
     return len(unknown) + len(wide), problems
 
 
-def _unknown_keys(record: dict[str, Any], record_keys: Collection[str]) -> str:
-    """'; unknown: 'colour' (the keys are: ...)' for a record's keys not in `record_keys`."""
+def _unknown_keys(
+    record: dict[str, Any], record_keys: Collection[str], left_out: Mapping[str, str] | None
+) -> str:
+    """'; not contract columns: 'colour' (a record's keys are: ...)' for a record's keys not
+    in `record_keys`; those in `left_out` (the contract's other columns) said to be such."""
     if not record_keys:
         return ""
-    known = set(record_keys)
-    unknown = [key for key in record if key not in known]
-    if not unknown:
-        return ""
-    shown = ", ".join(repr(_shown(key)) for key in unknown[:SHOWN_KEYS])
-    more = f" and {len(unknown) - SHOWN_KEYS:,} more" if len(unknown) > SHOWN_KEYS else ""
-    return f"; not contract columns: {shown}{more} {_keys_are(record_keys)}"
+    known, left_out = set(record_keys), left_out or {}
+    unknown = [repr(_shown(key)) for key in record if key not in known and key not in left_out]
+    contract = [f"{_shown(key)!r} ({left_out[key]})" for key in record if key in left_out]
+    parts = []
+    if unknown:
+        parts.append(f"not contract columns: {_listed(unknown)}")
+    if contract:
+        parts.append(f"contract columns that a record leaves out: {_listed(contract)}")
+    return f"; {'; '.join(parts)} {_keys_are(record_keys)}" if parts else ""
+
+
+def _listed(shown: list[str]) -> str:
+    more = f" and {len(shown) - SHOWN_KEYS:,} more" if len(shown) > SHOWN_KEYS else ""
+    return ", ".join(shown[:SHOWN_KEYS]) + more
 
 
 def _keys_are(record_keys: Collection[str]) -> str:
@@ -220,7 +238,9 @@ async def _refuse(
     await send({"type": "http.response.body", "body": payload})
 
 
-def _short_errors(send: Send, record_keys: Collection[str] = ()) -> Send:
+def _short_errors(
+    send: Send, record_keys: Collection[str] = (), left_out: Mapping[str, str] | None = None
+) -> Send:
     """A `send` that keeps at most MAX_ERRORS problems in a 400's `detail` list, and names
     the first few in its `error`, which from BentoML says only how many there are.
 
@@ -241,7 +261,7 @@ def _short_errors(send: Send, record_keys: Collection[str] = ()) -> Send:
         chunks.append(message.get("body", b""))
         if message.get("more_body", False):
             return
-        body = _trimmed(b"".join(chunks), record_keys)
+        body = _trimmed(b"".join(chunks), record_keys, left_out or {})
         headers = [(k, v) for k, v in start.get("headers", []) if k != b"content-length"]
         headers.append((b"content-length", str(len(body)).encode()))
         await send({**start, "headers": headers})
@@ -250,7 +270,9 @@ def _short_errors(send: Send, record_keys: Collection[str] = ()) -> Send:
     return short
 
 
-def _trimmed(body: bytes, record_keys: Collection[str] = ()) -> bytes:
+def _trimmed(
+    body: bytes, record_keys: Collection[str] = (), left_out: Mapping[str, str] | None = None
+) -> bytes:
     try:
         payload = json.loads(body)
     except ValueError:
@@ -259,7 +281,7 @@ def _trimmed(body: bytes, record_keys: Collection[str] = ()) -> bytes:
     if not isinstance(detail, list) or not all(isinstance(item, dict) for item in detail):
         return body
     error = str(payload.get("error", ""))
-    named = [_named(item) for item in detail[:NAMED_ERRORS]]
+    named = [_named(item, left_out or {}) for item in detail[:NAMED_ERRORS]]
     if named:
         more = f"; +{len(detail) - len(named):,} more" if len(detail) > len(named) else ""
         error = f"{error}: {'; '.join(named)}{more}"
@@ -272,12 +294,16 @@ def _trimmed(body: bytes, record_keys: Collection[str] = ()) -> bytes:
     return json.dumps(payload).encode()
 
 
-def _named(item: dict[str, Any]) -> str:
+def _named(item: dict[str, Any], left_out: Mapping[str, str]) -> str:
     """One validation problem as `records.0.colour: ...`, an unknown key said as such."""
     loc = item.get("loc")
     where = ".".join(map(str, loc)) if isinstance(loc, list) and loc else "(body)"
     if _is_unknown_key(item):
-        return f"{where}: unknown key {_shown(str(item['loc'][-1]))!r}, not a contract column"
+        key = str(item["loc"][-1])
+        if key in left_out:
+            why = left_out[key]
+            return f"{where}: {_shown(key)!r} is a contract column that a record leaves out ({why})"
+        return f"{where}: unknown key {_shown(key)!r}, not a contract column"
     return f"{where}: {item.get('msg', item.get('type', 'invalid'))}"
 
 

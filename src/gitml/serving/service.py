@@ -21,7 +21,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from gitml.config.params import REQUEST_TIMEOUT_S
-from gitml.contract.records import Prediction, record_model
+from gitml.contract.records import Prediction, left_out_columns, record_model
 from gitml.ml.model import load_model
 from gitml.serving.card import CARD_FILE
 from gitml.serving.connection import bound_request_heads
@@ -126,6 +126,7 @@ Gitml.add_asgi_middleware(  # type: ignore[attr-defined]
     max_records=SERVE.max_records,
     max_record_keys=len(Record.model_fields),  # the contract's feature columns and id
     record_keys=[field.alias or name for name, field in Record.model_fields.items()],
+    left_out=left_out_columns(DATA),
 )
 # inside the guard: it sees only bodies the guard let through, and records each answer
 Gitml.add_asgi_middleware(  # type: ignore[attr-defined]

@@ -9,7 +9,7 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 from gitml.config.params import ColumnSpec, Params
-from gitml.contract.records import record_model, records_frame
+from gitml.contract.records import left_out_columns, record_model, records_frame
 
 GOOD: dict[str, Any] = {
     "tenure_months": 3,
@@ -122,3 +122,26 @@ def test_a_contract_change_changes_the_model(params: Params) -> None:
     assert ("odd name", "Input should be greater than or equal to 0") in _problems(
         changed, json.dumps(GOOD | {"odd name": -1})
     )
+
+
+def test_left_out_columns_are_the_contract_columns_a_record_does_not_carry(
+    params: Params,
+) -> None:
+    # given a contract with a date, a feature: false column and a row weight beside the target
+    columns = dict(params.data.columns)
+    columns["visit_date"] = ColumnSpec(dtype="datetime")
+    columns["notes"] = ColumnSpec(dtype="str", feature=False)
+    columns["wght"] = ColumnSpec(dtype="float")
+    data = params.data.model_copy(update={"columns": columns, "weight_column": "wght"})
+
+    # when
+    left_out = left_out_columns(data)
+
+    # then each is named with why, and no feature or the id is among them
+    assert left_out == {
+        "churned": "the target",
+        "visit_date": "a date",
+        "notes": "feature: false",
+        "wght": "the row weight",
+    }
+    assert not set(left_out) & (set(record_model(data).model_json_schema()["properties"]))

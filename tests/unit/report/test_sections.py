@@ -49,6 +49,20 @@ def test_params_against_no_baseline_list_every_key_and_no_empty_one() -> None:
     ]
 
 
+def test_params_diff_shows_non_ascii_values_as_written() -> None:
+    # given a category and a column name with non-ASCII letters, as own data brings
+    old = {"data": {"columns": {"clinic": {"allowed": ["North"]}}}}
+    new = {"data": {"columns": {"clinic": {"allowed": ["North", "Zürich"]}, "Région": {}}}}
+
+    # when
+    text = sections.params_diff(old, new, "main", None)
+
+    # then the reader sees the letters, not JSON escapes
+    assert '| `data.columns.clinic.allowed` | `["North"]` | `["North", "Zürich"]` |' in text
+    assert "`data.columns.Région`" in text
+    assert "\\u00" not in text
+
+
 def test_unchanged_params_say_so() -> None:
     same = {"model": {"name": "linear"}}
     assert sections.params_diff(same, same, "main", None) == "No parameter changed.\n"

@@ -251,6 +251,56 @@ def test_a_record_with_too_many_keys_names_the_unknown_ones() -> None:
     assert app.bodies == []
     assert json.loads(sent[1]["body"])["error"] == (
         "1 problem(s) in the body's shape, refused unvalidated: record 0 has 4 keys, at most 2 "
-        "(one per contract column); not contract columns: 'colour', 'size' (a record's keys "
+        "(one per feature, and the id); not contract columns: 'colour', 'size' (a record's keys "
         "are: age, plan)"
+    )
+
+
+def test_a_400_for_a_contract_column_a_record_leaves_out_says_what_it_is() -> None:
+    # given the target and a feature: false column, sent as rows of the training table go
+    extra = [
+        {"type": "extra_forbidden", "loc": ["records", 0, key], "msg": "Extra inputs"}
+        for key in ("visit_date", "churned")
+    ]
+    guard = RequestGuard(
+        _refused_by_the_contract(extra),
+        max_bytes=1000,
+        timeout_s=5,
+        paths=("/predict",),
+        max_records=3,
+        max_record_keys=3,
+        record_keys=("age", "plan"),
+        left_out={"visit_date": "feature: false", "churned": "the target"},
+    )
+
+    # when
+    sent = _exchange(guard, _chunks(b'{"records": [{"age": 1, "visit_date": "2024-01-01"}]}'))
+
+    # then neither is called "not a contract column": each is named with why it is refused
+    assert json.loads(sent[1]["body"])["error"] == (
+        "2 validation error for Input: records.0.visit_date: 'visit_date' is a contract column "
+        "that a record leaves out (feature: false); records.0.churned: 'churned' is a contract "
+        "column that a record leaves out (the target) (a record's keys are: age, plan)"
+    )
+
+
+def test_a_record_with_too_many_keys_tells_left_out_columns_from_unknown_ones() -> None:
+    guard = RequestGuard(
+        Recorder(),
+        max_bytes=1000,
+        timeout_s=5,
+        paths=("/predict",),
+        max_records=3,
+        max_record_keys=2,
+        record_keys=("age", "plan"),
+        left_out={"visit_date": "feature: false"},
+    )
+    body = b'{"records": [{"age": 1, "plan": "a", "visit_date": "2024-01-01", "colour": 2}]}'
+
+    sent = _exchange(guard, _chunks(body))
+
+    assert json.loads(sent[1]["body"])["error"] == (
+        "1 problem(s) in the body's shape, refused unvalidated: record 0 has 4 keys, at most 2 "
+        "(one per feature, and the id); not contract columns: 'colour'; contract columns "
+        "that a record leaves out: 'visit_date' (feature: false) (a record's keys are: age, plan)"
     )

@@ -67,6 +67,26 @@ def test_a_refused_request_gives_one_line_with_its_error_and_record_count() -> N
     }
 
 
+def test_a_refusal_line_names_what_the_contract_refused() -> None:
+    # given BentoML's 400, whose `error` says only how many problems there are
+    detail = [
+        {"type": "literal_error", "loc": ["records", 0, "plan"], "msg": "Input should be 'a'"},
+        {"type": "missing", "loc": ["records", 1, "age"], "msg": "Field required"},
+        {"type": "missing", "loc": ["records", 1, "x"], "msg": "Field required"},
+        {"type": "json_invalid", "loc": [], "msg": "Invalid JSON"},
+    ]
+    answer = json.dumps({"error": "4 validation error for Input", "detail": detail}).encode()
+
+    # when
+    (line,) = entry_lines(Entry(1.5, "cd", 400, REQUEST.encode(), answer), "v1", frozenset())
+
+    # then the log line says which fields and why, the first few of them
+    assert json.loads(line)["error"] == (
+        "4 validation error for Input: records.0.plan: Input should be 'a'; "
+        "records.1.age: Field required; records.1.x: Field required; +1 more"
+    )
+
+
 def test_a_body_that_is_not_json_is_a_refusal_with_no_record_count() -> None:
     (line,) = entry_lines(Entry(0.0, "x", 400, b"{not json", b"bad body"), "v1", frozenset())
 
