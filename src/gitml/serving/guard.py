@@ -20,6 +20,8 @@ import logging
 from collections.abc import Awaitable, Callable, Collection, Mapping, MutableMapping
 from typing import Any
 
+from gitml.serving.problems import shape_problems, shown, trimmed
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -27,13 +29,7 @@ Send = Callable[[Message], Awaitable[None]]
 App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 logger = logging.getLogger(__name__)
-BODY_KEY = "records"  # the request body is {"records": [...]}: the API method's parameter
 DRAIN_BYTES = 16 * 1024 * 1024  # read and dropped past the limit, so the client sees the 413
-MAX_ERRORS = 50  # problems listed in a 400 answer
-SHOWN_CHARS = 60  # of a client's key or header value quoted back in a message
-SHOWN_KEYS = 5  # a record's unknown keys named in a message
-KEYS_CHARS = 400  # a record's allowed keys listed in a message up to this length
-NAMED_ERRORS = 3  # validation problems named in a 400's `error` (all are in `detail`)
 JSON_ONLY = "send the body as JSON, with `Content-Type: application/json` and no Content-Encoding"
 
 
@@ -129,11 +125,11 @@ def _type_problem(types: list[str]) -> str | None:
         return f"Request has {len(types) or 'no'} Content-Type headers"
     media, *parameters = types[0].split(";")
     if media.strip().lower() != "application/json":
-        return f"Request Content-Type is {_shown(types[0])}"
+        return f"Request Content-Type is {shown(types[0])}"
     for parameter in parameters:
         name, _, value = parameter.partition("=")
         if name.strip().lower() == "charset" and value.strip().strip('"').lower() != "utf-8":
-            return f"Request Content-Type is {_shown(types[0])} (JSON is UTF-8)"
+            return f"Request Content-Type is {shown(types[0])} (JSON is UTF-8)"
     return None
 
 
@@ -141,87 +137,8 @@ def _encoding_problem(encodings: list[str]) -> str | None:
     if len(encodings) > 1:
         return f"Request has {len(encodings)} Content-Encoding headers"
     if encodings and encodings[0].strip().lower() != "identity":
-        return f"Request body is {_shown(encodings[0])}-encoded"
+        return f"Request body is {shown(encodings[0])}-encoded"
     return None
-
-
-def shape_problems(
-    body: bytes,
-    max_records: int,
-    max_record_keys: int,
-    record_keys: Collection[str] = (),
-    left_out: Mapping[str, str] | None = None,
-) -> tuple[int, list[dict[str, Any]]]:
-    """(how many, the first MAX_ERRORS) problems a cheap look finds in a body's shape.
-
-    Reported as pydantic reports its own. JSON that does not parse, or is not an object, is
-    left to the contract's validation, which names the problem as well: this only counts
-    top-level keys, records and each record's keys (and names those not in `record_keys`).
-    """
-    try:
-        payload = json.loads(body)
-    except (ValueError, RecursionError):
-        return 0, []
-    if not isinstance(payload, dict):
-        return 0, []
-    unknown = [key for key in payload if key != BODY_KEY]
-    shape = f'the body is {{"{BODY_KEY}": [...]}}'
-    problems = [
-        _problem([key], "extra_forbidden", f"unknown top-level key {_shown(key)!r}: {shape}")
-        for key in unknown[:MAX_ERRORS]
-    ]
-    records = payload.get(BODY_KEY)
-    if not isinstance(records, list):
-        return len(unknown), problems
-    if len(records) > max_records:
-        message = f"{len(records)} records, at most {max_records} (serve.max_records) per request"
-        return len(unknown) + 1, [*problems, _problem([BODY_KEY], "too_long", message)]
-    wide = [
-        index
-        for index, record in enumerate(records)
-        if isinstance(record, dict) and len(record) > max_record_keys
-    ]
-    problems += [
-        _problem(
-            [BODY_KEY, index],
-            "too_many_keys",
-            f"record {index} has {len(records[index])} keys, at most {max_record_keys} "
-            f"(one per feature, and the id){_unknown_keys(records[index], record_keys, left_out)}",
-        )
-        for index in wide[: MAX_ERRORS - len(problems)]
-    ]
-    return len(unknown) + len(wide), problems
-
-
-def _unknown_keys(
-    record: dict[str, Any], record_keys: Collection[str], left_out: Mapping[str, str] | None
-) -> str:
-    """'; not contract columns: 'colour' (a record's keys are: ...)' for a record's keys not
-    in `record_keys`; those in `left_out` (the contract's other columns) said to be such."""
-    if not record_keys:
-        return ""
-    known, left_out = set(record_keys), left_out or {}
-    unknown = [repr(_shown(key)) for key in record if key not in known and key not in left_out]
-    contract = [f"{_shown(key)!r} ({left_out[key]})" for key in record if key in left_out]
-    parts = []
-    if unknown:
-        parts.append(f"not contract columns: {_listed(unknown)}")
-    if contract:
-        parts.append(f"contract columns that a record leaves out: {_listed(contract)}")
-    return f"; {'; '.join(parts)} {_keys_are(record_keys)}" if parts else ""
-
-
-def _listed(shown: list[str]) -> str:
-    more = f" and {len(shown) - SHOWN_KEYS:,} more" if len(shown) > SHOWN_KEYS else ""
-    return ", ".join(shown[:SHOWN_KEYS]) + more
-
-
-def _keys_are(record_keys: Collection[str]) -> str:
-    """The allowed keys, when they are few enough to read in a message."""
-    listed = ", ".join(record_keys)
-    if len(listed) > KEYS_CHARS:
-        return f"(the {len(record_keys)} keys a record may have: GET /docs.json)"
-    return f"(a record's keys are: {listed})"
 
 
 async def _refuse(
@@ -261,7 +178,7 @@ def _short_errors(
         chunks.append(message.get("body", b""))
         if message.get("more_body", False):
             return
-        body = _trimmed(b"".join(chunks), record_keys, left_out or {})
+        body = trimmed(b"".join(chunks), record_keys, left_out or {})
         headers = [(k, v) for k, v in start.get("headers", []) if k != b"content-length"]
         headers.append((b"content-length", str(len(body)).encode()))
         await send({**start, "headers": headers})
@@ -270,59 +187,8 @@ def _short_errors(
     return short
 
 
-def _trimmed(
-    body: bytes, record_keys: Collection[str] = (), left_out: Mapping[str, str] | None = None
-) -> bytes:
-    try:
-        payload = json.loads(body)
-    except ValueError:
-        return body
-    detail = payload.get("detail") if isinstance(payload, dict) else None
-    if not isinstance(detail, list) or not all(isinstance(item, dict) for item in detail):
-        return body
-    error = str(payload.get("error", ""))
-    named = [_named(item, left_out or {}) for item in detail[:NAMED_ERRORS]]
-    if named:
-        more = f"; +{len(detail) - len(named):,} more" if len(detail) > len(named) else ""
-        error = f"{error}: {'; '.join(named)}{more}"
-    if record_keys and any(_is_unknown_key(item) for item in detail):
-        error = f"{error} {_keys_are(record_keys)}"
-    if len(detail) > MAX_ERRORS:
-        payload["detail"] = detail[:MAX_ERRORS]
-        error = f"{error} (the first {MAX_ERRORS} of {len(detail)} shown in detail)"
-    payload["error"] = error
-    return json.dumps(payload).encode()
-
-
-def _named(item: dict[str, Any], left_out: Mapping[str, str]) -> str:
-    """One validation problem as `records.0.colour: ...`, an unknown key said as such."""
-    loc = item.get("loc")
-    where = ".".join(map(str, loc)) if isinstance(loc, list) and loc else "(body)"
-    if _is_unknown_key(item):
-        key = str(item["loc"][-1])
-        if key in left_out:
-            why = left_out[key]
-            return f"{where}: {_shown(key)!r} is a contract column that a record leaves out ({why})"
-        return f"{where}: unknown key {_shown(key)!r}, not a contract column"
-    return f"{where}: {item.get('msg', item.get('type', 'invalid'))}"
-
-
-def _is_unknown_key(item: dict[str, Any]) -> bool:
-    """pydantic's problem for a key a record may not have (loc: records, <index>, <key>)."""
-    loc = item.get("loc")
-    return item.get("type") == "extra_forbidden" and isinstance(loc, list) and len(loc) == 3
-
-
-def _problem(loc: list[str | int], kind: str, message: str) -> dict[str, Any]:
-    return {"type": kind, "loc": loc, "msg": message}
-
-
 def _values(headers: Collection[tuple[bytes, bytes]], name: bytes) -> list[str]:
     return [bytes(value).decode("latin-1") for key, value in headers if key == name]
-
-
-def _shown(text: str) -> str:
-    return text if len(text) <= SHOWN_CHARS else f"{text[:SHOWN_CHARS]}..."
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

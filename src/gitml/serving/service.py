@@ -106,7 +106,7 @@ class Gitml:
         max_batch_size=SERVE.max_batch_size,
         max_latency_ms=SERVE.max_latency_ms,
     )
-    def predict(self, records: Records) -> list[Prediction]:  # guard.BODY_KEY
+    def predict(self, records: Records) -> list[Prediction]:  # problems.BODY_KEY
         """Per record: the prediction and, for classification, class probabilities."""
         return score(self.pipeline, records, DATA, self.classes)
 

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from gitml.serving.guard import DRAIN_BYTES, MAX_ERRORS, RequestGuard
+from gitml.serving.guard import DRAIN_BYTES, RequestGuard
+from gitml.serving.problems import MAX_ERRORS
 
 JSON = [(b"content-type", b"application/json")]
 
