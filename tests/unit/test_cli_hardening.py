@@ -297,9 +297,13 @@ def test_rows_with_fewer_fields_fail_validate_clearly(
     assert "y  not_nullable: 2 row(s)" in err
     report = yaml.safe_load(Path("reports/validation.json").read_text())
     assert report["passed"] is False
-    assert {"column": "f", "check": "not_nullable", "count": 2, "samples": [None]} in report[
-        "failures"
-    ]
+    assert {
+        "column": "f",
+        "check": "not_nullable",
+        "count": 2,
+        "samples": [None],
+        "rows": [6, 7],  # the two short rows, the file's lines 8 and 9
+    } in report["failures"]
     assert Path("data/interim/validated.parquet").read_bytes() == validated
 
 

@@ -9,12 +9,20 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from gitml.config.params import ColumnSpec, DataParams
+from gitml.contract.findings import (
+    Failure,
+    Validation,
+    failure_order,
+    failures_from_cases,
+    repeated_ids,
+    reportable_cases,
+    type_failure,
+)
 from gitml.contract.row_checks import require_runnable, row_check
-from gitml.contract.strict_types import TypeProblem, strict_types
+from gitml.contract.strict_types import strict_types
 from gitml.errors import DataError
 
 if TYPE_CHECKING:
@@ -23,20 +31,9 @@ if TYPE_CHECKING:
     import pandas as pd
     import pandera.pandas as pa
 
-MAX_SAMPLES = 5
-MISSING_COLUMN = "column missing from the data"
-UNKNOWN_COLUMN = "column not in the contract"
-TABLE_CHECKS = {"column_in_dataframe": MISSING_COLUMN, "column_in_schema": UNKNOWN_COLUMN}
-SHOWN_COLUMNS = 30  # of the data's columns listed beside a missing one
 # rows validated at a time when progress is shown (see `validate_in_chunks`); a frame this
 # small or smaller is validated whole
 CHUNK_ROWS = 500_000
-
-NOT_UNIQUE_ID = "id_column is not unique: its values repeat"
-ID_FIX = (
-    "an id_column names one row; a repeated id such as a person in a panel is a group: set "
-    "split.group_column to it and remove id_column, or pick a column that is unique"
-)
 
 PANDAS_DTYPES = {
     ("int", False): "int64",
@@ -52,74 +49,6 @@ PANDAS_DTYPES = {
     ("datetime", False): "datetime64[ns]",
     ("datetime", True): "datetime64[ns]",
 }
-
-
-@dataclass(frozen=True)
-class Failure:
-    """One failed check on one column (or on whole rows), with a few offending values."""
-
-    column: str
-    check: str
-    count: int
-    samples: list[Any]
-
-
-@dataclass(frozen=True)
-class Validation:
-    """What validating a frame against its contract found (validation.json)."""
-
-    rows: int
-    nulls: dict[str, int]
-    failures: list[Failure] = field(default_factory=list)
-    columns: list[str] = field(default_factory=list)  # the data's, for the summary only
-
-    @property
-    def passed(self) -> bool:
-        return not self.failures
-
-    def as_report(self) -> dict[str, Any]:
-        return {
-            "passed": self.passed,
-            "rows": self.rows,
-            "columns": {name: {"nulls": count} for name, count in self.nulls.items()},
-            "failures": [vars(failure) for failure in self.failures],
-        }
-
-    def summary(self, contract_name: str) -> str:
-        """Failures grouped by column and check, for the terminal and the PR report."""
-        width = max((len(failure.column) for failure in self.failures), default=0)
-        contract = f"conf/data/{contract_name}.yaml"
-        lines = [
-            f"Data broke the contract {contract}: "
-            f"{len(self.failures)} failed check(s) in {self.rows} rows."
-        ]
-        for failure in self.failures:
-            if failure.check in (MISSING_COLUMN, UNKNOWN_COLUMN):  # a column, not rows
-                lines.append(f"  {failure.column:<{width}}  {failure.check}")
-                continue
-            samples = ", ".join(repr(value) for value in failure.samples)
-            lines.append(
-                f"  {failure.column:<{width}}  {failure.check}: {failure.count} row(s), "
-                f"e.g. {samples}"
-            )
-        checks = {failure.check for failure in self.failures}
-        if MISSING_COLUMN in checks:
-            shown = ", ".join(self.columns[:SHOWN_COLUMNS])
-            more = (
-                f", ... ({len(self.columns)} in all)" if len(self.columns) > SHOWN_COLUMNS else ""
-            )
-            lines.append(
-                f"The data has these columns: {shown}{more}. A column missing from the data: "
-                f"add it to the data, or rename its entry in {contract} to the data's name for "
-                "it (or remove the entry if the model should not have it)."
-            )
-        if UNKNOWN_COLUMN in checks:
-            lines.append(
-                f"A column not in the contract: describe it in {contract} (`feature: false` "
-                "keeps it out of the model), or drop it from the data."
-            )
-        lines.append(f"Fix the data, or the rule in {contract} and run `gitml compose`.")
-        return "\n".join(lines)
 
 
 def import_pandera() -> None:
@@ -215,9 +144,11 @@ def validate_frame(
                 done(len(typed))
     except SchemaErrors as exc:
         cases = reportable_cases(exc.failure_cases, problems)
-        failures = sorted(failures + _failures(cases), key=_failure_order)
+        failures = sorted(failures + failures_from_cases(cases), key=failure_order)
         if not failures:  # never "0 failed checks": say what pandera said
-            failures = _failures(exc.failure_cases) or [Failure("(table)", str(exc), 1, [])]
+            failures = failures_from_cases(exc.failure_cases) or [
+                Failure("(table)", str(exc), 1, [])
+            ]
         return None, Validation(len(frame), _nulls(frame, data), failures, found)
     failures += _target_failures(typed, data)
     if failures:
@@ -264,24 +195,6 @@ def validate_in_chunks(
     except SchemaErrors:
         return None
     return typed
-
-
-def repeated_ids(values: pd.Series) -> Failure | None:
-    """The failure of an `id_column` whose values repeat (gaps aside), else None.
-
-    An id_column names one row: the report matches rows by it and the monitor joins labels on
-    it, so a repeated one (a person in a panel) would pair the wrong rows.
-    """
-    repeated = values.dropna().duplicated(keep=False)
-    if not repeated.any():
-        return None
-    samples = values.dropna()[repeated].drop_duplicates().head(MAX_SAMPLES).tolist()
-    return Failure(str(values.name), f"{NOT_UNIQUE_ID} ({ID_FIX})", int(repeated.sum()), samples)
-
-
-def type_failure(problem: TypeProblem) -> Failure:
-    samples = problem.values.drop_duplicates().head(MAX_SAMPLES).tolist()
-    return Failure(problem.column, problem.check, len(problem.values), samples)
 
 
 def to_model_dtypes(frame: pd.DataFrame, data: DataParams) -> pd.DataFrame:
@@ -423,64 +336,6 @@ def _target_failures(frame: pd.DataFrame, data: DataParams) -> list[Failure]:
             check += " (YAML reads an unquoted yes/no/on/off as true/false: quote the class)"
         return [Failure(data.target, check, len(frame), classes)]
     return []
-
-
-def _failures(cases: pd.DataFrame) -> list[Failure]:
-    failures = []
-    cases = cases.assign(column=cases["column"].fillna("(table)").astype(str))
-    table_level = cases["check"].isin(list(TABLE_CHECKS))
-    # a missing or unknown column is named as the column, its check as what it is (no rows)
-    cases.loc[table_level, "column"] = cases.loc[table_level, "failure_case"].astype(str)
-    cases.loc[table_level, "check"] = cases.loc[table_level, "check"].map(TABLE_CHECKS)
-    # row-level checks are reported once per column of the row; count each row once
-    row_level = (cases["schema_context"] == "DataFrameSchema") & ~table_level
-    cases.loc[row_level, "column"] = "(rows)"
-    for (column, check), group in cases.groupby(["column", "check"], sort=False):
-        if column == "(rows)":
-            rows = group.drop_duplicates("index")
-            count = len(rows)
-            samples = [f"row {index}" for index in rows["index"].head(MAX_SAMPLES)]
-        elif check in (MISSING_COLUMN, UNKNOWN_COLUMN):
-            count, samples = 1, []  # one column; its name is the failure's column
-        else:
-            count = len(group)
-            samples = group["failure_case"].drop_duplicates().head(MAX_SAMPLES).tolist()
-        failures.append(Failure(str(column), str(check), count, samples))
-    return sorted(failures, key=_failure_order)
-
-
-def reportable_cases(cases: pd.DataFrame, problems: list[TypeProblem]) -> pd.DataFrame:
-    """pandera's failure cases less the echoes of failures reported otherwise: a bad value's
-    stand-in (see strict_types) and a null's failed coercion. Training and `predict` share it."""
-    return _drop_null_echoes(_drop_stand_in_echoes(cases, problems))
-
-
-def _drop_stand_in_echoes(cases: pd.DataFrame, problems: list[TypeProblem]) -> pd.DataFrame:
-    """Failure cases without those of the stand-ins strict_types put where values were bad.
-
-    A value that is no boolean or no whole number is reported under that rule; its stand-in
-    (False, 0) must not also fail a range, a uniqueness or a row check.
-    """
-    import numpy as np
-
-    if not problems:
-        return cases
-    flagged = {(problem.column, index) for problem in problems for index in problem.values.index}
-    rows = {index for _, index in flagged}
-    on_cell = [(c, i) in flagged for c, i in zip(cases["column"], cases["index"], strict=True)]
-    on_row = (cases["schema_context"] == "DataFrameSchema") & cases["index"].isin(rows)
-    return cases[~(np.array(on_cell, dtype=bool) | on_row.to_numpy())]
-
-
-def _drop_null_echoes(cases: pd.DataFrame) -> pd.DataFrame:
-    """Failure cases without the coercion failures of nulls already reported as nulls."""
-    null_broken = cases.loc[cases["check"] == "not_nullable", "column"]
-    echo = cases["column"].isin(null_broken) & cases["failure_case"].isna()
-    return cases[~(echo & cases["check"].astype(str).str.match(r"(coerce_)?dtype\("))]
-
-
-def _failure_order(failure: Failure) -> tuple[str, str]:
-    return failure.column, failure.check
 
 
 def _nulls(frame: pd.DataFrame, data: DataParams) -> dict[str, int]:

@@ -92,10 +92,16 @@ def _validation(report: dict[str, Any] | None) -> str:
         nulls = sum(int(c.get("nulls", 0)) for c in report.get("columns", {}).values())
         return f"✅ Contract passed: {report['rows']:,} rows, {nulls:,} missing values in all.\n"
     rows = [
-        [f["column"], f["check"], f"{f['count']:,}", ", ".join(map(str, f.get("samples", [])[:5]))]
+        [
+            f["column"],
+            f["check"],
+            f"{f['count']:,}",
+            ", ".join(map(str, f.get("samples", [])[:5])),
+            ", ".join(map(str, f.get("rows", [])[:5])),
+        ]
         for f in report.get("failures", [])
     ]
-    header = ["column", "check", "failures", "sample values"]
+    header = ["column", "check", "failures", "sample values", "first rows (from 0)"]
     return f"❌ **Contract broken** ({report['rows']:,} rows):\n\n" + table(header, rows, None)
 
 

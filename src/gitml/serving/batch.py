@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 from gitml import progress
 from gitml.config.params import DataParams, Params
+from gitml.contract.findings import reportable_cases
 from gitml.contract.reading import csv_reading
-from gitml.contract.schema import build_feature_schema, reportable_cases, to_model_dtypes
+from gitml.contract.schema import build_feature_schema, to_model_dtypes
 from gitml.contract.strict_types import TypeProblem, strict_types
 from gitml.errors import ConfigError, ContractError, DataError
 from gitml.io import (

@@ -20,7 +20,10 @@ def test_a_broken_contract_lists_each_failure_with_five_samples_at_most() -> Non
     report = {"passed": False, "rows": 5000, "failures": [failure]}
     text = data_section.data(DataDiff(report, None), "main", None)
     assert text.startswith("❌ **Contract broken** (5,000 rows):\n")
-    assert "| age | in_range | 1,234 | 0, 1, 2, 3, 4 |" in text
+    assert "| age | in_range | 1,234 | 0, 1, 2, 3, 4 |   |" in text  # no rows: an older report
+    failure["rows"] = [7, 9]
+    text = data_section.data(DataDiff(report, None), "main", None)
+    assert "| 0, 1, 2, 3, 4 | 7, 9 |" in text
     assert data_section.data(DataDiff(None, None), "main", None) == (
         "No validation report (reports/validation.json) on the branch.\n"
     )

@@ -13,6 +13,7 @@ import yaml
 from pydantic import ValidationError
 
 from gitml.config.params import DataParams
+from gitml.contract.findings import ID_FIX, repeated_ids
 from gitml.contract.infer.columns import (
     CsvText,
     column_rules,
@@ -23,7 +24,6 @@ from gitml.contract.infer.columns import (
 )
 from gitml.contract.infer.target import positive_class, require_target, shape_target, target_task
 from gitml.contract.leakage import find_leaks, leak_warning
-from gitml.contract.schema import ID_FIX, repeated_ids
 from gitml.errors import ConfigError, ContractError, DataError
 from gitml.io import CsvReading, read_table, refuse_overwrite, write_with
 
