@@ -258,14 +258,20 @@ def weight_kind(name: str, values: pd.Series, dtype: str) -> str | None:
     import numpy as np
 
     words = _words(name)
+    if dtype not in ("int", "float") or not words:
+        return None
+    if words[-1] in WEIGHT_WORDS or words[-1].endswith("wgt") or words[-2:] == ["sample", "weight"]:
+        kind = "weight"
+    elif words == ["weight"]:
+        kind = "maybe"
+    else:
+        return None  # the name first: the values of each column of a wide table cost more
     numbers = values.dropna()
-    if dtype not in ("int", "float") or not words or values.isna().any() or numbers.empty:
+    if values.isna().any() or numbers.empty:
         return None
     if not (numbers > 0).all() or not np.isfinite(numbers.to_numpy(dtype=float)).all():
         return None
-    if words[-1] in WEIGHT_WORDS or words[-1].endswith("wgt") or words[-2:] == ["sample", "weight"]:
-        return "weight"
-    return "maybe" if words == ["weight"] else None
+    return kind
 
 
 def looks_like_id(name: str) -> bool:
