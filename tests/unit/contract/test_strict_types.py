@@ -140,7 +140,6 @@ def test_strict_types_leaves_columns_outside_the_contract_to_the_schema() -> Non
     assert prepared["extra"].tolist() == ["x"]
 
 
-
 def test_whole_floats_pass_as_ints_and_those_beyond_64_bits_fail() -> None:
     # gaps and infinities are the schema's to judge (nullable, finite), not a type problem
     frame = pd.DataFrame({"count": [1.0, 2.0**64, float("inf"), float("nan"), -(2.0**62)]})
