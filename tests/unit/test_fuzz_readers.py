@@ -3,6 +3,7 @@ file, the CLI gives one clear message and a known exit code, never "failed unexp
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import shutil
@@ -150,9 +151,16 @@ def test_no_parquet_reaches_failed_unexpectedly(
 
 
 def _write_source(project: Path, path: str) -> None:
+    params_file = project / "params.yaml"
+    params_file.write_text(_with_source(params_file.read_text(), path))
+
+
+@functools.cache
+def _with_source(text: str, path: str) -> str:
+    """params.yaml's text with data.source.path set; the same for every example of a test,
+    so PyYAML's pure-Python load and dump (a third of this file's CPU) run once per text."""
     import yaml
 
-    params_file = project / "params.yaml"
-    params = yaml.safe_load(params_file.read_text())
+    params = yaml.safe_load(text)
     params["data"]["source"]["path"] = path
-    params_file.write_text(yaml.safe_dump(params, sort_keys=False))
+    return yaml.safe_dump(params, sort_keys=False)

@@ -20,11 +20,13 @@ def run_stage(args: argparse.Namespace) -> None:
 
 
 def compose(args: argparse.Namespace) -> None:
-    from gitml.config.compose import compose_text, missing_source, stale_diff, write_params
+    from gitml.config.compose import compose_params, missing_source, stale_diff, write_params
+    from gitml.contract.schema import build_schema
     from gitml.errors import ConfigError
 
-    text = compose_text(args.conf, args.overrides)
-    _require_runnable_checks(text)
+    text, params = compose_params(args.conf, args.overrides)
+    if params.data.checks:  # the row checks run on the contract's column types
+        build_schema(params.data)
     if args.check:
         diff = stale_diff(text, args.params)
         if diff:
@@ -42,19 +44,8 @@ def compose(args: argparse.Namespace) -> None:
     refuse_overwrite("compose", conf, {"--params": args.params})
     changed = write_params(text, args.params)
     logger.info("%s %s", args.params, "written" if changed else "unchanged")
-    if warning := missing_source(text):
+    if warning := missing_source(params.data):
         logger.warning("%s", warning)
-
-
-def _require_runnable_checks(text: str) -> None:
-    """The row checks run on the contract's column types (the grammar is checked by params)."""
-    from gitml.config.params import parse_params
-    from gitml.contract.schema import build_schema
-    from gitml.io import load_yaml
-
-    params = parse_params(load_yaml(text), origin="the composed config")
-    if params.data.checks:
-        build_schema(params.data)
 
 
 def infer_contract(args: argparse.Namespace) -> None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from gitml.config.params import PARAMS_FILE, parse_params
+from gitml.config.params import PARAMS_FILE, DataParams, Params, parse_params
 from gitml.errors import ConfigError
 from gitml.io import load_yaml, write_with
 
@@ -27,6 +27,14 @@ CONFIG_NAME = "config"
 
 def compose_text(conf_dir: str | Path = CONF_DIR, overrides: list[str] | None = None) -> str:
     """Compose conf/ with Hydra overrides and return params.yaml's text, validated."""
+    return compose_params(conf_dir, overrides)[0]
+
+
+def compose_params(
+    conf_dir: str | Path = CONF_DIR, overrides: list[str] | None = None
+) -> tuple[str, Params]:
+    """params.yaml's text composed as `compose_text` does, and the params it holds (read
+    once: the YAML of a wide contract takes a while even in libyaml)."""
     from hydra.errors import HydraException
     from omegaconf import OmegaConf
     from omegaconf.errors import OmegaConfBaseException
@@ -56,8 +64,7 @@ def compose_text(conf_dir: str | Path = CONF_DIR, overrides: list[str] | None = 
     unset = sorted(OmegaConf.missing_keys(config))
     if unset:
         raise ConfigError(_unset_message(unset, directory, overrides or []))
-    parse_params(load_yaml(text), origin="the composed config")
-    return text
+    return text, parse_params(load_yaml(text), origin="the composed config")
 
 
 def _unset_message(unset: list[str], directory: Path, overrides: list[str]) -> str:
@@ -136,18 +143,17 @@ def _explain(error: Exception, directory: Path, overrides: list[str]) -> str:
     )
 
 
-def missing_source(text: str) -> str | None:
+def missing_source(data: DataParams) -> str | None:
     """A warning when the composed data source is a file that is not there (yet), or None.
 
     DVC checks a stage's deps before it runs it, so `dvc repro` would stop with its own
     "No such file or directory" and no word on which setting to fix.
     """
-    data = load_yaml(text)["data"]
-    path = data["source"]["path"]
-    if data["source"]["kind"] != "file" or Path(path).exists():
+    path = data.source.path
+    if data.source.kind != "file" or Path(path).exists():
         return None
     return (
-        f"data.source.path {path!r} (conf/data/{data['name']}.yaml) does not exist: "
+        f"data.source.path {path!r} (conf/data/{data.name}.yaml) does not exist: "
         "`dvc repro` will stop at ingest. Fix the path there, or `dvc pull` the file if DVC "
         "tracks it."
     )

@@ -42,8 +42,15 @@ def find_leaks(
     if halves is None:
         return []
     leaks = []
+    # columns holding the same values score the same: in a sample of a wide table many do
+    # (indicator columns all 0, codes repeated), and a tree per column is the check's cost
+    scores: dict[bytes, float | None] = {}
     for column in features:
-        score = _score_alone(_numbers(rows[column]), halves)
+        values = _tree_input(_numbers(rows[column]))
+        key = values.tobytes()
+        if key not in scores:
+            scores[key] = _score_alone(values, halves)
+        score = scores[key]
         if score is not None and score >= LEAK_SCORE:
             leaks.append(Leak(column, "r2" if task == "regression" else "ROC AUC", score))
     return leaks
@@ -98,14 +105,20 @@ def _split_target(target: pd.Series, half: int, task: str) -> _Halves | None:
     return _Halves(half, task, fit, held, classes)
 
 
-def _score_alone(column: pd.Series, halves: _Halves) -> float | None:
+def _tree_input(column: pd.Series) -> np.ndarray:
+    """The column as a tree's one feature: float64, with gaps (and inf) as NaN."""
+    import numpy as np
+
+    # sklearn's trees send a gap down a branch of its own; inf (allow_inf) is a gap here
+    values = column.to_numpy(dtype="float64", na_value=np.nan)
+    return np.where(np.isinf(values), np.nan, values)[:, np.newaxis]
+
+
+def _score_alone(values: np.ndarray, halves: _Halves) -> float | None:
     import numpy as np
     from sklearn.metrics import r2_score
     from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
-    # sklearn's trees send a gap down a branch of its own; inf (allow_inf) is a gap here
-    values = column.to_numpy(dtype="float64", na_value=np.nan)
-    values = np.where(np.isinf(values), np.nan, values)[:, np.newaxis]
     x_fit, x_held = values[: halves.half], values[halves.half :]
     if halves.task == "regression":
         tree = DecisionTreeRegressor(max_depth=DEPTH, random_state=0).fit(x_fit, halves.fit)

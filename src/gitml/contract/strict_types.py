@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
     from gitml.config.params import ColumnSpec
@@ -48,20 +49,23 @@ def strict_types(
     for name, spec in columns.items():
         if name not in frame.columns:
             continue  # a missing column is the schema's to report
-        column = _decategorized(frame[name])
+        original = frame[name]
+        column = _decategorized(original)
         if spec.dtype == "bool":
-            prepared[name], bad = _booleans(column)
+            safe, bad = _booleans(column)
             rule = BOOL_RULE
         elif spec.dtype == "int":
-            prepared[name], bad = _integers(column)
+            safe, bad = _integers(column)
             rule = INT_RULE
         elif spec.dtype == "float":
-            prepared[name], bad = _floats(column)
+            safe, bad = _floats(column)
             rule = FLOAT_RULE
         elif spec.dtype in ("category", "str"):
-            prepared[name], bad = _text(column), None
+            safe, bad = _text(column), None
         else:
             continue
+        if safe is not original:  # setting a column costs: a wide table keeps most as read
+            prepared[name] = safe
         if bad is not None and bad.any():
             problems.append(TypeProblem(name, rule, column[bad]))
     return prepared, problems
@@ -101,6 +105,8 @@ def _integers(column: pd.Series) -> tuple[pd.Series, pd.Series | None]:
     import pandas as pd
 
     if pd.api.types.is_float_dtype(column):
+        if _whole(column.to_numpy(dtype="float64", na_value=np.nan)):
+            return column, None  # the common case, in numpy: a Series op per check costs more
         values, bad = column.astype("float64"), None
     elif pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column):
         values, bad = _parsed(column)
@@ -112,6 +118,15 @@ def _integers(column: pd.Series) -> tuple[pd.Series, pd.Series | None]:
     if not bad.any():
         return column, None
     return values.mask(bad, 0.0), bad
+
+
+def _whole(values: np.ndarray) -> bool:
+    """Whether every finite value is a whole number within ±2^63 (gaps and inf are not
+    checked here: the schema's rules are theirs)."""
+    import numpy as np
+
+    finite = values[np.isfinite(values)]
+    return not ((finite != np.floor(finite)) | (np.abs(finite) >= 2.0**63)).any()
 
 
 def _floats(column: pd.Series) -> tuple[pd.Series, pd.Series | None]:

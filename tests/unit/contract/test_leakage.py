@@ -67,3 +67,13 @@ def test_the_auc_is_scikit_learns_ties_and_all() -> None:
 
     assert roc_auc(positive, score) == pytest.approx(roc_auc_score(positive, score), abs=1e-12)
     assert roc_auc(np.zeros(3, dtype=bool), np.array([0.1, 0.2, 0.3])) is None
+
+
+def test_every_copy_of_a_leaking_column_is_named_with_the_same_score() -> None:
+    # columns with the same values are scored once and each is still reported
+    frame = _table().assign(copy=lambda t: t["hhi2"], whole=lambda t: t["age"].astype(float))
+
+    leaks = find_leaks(frame, ["hhi2", "age", "copy", "whole"], "churned", "binary")
+
+    assert [leak.column for leak in leaks] == ["hhi2", "copy"]
+    assert leaks[0].score == leaks[1].score >= 0.95

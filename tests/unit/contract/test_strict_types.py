@@ -138,3 +138,16 @@ def test_strict_types_leaves_columns_outside_the_contract_to_the_schema() -> Non
     prepared, problems = strict_types(frame, {"n": _spec("int"), "absent": _spec("int")})
     assert problems == []
     assert prepared["extra"].tolist() == ["x"]
+
+
+def test_whole_floats_pass_as_ints_and_those_beyond_64_bits_fail() -> None:
+    # gaps and infinities are the schema's to judge (nullable, finite), not a type problem
+    frame = pd.DataFrame({"count": [1.0, 2.0**64, float("inf"), float("nan"), -(2.0**62)]})
+    prepared, problems = strict_types(frame, {"count": _spec("int")})
+    assert [(p.column, p.check, p.values.to_dict()) for p in problems] == [
+        ("count", INT_RULE, {1: 2.0**64})
+    ]
+    assert prepared["count"].tolist()[4] == -(2.0**62)
+    whole, none = strict_types(frame.drop(index=1), {"count": _spec("int")})
+    assert none == []
+    pd.testing.assert_series_equal(whole["count"], frame["count"].drop(index=1))

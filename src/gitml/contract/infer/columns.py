@@ -36,9 +36,12 @@ MOSTLY = 0.9  # share of a column's values (besides missing marks) that look lik
 
 def column_rules(series: pd.Series) -> dict[str, Any]:
     """The contract rules `series` passes: dtype, nullability, range or allowed values."""
+    import numpy as np
+
     values = series.dropna()
     spec: dict[str, Any] = {"dtype": column_dtype(series), "nullable": bool(series.isna().any())}
-    if spec["dtype"] == "int" and len(values) and values.isin([0, 1]).all():
+    # numpy rather than Series methods in the checks run on every column of a wide table
+    if spec["dtype"] == "int" and len(values) and np.isin(values.to_numpy(), [0, 1]).all():
         spec["allowed"] = sorted(plain(value) for value in values.unique())  # a 0/1 flag
     elif spec["dtype"] in ("int", "float") and not values.empty:
         spec |= valid_range(str(series.name), values)
@@ -80,6 +83,7 @@ def range_reason(spec: dict[str, Any], values: pd.Series) -> str:
 
 def column_dtype(series: pd.Series) -> str:
     """Ints stay ints even when they hold 0/1 only; bool is bool dtype or parsed true/false."""
+    import numpy as np
     import pandas as pd
     from pandas.api import types
 
@@ -89,8 +93,9 @@ def column_dtype(series: pd.Series) -> str:
     if types.is_integer_dtype(series):
         return "int"
     if types.is_float_dtype(series):
-        integral = len(values) > 0 and bool((values == values.round()).all())
-        return "int" if integral and values.abs().max() < 2**53 else "float"
+        numbers = values.to_numpy(dtype="float64")
+        integral = len(numbers) > 0 and bool((numbers == np.round(numbers)).all())
+        return "int" if integral and np.abs(numbers).max() < 2**53 else "float"
     if types.is_datetime64_any_dtype(series):
         return "datetime"
     text = values.astype(str)
@@ -150,14 +155,17 @@ def csv_text(raw: pd.DataFrame) -> CsvText:
     - `not_numbers`: text that is not read as a number (12,5, 45%, cheap) in a column that
       is mostly numbers, or looks like them.
     """
+    import pandas as pd
+
     hints = CsvText()
     grouped = grouped_number(THOUSANDS)
     marks: dict[str, dict[str, int]] = {}  # mark → {column: rows}
     for column in raw.columns:
         name = str(column)
-        counts = {
-            str(v): int(c) for v, c in raw[column].dropna().astype(str).value_counts().items()
-        }
+        values = raw[column]
+        if not isinstance(values.dtype, pd.StringDtype):  # text already: value_counts skips gaps
+            values = values.dropna().astype(str)
+        counts = {str(v): int(c) for v, c in values.value_counts().items()}
         kind_of = {value: _kind(value, grouped) for value in counts}
         rows = Counter[str]()
         for value, count in counts.items():
@@ -258,14 +266,20 @@ def weight_kind(name: str, values: pd.Series, dtype: str) -> str | None:
     import numpy as np
 
     words = _words(name)
+    if dtype not in ("int", "float") or not words:
+        return None
+    if words[-1] in WEIGHT_WORDS or words[-1].endswith("wgt") or words[-2:] == ["sample", "weight"]:
+        kind = "weight"
+    elif words == ["weight"]:
+        kind = "maybe"
+    else:
+        return None  # the name first: the values of each column of a wide table cost more
     numbers = values.dropna()
-    if dtype not in ("int", "float") or not words or values.isna().any() or numbers.empty:
+    if values.isna().any() or numbers.empty:
         return None
     if not (numbers > 0).all() or not np.isfinite(numbers.to_numpy(dtype=float)).all():
         return None
-    if words[-1] in WEIGHT_WORDS or words[-1].endswith("wgt") or words[-2:] == ["sample", "weight"]:
-        return "weight"
-    return "maybe" if words == ["weight"] else None
+    return kind
 
 
 def looks_like_id(name: str) -> bool:
