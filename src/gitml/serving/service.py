@@ -24,7 +24,7 @@ from gitml.config.params import REQUEST_TIMEOUT_S
 from gitml.contract.records import Prediction, record_model
 from gitml.ml.model import load_model
 from gitml.serving.card import CARD_FILE
-from gitml.serving.connection import bound_request_heads
+from gitml.serving.connection import bound_drain, bound_request_heads
 from gitml.serving.guard import RequestGuard
 from gitml.serving.openapi import api_document
 from gitml.serving.runtime import (
@@ -47,6 +47,7 @@ STATIC = ("/static_content/",)
 # before BentoML builds its batcher, app and uvicorn config, which happens after this import
 bound_batching_wait(SERVE.batch_wait_ms)
 bound_request_heads(SERVE.max_header_kb * 1024, SERVE.header_timeout_s)
+bound_drain(SERVE.drain_timeout_s)
 
 
 async def _info(_: Request) -> JSONResponse:
