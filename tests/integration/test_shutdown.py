@@ -1,5 +1,5 @@
 """`gitml serve` on SIGTERM (Kubernetes, `docker stop`): it stops promptly and exits 0, and a
-request in flight still gets its answer.
+request in flight still gets its answer, recorded in the traffic log.
 
 It stops its server, so it starts one of its own (one worker: every connection below reaches
 the same process) rather than the session's `served`. The bound on requests that never end
@@ -75,6 +75,10 @@ def test_sigterm_closes_idle_and_abandoned_connections_at_once_and_answers_the_o
     assert b"connection: close" in answer.lower()  # and told its client it ends the connection
     assert code == 0, (root / "server.log").read_text()[-3000:]
     assert took < PROMPT_S, took
+    # and what it answered during the stop is in the traffic log: one line per record
+    folder = root / params.serve.traffic_log.folder
+    logged = [json.loads(line) for file in folder.glob("*.jsonl") for line in file.open()]
+    assert [line["status"] for line in logged] == [200] * 5
 
 
 def _post_head(length: int) -> bytes:

@@ -35,7 +35,7 @@ from gitml.serving.runtime import (
     score,
 )
 from gitml.serving.spec import read_spec, spec_path
-from gitml.serving.traffic_log import TrafficLog
+from gitml.serving.traffic_log import TrafficLog, close_traffic_logs
 
 SPEC = read_spec(spec_path())
 DATA, SERVE = SPEC.data, SPEC.serve
@@ -110,6 +110,11 @@ class Gitml:
     def predict(self, records: Records) -> list[Prediction]:  # guard.BODY_KEY
         """Per record: the prediction and, for classification, class probabilities."""
         return score(self.pipeline, records, DATA, self.classes)
+
+    @bentoml.on_shutdown  # type: ignore[untyped-decorator]  # BentoML's decorator is untyped
+    def write_traffic_log(self) -> None:
+        """On a stop, after the last answer: the worker is killed, without atexit, after it."""
+        close_traffic_logs()
 
     # Without a declared media type, BentoML rebuilds the output's JSON schema on every
     # response just to find it is JSON: a fifth of a worker's time under load.
