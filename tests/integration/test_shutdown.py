@@ -36,6 +36,7 @@ def test_sigterm_closes_idle_and_abandoned_connections_at_once_and_answers_the_o
     # production timeouts: no stalled connection is cut by its own timeout during the test
     overrides = ("serve.workers=1", "serve.read_timeout_s=10", "serve.header_timeout_s=10")
     params, root, env = package_copy(compose_params, trained_pipeline, tmp_path, *overrides)
+    assert params.serve.drain_timeout_s > PROMPT_S  # else the drain could be what ends the stop
     body = json.dumps({"records": records(pd.read_parquet(params.paths.test).head(5), params)})
     server, url = start_server(root, env)
     port = int(url.rsplit(":", 1)[1])
