@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
+from gitml.config.params import Params
 from tests.support.paths import ROOT
 
 OVERLAYS = ("staging", "production")
@@ -63,3 +64,11 @@ def test_deployment_probes_resources_and_pinned_image(overlay: str) -> None:
     selector = objects["Service"]["spec"]["selector"]
     labels = objects["Deployment"]["spec"]["template"]["metadata"]["labels"]
     assert selector.items() <= labels.items()
+
+
+def test_the_pods_grace_period_holds_the_services_drain(params: Params) -> None:
+    # the base manifest, unrendered: no overlay changes it, and this needs no kubectl
+    deployment = yaml.safe_load((ROOT / "deploy" / "base" / "deployment.yaml").read_text())
+    grace = deployment["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
+    # the drain, then the worker's cleanup (up to 2 s writing the traffic log) and exit
+    assert grace >= params.serve.drain_timeout_s + 5, grace

@@ -45,6 +45,9 @@ class ServeParams(Strict):
     # request heads (request line + headers): bigger ones get a 431, slower ones a 408
     max_header_kb: int = Field(default=16, ge=1, le=1024)
     header_timeout_s: float = Field(default=10, gt=0, lt=REQUEST_TIMEOUT_S)
+    # on SIGTERM or Ctrl-C: how long requests in flight may still take before the service
+    # stops anyway (whole seconds, as uvicorn's); idle connections are closed at once
+    drain_timeout_s: int = Field(default=10, ge=1, le=REQUEST_TIMEOUT_S)
     # worker processes, each with its own model copy and batching queue
     workers: int | str = "cpu_count"
     traffic_log: TrafficLogParams = TrafficLogParams()

@@ -10,9 +10,12 @@ good client fail for 24 s). This protocol, uvicorn's own with two limits, answer
 connection after the answer and drops what the client still sends for a moment, since closing
 with bytes unread resets the connection, and a reset can reach the client before it has read
 the answer (a 64 KB head sent in one write often got "connection reset" and no 431). What a
-single process
-cannot bound (connections per client, request rates) is the ingress's: see
+single process cannot bound (connections per client, request rates) is the ingress's: see
 docs/ship/serving-limits.md.
+
+On a stop, uvicorn closes idle connections and waits for the rest with no bound of its own
+(BentoML passes none), so a client that never reads its answer held a worker forever:
+`bound_drain` gives that wait `serve.drain_timeout_s`.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import socket
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
@@ -154,3 +158,23 @@ def bound_request_heads(max_head_bytes: int, head_timeout_s: float) -> None:
     BoundedHeadProtocol.max_head_bytes = max_head_bytes
     BoundedHeadProtocol.head_timeout_s = head_timeout_s
     config.HTTP_PROTOCOLS["auto"] = f"{__name__}:{BoundedHeadProtocol.__name__}"
+
+
+def bound_drain(timeout_s: int) -> None:
+    """Make this process's uvicorn, once told to stop, wait at most `timeout_s` for requests.
+
+    BentoML's worker passes uvicorn `timeout_graceful_shutdown=None` (wait forever) unless
+    `bentoml serve --timeout-graceful-shutdown` was given, which then still wins. Past the
+    bound uvicorn cancels what is left and stops; the answers still unsent are lost.
+    """
+    from uvicorn.server import Server
+
+    shutdown = getattr(Server, "_gitml_shutdown", Server.shutdown)  # idempotent re-patching
+
+    async def bounded_shutdown(self: Server, sockets: list[socket.socket] | None = None) -> None:
+        if self.config.timeout_graceful_shutdown is None:
+            self.config.timeout_graceful_shutdown = timeout_s
+        await shutdown(self, sockets)
+
+    Server._gitml_shutdown = shutdown  # type: ignore[attr-defined]
+    Server.shutdown = bounded_shutdown  # type: ignore[method-assign]

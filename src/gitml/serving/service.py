@@ -24,7 +24,7 @@ from gitml.config.params import REQUEST_TIMEOUT_S
 from gitml.contract.records import Prediction, left_out_columns, record_model
 from gitml.ml.model import load_model
 from gitml.serving.card import CARD_FILE
-from gitml.serving.connection import bound_request_heads
+from gitml.serving.connection import bound_drain, bound_request_heads
 from gitml.serving.guard import RequestGuard
 from gitml.serving.openapi import api_document
 from gitml.serving.runtime import (
@@ -35,7 +35,7 @@ from gitml.serving.runtime import (
     score,
 )
 from gitml.serving.spec import read_spec, spec_path
-from gitml.serving.traffic_log import TrafficLog
+from gitml.serving.traffic_log import TrafficLog, close_traffic_logs
 
 SPEC = read_spec(spec_path())
 DATA, SERVE = SPEC.data, SPEC.serve
@@ -47,6 +47,7 @@ STATIC = ("/static_content/",)
 # before BentoML builds its batcher, app and uvicorn config, which happens after this import
 bound_batching_wait(SERVE.batch_wait_ms)
 bound_request_heads(SERVE.max_header_kb * 1024, SERVE.header_timeout_s)
+bound_drain(SERVE.drain_timeout_s)
 
 
 async def _info(_: Request) -> JSONResponse:
@@ -109,6 +110,11 @@ class Gitml:
     def predict(self, records: Records) -> list[Prediction]:  # problems.BODY_KEY
         """Per record: the prediction and, for classification, class probabilities."""
         return score(self.pipeline, records, DATA, self.classes)
+
+    @bentoml.on_shutdown  # type: ignore[untyped-decorator]  # BentoML's decorator is untyped
+    def write_traffic_log(self) -> None:
+        """On a stop, after the last answer: the worker is killed, without atexit, after it."""
+        close_traffic_logs()
 
     # Without a declared media type, BentoML rebuilds the output's JSON schema on every
     # response just to find it is JSON: a fifth of a worker's time under load.

@@ -233,8 +233,28 @@ class TrafficLog:
 
     def _start(self) -> TrafficSink:
         self.sink = TrafficSink(self.settings, self.model, _writer(self.settings))
-        atexit.register(self.sink.close)
+        _close_on_stop(self.sink.close)
         return self.sink
+
+
+_closers: list[Callable[[], None]] = []  # this process's sinks and files, in opening order
+
+
+def _close_on_stop(close: Callable[[], None]) -> None:
+    if not _closers:
+        atexit.register(close_traffic_logs)
+    _closers.append(close)
+
+
+def close_traffic_logs() -> None:
+    """Write what this process's sinks hold and close their files (sinks first); idempotent.
+
+    The service calls it when it stops: uvicorn ends a stopped worker by raising its SIGTERM
+    again, which kills it before `atexit` would run, and with it the answers of the last
+    half second (those of a drain included). At exit too, for other processes.
+    """
+    while _closers:
+        _closers.pop()()
 
 
 def _writer(settings: TrafficLogParams) -> Callable[[str], None]:
@@ -251,7 +271,7 @@ def _writer(settings: TrafficLogParams) -> Callable[[str], None]:
     files = RotatingFiles(
         folder, _worker(), int(settings.rotate_mb * 1024 * 1024), settings.keep_files
     )
-    atexit.register(files.close)
+    _close_on_stop(files.close)
     return files.write
 
 

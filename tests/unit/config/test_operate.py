@@ -19,6 +19,8 @@ from tests.support.params import with_value
         ("serve.workers", "all", r"serve\.workers: .*≥ 1 or 'cpu_count' \(got 'all'\)"),
         ("serve.read_timeout_s", 30, r"serve\.read_timeout_s: .*less than 30 \(got 30\)"),
         ("serve.header_timeout_s", 30, r"serve\.header_timeout_s: .*less than 30 \(got 30\)"),
+        ("serve.drain_timeout_s", 0, r"serve\.drain_timeout_s: .*greater than or equal to 1"),
+        ("serve.drain_timeout_s", 2.5, r"serve\.drain_timeout_s: .*valid integer \(got 2\.5\)"),
         ("serve.traffic_log", {"sink": "s3"}, r"serve\.traffic_log\.sink: .*'file' or 'stdout'"),
         ("monitor.max_refused_share", 1.5, r"monitor\.max_refused_share: .*less than or equal"),
         ("card.rare_class_share", 0, r"card\.rare_class_share: Input should be greater than 0"),

@@ -1,19 +1,27 @@
-"""serving/connection.py: where a request head ends, counted before the parser sees it, and
-the protocol that answers a head too large (431) or too slow (408), on a loopback socket."""
+"""serving/connection.py: where a request head ends, counted before the parser sees it, the
+protocol that answers a head too large (431) or too slow (408), on a loopback socket, and the
+bound on uvicorn's wait for requests when it stops."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import socket
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 import uvicorn
 from uvicorn.config import HTTP_PROTOCOLS
-from uvicorn.server import ServerState
+from uvicorn.server import Server, ServerState
 
-from gitml.serving.connection import BoundedHeadProtocol, bound_request_heads, head_part
+from gitml.serving.connection import (
+    BoundedHeadProtocol,
+    bound_drain,
+    bound_request_heads,
+    head_part,
+)
 
 HEAD = b"POST /predict HTTP/1.1\r\nHost: x\r\n\r\n"
 
@@ -227,3 +235,56 @@ def test_bound_request_heads_makes_uvicorns_default_protocol_this_one(
     config.load()
     assert config.http_protocol_class is BoundedHeadProtocol
     assert (BoundedHeadProtocol.max_head_bytes, BoundedHeadProtocol.head_timeout_s) == (32768, 2.5)
+
+
+# --- the stop: bound_drain -------------------------------------------------------------------
+
+
+@pytest.fixture
+def _unpatched_shutdown(monkeypatch: pytest.MonkeyPatch) -> None:
+    """uvicorn's Server.shutdown as it was, again after the test."""
+    monkeypatch.setattr(Server, "shutdown", Server.shutdown)
+    monkeypatch.setattr(Server, "_gitml_shutdown", Server.shutdown, raising=False)
+
+
+async def _never_answers(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    await asyncio.sleep(3600)
+
+
+@pytest.mark.usefixtures("_unpatched_shutdown")
+def test_bound_drain_stops_a_server_whose_request_never_ends_within_the_bound() -> None:
+    bound_drain(1)
+
+    async def stop_with_a_request_in_flight() -> float:
+        server = uvicorn.Server(uvicorn.Config(_never_answers, lifespan="off", log_config=None))
+        with socket.socket() as listening:
+            listening.bind(("127.0.0.1", 0))
+            serving = asyncio.create_task(server.serve(sockets=[listening]))
+            while not server.started:
+                await asyncio.sleep(0.01)
+            _, writer = await asyncio.open_connection(*listening.getsockname())
+            writer.write(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            await asyncio.sleep(0.2)  # the request is in the app
+            # when the server is told to stop (as on SIGTERM)
+            server.should_exit = True
+            started = time.monotonic()
+            await asyncio.wait_for(serving, timeout=10)  # without a bound: never
+            writer.close()
+            return time.monotonic() - started
+
+    # then it waits for the request about the bound, no longer
+    assert 0.9 < asyncio.run(stop_with_a_request_in_flight()) < 3
+
+
+@pytest.mark.usefixtures("_unpatched_shutdown")
+@pytest.mark.parametrize(("given", "used"), [(None, 7), (2, 2)])
+def test_bound_drain_fills_in_only_a_missing_graceful_timeout(given: int | None, used: int) -> None:
+    bound_drain(3)
+    bound_drain(7)  # re-patching replaces the bound, it does not stack
+    config = uvicorn.Config(_never_answers, timeout_graceful_shutdown=given, log_config=None)
+    server = uvicorn.Server(config)
+    server.servers, server.force_exit = [], True  # nothing was served: no lifespan to end
+
+    asyncio.run(server.shutdown())
+
+    assert config.timeout_graceful_shutdown == used

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from gitml.serving.guard import DRAIN_BYTES, RequestGuard
+from gitml.serving.guard import CLIENT_LEFT, DRAIN_BYTES, RequestGuard
 from gitml.serving.problems import MAX_ERRORS
 
 JSON = [(b"content-type", b"application/json")]
@@ -110,13 +110,34 @@ def test_a_stalled_body_gets_408() -> None:
     assert sent[0]["status"] == 408
 
 
-def test_a_client_that_leaves_mid_body_gets_no_answer_and_one_line(caplog: Any) -> None:
+def test_a_client_that_leaves_mid_body_ends_the_request_with_a_499_and_one_line(
+    caplog: Any,
+) -> None:
     app = Recorder()
     with caplog.at_level(logging.WARNING):
         sent = _exchange(_guard(app, max_bytes=100, timeout_s=5), _chunks(b"{", b"")[:1])
     assert app.bodies == []
-    assert sent == []
+    assert [message.get("status") for message in sent] == [CLIENT_LEFT, None]
+    assert sent[-1] == {"type": "http.response.body", "body": b""}
     assert "Client left POST /predict" in caplog.text
+
+
+def test_a_client_that_leaves_mid_body_does_not_hold_bentomls_request_timeout() -> None:
+    # given the guard inside BentoML's request timeout (30 s), as the service runs it
+    from bentoml._internal.server.http.traffic import TimeoutMiddleware
+
+    timed = TimeoutMiddleware(_guard(Recorder(), max_bytes=100, timeout_s=5), timeout=30)
+    messages = [{"type": "http.request", "body": b"{", "more_body": True}]
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        pass
+
+    scope = {"type": "http", "method": "POST", "path": "/predict", "headers": JSON}
+    # when the client leaves mid-body, then the request ends at once, not after 30 s
+    asyncio.run(asyncio.wait_for(timed(scope, receive, send), timeout=5))
 
 
 @pytest.mark.parametrize("method", ["GET", "HEAD"])

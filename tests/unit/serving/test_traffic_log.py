@@ -12,7 +12,14 @@ from typing import Any
 import pytest
 
 from gitml.config.params import TrafficLogParams
-from gitml.serving.traffic_log import Entry, RotatingFiles, TrafficLog, TrafficSink, entry_lines
+from gitml.serving.traffic_log import (
+    Entry,
+    RotatingFiles,
+    TrafficLog,
+    TrafficSink,
+    close_traffic_logs,
+    entry_lines,
+)
 
 REQUEST = json.dumps({"records": [{"age": 30, "email": "a@b.c"}, {"age": 40, "email": None}]})
 ANSWER = json.dumps(
@@ -204,3 +211,18 @@ def test_the_middleware_records_sampled_predict_requests_and_passes_the_answer_o
     ]
     assert len(lines) == expected
     assert all(line["status"] == 200 and line["model"] == "v1" for line in lines)
+
+
+def test_close_traffic_logs_writes_what_is_queued_then_closes_once(tmp_path: Path) -> None:
+    # given a request recorded but not yet written (the sink writes every 0.5 s)
+    settings = _settings(queue_kb=64, folder=str(tmp_path / "logs"))
+    middleware = TrafficLog(_echo_app, settings, "v1")
+    _call(middleware, REQUEST.encode())
+
+    # when the service stops (twice: its shutdown hook, then atexit)
+    close_traffic_logs()
+    close_traffic_logs()
+
+    # then its lines are in the file
+    written = [line for file in (tmp_path / "logs").glob("*.jsonl") for line in file.open()]
+    assert len(written) == 2
