@@ -3,12 +3,14 @@ Bento, no telemetry."""
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterator
 
 import pytest
 import yaml
 
+from gitml.cli import StderrHandler
 from gitml.config.compose import compose_text
 from gitml.config.params import Params, parse_params
 from tests.support.paths import ROOT
@@ -24,6 +26,18 @@ def pytest_configure(config: pytest.Config) -> None:
     Set before the test modules import scikit-learn, whose OpenMP runtime reads it on load."""
     if "PYTEST_XDIST_WORKER" in os.environ:
         os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+
+@pytest.fixture(autouse=True)
+def _no_cli_logging_left() -> Iterator[None]:
+    """`gitml.cli.main` sets up gitml's stderr handler for its process; in tests it would
+    outlive the test (or module fixture) that called main and print later tests' log lines
+    into their stderr, which some assert is empty."""
+    yield
+    package_logger = logging.getLogger("gitml")
+    for handler in [h for h in package_logger.handlers if isinstance(h, StderrHandler)]:
+        package_logger.removeHandler(handler)
+    package_logger.setLevel(logging.NOTSET)
 
 
 @pytest.fixture(autouse=True)

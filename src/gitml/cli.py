@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable
+from typing import Any
 
 from gitml.commands import change, operate, ship
 from gitml.errors import GitmlError
@@ -172,17 +173,30 @@ def _add_operate(add: Callable[..., argparse.ArgumentParser]) -> None:
     card.add_argument("--output", default="reports/model_card.md", help="default: %(default)s")
 
 
-class _CliHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """gitml's own stderr handler, so reconfiguring never touches anyone else's."""
+class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """gitml's own stderr handler, so reconfiguring never touches anyone else's.
+
+    It writes to `sys.stderr` as it is when a line is logged, not as it was when `main` ran:
+    a caller that swaps stderr afterwards (pytest's capture, a redirect) gets the lines, and
+    none go to a stream closed since ("ValueError: I/O operation on closed file").
+    """
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _: Any) -> None:  # StreamHandler.__init__ sets it: always sys.stderr
+        pass
 
 
 def _configure_logging() -> bool:
     level_name = os.environ.get("LOG_LEVEL", "INFO").upper()
     level = logging.getLevelNamesMapping().get(level_name, logging.INFO)
     package_logger = logging.getLogger("gitml")
-    for handler in [h for h in package_logger.handlers if isinstance(h, _CliHandler)]:
+    for handler in [h for h in package_logger.handlers if isinstance(h, StderrHandler)]:
         package_logger.removeHandler(handler)
-    handler = _CliHandler(sys.stderr)
+    handler = StderrHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
     package_logger.addHandler(handler)
     package_logger.setLevel(level)

@@ -206,3 +206,25 @@ def test_infer_contract_refuses_to_overwrite(
         "Target column 'nope' is not in customers.csv",
         capsys,
     )
+
+
+def test_log_lines_go_to_stderr_as_it_is_when_they_are_logged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given main ran with a stderr that was closed since (a finished test's capture)
+    import io
+    import logging
+    import sys
+
+    monkeypatch.chdir(tmp_path)
+    first = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", first)
+    assert cli.main(["ingest"]) != 0  # no params.yaml here: an error, logged to `first`
+    assert "params.yaml" in first.getvalue()
+    first.close()
+    # when a stage logs later, under another stderr
+    later = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", later)
+    logging.getLogger("gitml.pipeline.validate").info("validate: 10 rows")
+    # then the line is there, and no "Logging error" about a closed file
+    assert later.getvalue() == "INFO validate: 10 rows\n"
