@@ -16,14 +16,18 @@ from gitml.serving.problems import MAX_ERRORS
 JSON = [(b"content-type", b"application/json")]
 
 
-def _guard(app: Any, max_bytes: int, timeout_s: float) -> RequestGuard:
+def _guard(
+    app: Any, max_bytes: int = 1000, timeout_s: float = 5, max_record_keys: int = 2, **contract: Any
+) -> RequestGuard:
+    """The guard on /predict, at most 3 records; `contract`: record_keys and left_out."""
     return RequestGuard(
         app,
         max_bytes=max_bytes,
         timeout_s=timeout_s,
         paths=("/predict",),
         max_records=3,
-        max_record_keys=2,
+        max_record_keys=max_record_keys,
+        **contract,
     )
 
 
@@ -237,13 +241,8 @@ def _refused_by_the_contract(problems: list[dict[str, Any]]) -> Any:
 
 def test_a_400_for_an_unknown_key_names_it_and_the_keys_a_record_may_have() -> None:
     extra = {"type": "extra_forbidden", "loc": ["records", 0, "colour"], "msg": "Extra inputs"}
-    guard = RequestGuard(
+    guard = _guard(
         _refused_by_the_contract([extra]),
-        max_bytes=1000,
-        timeout_s=5,
-        paths=("/predict",),
-        max_records=3,
-        max_record_keys=2,
         record_keys=("age", "plan"),
     )
 
@@ -257,13 +256,8 @@ def test_a_400_for_an_unknown_key_names_it_and_the_keys_a_record_may_have() -> N
 
 def test_a_record_with_too_many_keys_names_the_unknown_ones() -> None:
     app = Recorder()
-    guard = RequestGuard(
+    guard = _guard(
         app,
-        max_bytes=1000,
-        timeout_s=5,
-        paths=("/predict",),
-        max_records=3,
-        max_record_keys=2,
         record_keys=("age", "plan"),
     )
     body = b'{"records": [{"age": 1, "plan": "a", "colour": "red", "size": 2}]}'
@@ -284,12 +278,8 @@ def test_a_400_for_a_contract_column_a_record_leaves_out_says_what_it_is() -> No
         {"type": "extra_forbidden", "loc": ["records", 0, key], "msg": "Extra inputs"}
         for key in ("visit_date", "churned")
     ]
-    guard = RequestGuard(
+    guard = _guard(
         _refused_by_the_contract(extra),
-        max_bytes=1000,
-        timeout_s=5,
-        paths=("/predict",),
-        max_records=3,
         max_record_keys=3,
         record_keys=("age", "plan"),
         left_out={"visit_date": "feature: false", "churned": "the target"},
@@ -307,13 +297,8 @@ def test_a_400_for_a_contract_column_a_record_leaves_out_says_what_it_is() -> No
 
 
 def test_a_record_with_too_many_keys_tells_left_out_columns_from_unknown_ones() -> None:
-    guard = RequestGuard(
+    guard = _guard(
         Recorder(),
-        max_bytes=1000,
-        timeout_s=5,
-        paths=("/predict",),
-        max_records=3,
-        max_record_keys=2,
         record_keys=("age", "plan"),
         left_out={"visit_date": "feature: false"},
     )
