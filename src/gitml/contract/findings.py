@@ -143,7 +143,7 @@ def repeated_ids(values: pd.Series) -> Failure | None:
 
 def type_failure(problem: TypeProblem) -> Failure:
     samples = problem.values.drop_duplicates().head(MAX_SAMPLES).tolist()
-    rows = first_rows(problem.values.index[:MAX_SAMPLES])
+    rows = first_rows(problem.values.index)
     return Failure(problem.column, problem.check, len(problem.values), samples, rows)
 
 

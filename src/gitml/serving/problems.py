@@ -109,11 +109,7 @@ def trimmed(
     detail = payload.get("detail") if isinstance(payload, dict) else None
     if not isinstance(detail, list) or not all(isinstance(item, dict) for item in detail):
         return body
-    error = str(payload.get("error", ""))
-    named = [_named(item, left_out or {}) for item in detail[:NAMED_ERRORS]]
-    if named:
-        more = f"; +{len(detail) - len(named):,} more" if len(detail) > len(named) else ""
-        error = f"{error}: {'; '.join(named)}{more}"
+    error = str(payload.get("error", "")) + named_problems(detail, left_out)
     if record_keys and any(_is_unknown_key(item) for item in detail):
         error = f"{error} {_keys_are(record_keys)}"
     if len(detail) > MAX_ERRORS:
@@ -121,6 +117,16 @@ def trimmed(
         error = f"{error} (the first {MAX_ERRORS} of {len(detail)} shown in detail)"
     payload["error"] = error
     return json.dumps(payload).encode()
+
+
+def named_problems(detail: list[dict[str, Any]], left_out: Mapping[str, str] | None = None) -> str:
+    """': records.0.plan: Input should be ...; +2 more': the first NAMED_ERRORS problems of a
+    400's `detail`, whose `error` from BentoML says only how many there are ('' for none)."""
+    named = [_named(item, left_out or {}) for item in detail[:NAMED_ERRORS]]
+    if not named:
+        return ""
+    more = f"; +{len(detail) - len(named):,} more" if len(detail) > len(named) else ""
+    return f": {'; '.join(named)}{more}"
 
 
 def _named(item: dict[str, Any], left_out: Mapping[str, str]) -> str:

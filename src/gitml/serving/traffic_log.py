@@ -33,6 +33,7 @@ from typing import IO, Any
 
 from gitml.config.params import TrafficLogParams
 from gitml.ml.traffic_format import FILE_PREFIX, FILE_SUFFIX, SCORED
+from gitml.serving.problems import named_problems
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -42,7 +43,6 @@ App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 logger = logging.getLogger(__name__)
 ERROR_BYTES = 64 * 1024  # of a refusal's answer kept, for its error line
-NAMED_PROBLEMS = 3  # of a 400's problems named in its error line
 FLUSH_S = 0.5  # the longest a queued record waits to be written
 
 
@@ -322,19 +322,8 @@ def _json(body: bytes) -> Any:
 def _error(entry: Entry) -> str:
     answer = _json(entry.response)
     if isinstance(answer, dict) and isinstance(answer.get("error"), str):
-        return str(answer["error"]) + _problems(answer.get("detail"))
+        detail = answer.get("detail")
+        if isinstance(detail, list) and all(isinstance(item, dict) for item in detail):
+            return str(answer["error"]) + named_problems(detail)  # as the guard tells the client
+        return str(answer["error"])
     return entry.response[:200].decode(errors="replace") or f"HTTP {entry.status}"
-
-
-def _problems(detail: Any) -> str:
-    """': records.0.plan: Input should be ...; +2 more' from a 400's `detail`: BentoML's
-    `error` says only how many problems there are, and the log line is read to learn why."""
-    if not isinstance(detail, list) or not detail:
-        return ""
-    named = [
-        f"{'.'.join(map(str, item['loc'])) or '(body)'}: {item['msg']}"
-        for item in detail[:NAMED_PROBLEMS]
-        if isinstance(item, dict) and isinstance(item.get("loc"), list) and "msg" in item
-    ]
-    more = f"; +{len(detail) - len(named):,} more" if len(detail) > len(named) else ""
-    return f": {'; '.join(named)}{more}" if named else ""
