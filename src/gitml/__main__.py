@@ -1,5 +1,15 @@
 import gc
+import os
 import sys
+
+if os.environ.get("GITML_WARM_SOCKET"):  # a stage under `gitml repro`: the warm server runs it
+    from gitml.cli import STAGES
+    from gitml.warm.client import exit_as, run_on_server
+
+    if sys.argv[1:2] and sys.argv[1] in STAGES:
+        warm_code = run_on_server(sys.argv[1:])
+        if warm_code is not None:
+            sys.exit(exit_as(warm_code))
 
 from gitml.cli import main
 

@@ -20,10 +20,15 @@ INTERRUPTED_EXIT = 130  # 128 + SIGINT, as shells report a Ctrl-C
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "repro":
+        args.dvc_args = rest
+    elif rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     debug = _configure_logging()
     try:
-        args.handler(args)
+        code = args.handler(args)
     except GitmlError as exc:
         if debug:
             logger.exception("gitml %s failed", args.command)
@@ -44,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
             exc,
         )
         return UNEXPECTED_EXIT
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -63,6 +68,15 @@ def _parser() -> argparse.ArgumentParser:
 
     for stage in STAGES:
         add(stage, change.run_stage, f"run the `{stage}` pipeline stage (normally via `dvc repro`)")
+
+    repro = commands.add_parser(
+        "repro",
+        help="dvc repro, each stage forked from one warm process (arguments go to dvc repro)",
+        description="`dvc repro [ARGS]` with the stages' imports paid once: each stage is still "
+        "its own process, forked from a server that has imported pandas, scikit-learn and "
+        "gitml. GITML_WARM=0 (or a system other than Linux): plain `dvc repro`.",
+    )
+    repro.set_defaults(handler=change.repro)
 
     compose = add(
         "compose", change.compose, "write params.yaml from conf/ with optional Hydra overrides"

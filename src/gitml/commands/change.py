@@ -19,6 +19,12 @@ def run_stage(args: argparse.Namespace) -> None:
     import_module(f"gitml.pipeline.{args.command}").run(params)
 
 
+def repro(args: argparse.Namespace) -> int:
+    from gitml.warm.repro import reproduce
+
+    return reproduce(args.dvc_args)
+
+
 def compose(args: argparse.Namespace) -> None:
     from gitml.config.compose import compose_params, missing_source, stale_diff, write_params
     from gitml.contract.schema import build_schema

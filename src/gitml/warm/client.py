@@ -1,0 +1,113 @@
+"""A stage command's side of the warm server: hand the stage over, wait, exit with its status.
+
+Standard library only, so that the command starts in milliseconds. Whenever the server cannot
+take the stage (it is still importing past the wait, it failed, or it runs another checkout's
+gitml) the command runs the stage itself, as without `gitml repro`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from gitml.warm import SOCKET_ENV, wire
+from gitml.warm.server import identity
+
+WAIT_S = 120.0  # for the server's imports: seconds on a loaded machine, never this long
+FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def run_on_server(argv: list[str]) -> int | None:
+    """Run `gitml <argv>` on the warm server: its exit status, or None to run it here.
+
+    The status is as `os.waitstatus_to_exitcode` gives it: -N when the stage died of signal N.
+    """
+    address = os.environ.get(SOCKET_ENV)
+    if not address:
+        return None
+    conn = _connect(Path(address))
+    if conn is None:
+        return None
+    with conn:
+        stdio = [fd for fd in (0, 1, 2) if _is_open(fd)]
+        request = identity() | {
+            "argv": argv,
+            "argv0": sys.argv[0],
+            "cwd": os.getcwd(),
+            "env": dict(os.environ),
+            "stdio": stdio,
+        }
+        try:
+            wire.send(conn, request, stdio)
+            reply = wire.receive(conn)
+        except (OSError, ValueError):
+            return None  # the stage did not start: run it here
+        if reply is None or "started" not in reply[0]:
+            if reply is not None:
+                print(
+                    f"gitml: the warm server ran no stage ({reply[0].get('refused')}); "
+                    "running it in this process",
+                    file=sys.stderr,
+                )
+            return None
+        return _wait_for_exit(conn)
+
+
+def _connect(path: Path) -> socket.socket | None:
+    stopped = path.with_name("stopped")  # gitml repro's mark: the server is gone
+    deadline = time.monotonic() + WAIT_S
+    while not path.exists():
+        if stopped.exists() or time.monotonic() > deadline:
+            return None
+        time.sleep(0.005)
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        conn.connect(str(path))
+    except OSError:
+        conn.close()
+        return None
+    return conn
+
+
+def _is_open(fd: int) -> bool:
+    try:
+        os.fstat(fd)
+    except OSError:
+        return False
+    return True
+
+
+def _wait_for_exit(conn: socket.socket) -> int:
+    def forward(signum: int, frame: Any) -> None:
+        wire.send(conn, {"signal": signum})
+
+    for signum in FORWARDED:
+        signal.signal(signum, forward)
+    received = wire.receive(conn)
+    for signum in FORWARDED:
+        signal.signal(signum, signal.SIG_DFL)
+    if received is None or not isinstance(received[0].get("exit"), int):
+        print(
+            "gitml: the warm server stopped before the stage ended; run it again "
+            "(or with GITML_WARM=0 for a process of its own)",
+            file=sys.stderr,
+        )
+        return 1
+    code: int = received[0]["exit"]
+    return code
+
+
+def exit_as(code: int) -> int:
+    """End this process as the stage ended: by the same signal, or with its exit status."""
+    if code < 0:
+        with contextlib.suppress(OSError):  # SIGKILL and SIGSTOP take no handler at all
+            signal.signal(-code, signal.SIG_DFL)
+        os.kill(os.getpid(), -code)
+        return 128 - code  # a signal that does not end a process by default
+    return code

@@ -1,0 +1,55 @@
+"""The warm server's messages: a 4-byte length, then JSON; stdio file descriptors ride along.
+
+Standard library only: the stage command imports this before anything heavy.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import struct
+from collections.abc import Sequence
+from typing import Any
+
+HEADER = struct.Struct("!I")
+MAX_BYTES = 16 * 1024 * 1024  # a request is argv, cwd and the environment: far below this
+
+
+def send(sock: socket.socket, message: dict[str, Any], fds: Sequence[int] = ()) -> None:
+    """Send one message, with `fds` attached to its header."""
+    data = json.dumps(message).encode()
+    header = HEADER.pack(len(data))
+    if fds:
+        socket.send_fds(sock, [header], list(fds))
+    else:
+        sock.sendall(header)
+    sock.sendall(data)
+
+
+def receive(sock: socket.socket, max_fds: int = 0) -> tuple[dict[str, Any], list[int]] | None:
+    """The next message and the descriptors sent with it; None once the peer has closed."""
+    if max_fds:
+        header, fds, _, _ = socket.recv_fds(sock, HEADER.size, max_fds)
+    else:
+        header, fds = sock.recv(HEADER.size), []
+    if not header:
+        return None
+    header += _exactly(sock, HEADER.size - len(header))
+    (length,) = HEADER.unpack(header)
+    if length > MAX_BYTES:
+        raise ValueError(f"a warm-server message of {length} bytes (at most {MAX_BYTES})")
+    message = json.loads(_exactly(sock, length))
+    if not isinstance(message, dict):
+        raise ValueError(f"a warm-server message is a JSON object, not {type(message).__name__}")
+    return message, fds
+
+
+def _exactly(sock: socket.socket, size: int) -> bytes:
+    chunks = []
+    while size:
+        chunk = sock.recv(min(size, 1 << 20))
+        if not chunk:
+            raise ConnectionError("the warm server's peer closed in the middle of a message")
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)

@@ -1,0 +1,99 @@
+"""A warm server whose one "stage" does what its `--params` says, for gitml.warm's tests.
+
+It is the real server (`gitml.warm.server.main`) with nothing preloaded and `gitml.cli.main`
+replaced: `python -m gitml train --params exit:3` exits 3, `sleep:30` sleeps, `signal:9` dies
+of SIGKILL, `raise` raises; every run first prints its pid, cwd and environment.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+FAKE_SERVER = """
+import os, signal, sys, time
+import gitml.cli
+from gitml.warm import server
+
+def stage(argv):
+    action = argv[argv.index("--params") + 1] if "--params" in argv else "ok"
+    kind, _, value = action.partition(":")
+    print(
+        f"pid={os.getpid()} cwd={os.getcwd()} argv={' '.join(argv)} "
+        f"env={os.environ.get('WARM_TEST', '-')} socket={os.environ.get('GITML_WARM_SOCKET', '-')}",
+        flush=True,
+    )
+    print("to stderr", file=sys.stderr, flush=True)
+    try:
+        if kind == "exit":
+            return int(value)
+        if kind == "sleep":
+            time.sleep(float(value))
+        if kind == "signal":
+            os.kill(os.getpid(), int(value))
+        if kind == "raise":
+            raise RuntimeError("a stage bug")
+    except KeyboardInterrupt:
+        return 130  # as gitml.cli.main answers a Ctrl-C
+    return 0
+
+gitml.cli.main = stage
+server.preload = lambda: None
+server.main()
+"""
+WAIT_S = 30.0
+
+
+@contextmanager
+def fake_server(folder: Path) -> Iterator[Path]:
+    """The fake server listening on `folder`/stages.sock; stopped (and checked so) after."""
+    path = folder / "stages.sock"
+    process = subprocess.Popen(
+        [sys.executable, "-c", FAKE_SERVER, str(path), str(os.getpid())], cwd=folder
+    )
+    try:
+        wait_until(path.exists, f"the fake warm server never listened on {path}")
+        yield path
+    finally:
+        process.terminate()
+        try:
+            process.wait(5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def stage_command(
+    socket: Path, *argv: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.Popen[str]:
+    """`python -m gitml ARGV` as DVC would start it under `gitml repro`."""
+    env = os.environ | {"WARM_TEST": "from the command"} | (env or {})
+    return subprocess.Popen(
+        [sys.executable, "-m", "gitml", *argv],
+        cwd=cwd,
+        env=env | {"GITML_WARM_SOCKET": str(socket)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(") ")[-1][0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has ended
+
+
+def wait_until(condition: object, message: str, timeout: float = WAIT_S) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():  # type: ignore[operator]
+        if time.monotonic() > deadline:
+            raise AssertionError(message)
+        time.sleep(0.02)

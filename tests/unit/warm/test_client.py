@@ -1,0 +1,101 @@
+"""A stage command under `gitml repro`: its stage runs on the warm server as if it ran here."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from gitml.warm.client import exit_as, run_on_server
+from tests.support.warm import alive, fake_server, stage_command, wait_until
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> object:
+    with fake_server(tmp_path) as path:
+        yield path
+
+
+def _pid(line: str) -> int:
+    return int(line.split()[0].removeprefix("pid="))
+
+
+def test_the_stage_gets_the_commands_cwd_env_argv_and_stdio_and_its_status_is_the_commands(
+    server: Path, tmp_path: Path
+) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    command = stage_command(server, "train", "--params", "exit:3", cwd=work)
+    out, err = command.communicate(timeout=30)
+    assert command.returncode == 3
+    pid = _pid(out)
+    assert pid != command.pid  # it ran on the server, not in the command's process
+    assert f"cwd={work} argv=train --params exit:3 env=from the command socket=-" in out
+    assert err == "to stderr\n"
+
+
+def test_a_stage_killed_by_a_signal_ends_its_command_by_that_signal(
+    server: Path, tmp_path: Path
+) -> None:
+    command = stage_command(server, "train", "--params", "signal:9", cwd=tmp_path)
+    command.communicate(timeout=30)
+    assert command.returncode == -signal.SIGKILL
+
+
+@pytest.mark.parametrize(
+    ("signum", "status"), [(signal.SIGTERM, -signal.SIGTERM), (signal.SIGINT, 130)]
+)
+def test_a_signal_to_the_command_reaches_its_stage(
+    server: Path, tmp_path: Path, signum: int, status: int
+) -> None:
+    command = stage_command(server, "train", "--params", "sleep:60", cwd=tmp_path)
+    assert command.stdout is not None
+    stage = _pid(command.stdout.readline())
+    command.send_signal(signum)
+    command.communicate(timeout=10)
+    assert command.returncode == status
+    wait_until(lambda: not alive(stage), f"the stage {stage} outlived its command", 10)
+
+
+def test_a_command_killed_outright_takes_its_stage_with_it(server: Path, tmp_path: Path) -> None:
+    command = stage_command(server, "train", "--params", "sleep:60", cwd=tmp_path)
+    assert command.stdout is not None
+    stage = _pid(command.stdout.readline())
+    command.kill()
+    command.communicate(timeout=10)
+    wait_until(lambda: not alive(stage), f"the stage {stage} outlived its killed command", 10)
+
+
+def test_a_command_for_another_gitml_runs_its_stage_itself(server: Path, tmp_path: Path) -> None:
+    # a different import path (another checkout on PYTHONPATH): the server's code is not its
+    command = stage_command(
+        server,
+        "validate",
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(tmp_path)},
+    )
+    _, err = command.communicate(timeout=60)
+    assert "the warm server ran no stage (another path than the server's)" in err
+    assert command.returncode == 2  # the real validate: no params.yaml here
+    assert "params.yaml not found" in err
+
+
+def test_without_a_server_the_command_runs_its_stage_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITML_WARM_SOCKET", str(tmp_path / "stages.sock"))
+    (tmp_path / "stopped").touch()  # gitml repro's mark: its server has exited
+    assert run_on_server(["validate"]) is None
+    monkeypatch.delenv("GITML_WARM_SOCKET")
+    assert run_on_server(["validate"]) is None
+
+
+def test_the_command_ends_as_its_stage_ended() -> None:
+    assert exit_as(4) == 4
+    assert exit_as(0) == 0
+    child = subprocess.run(
+        ["python", "-c", "from gitml.warm.client import exit_as; exit_as(-15)"], check=False
+    )
+    assert child.returncode == -signal.SIGTERM

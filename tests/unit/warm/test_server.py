@@ -1,0 +1,66 @@
+"""The warm server: what it preloads, whom it serves, and that it never outlives its run."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from gitml.warm import server, wire
+from tests.support.warm import FAKE_SERVER, alive, fake_server, wait_until
+
+
+def test_a_request_from_another_gitml_is_refused_and_the_server_serves_on(tmp_path: Path) -> None:
+    with fake_server(tmp_path) as path:
+        for _ in range(2):  # a request cut short does not stop the next from being answered
+            with socket.socket(socket.AF_UNIX) as cut:
+                cut.connect(str(path))
+        with socket.socket(socket.AF_UNIX) as conn:
+            conn.connect(str(path))
+            wire.send(conn, server.identity() | {"package": "/another/checkout/gitml"})
+            reply = wire.receive(conn)
+        assert reply is not None
+        # (pytest's own import path differs from the server's as well)
+        assert "package" in reply[0]["refused"].removeprefix("another ").split(", ")
+
+
+PARENT = """
+import os, pathlib, subprocess, sys, time
+server = [sys.executable, "-c", sys.argv[1], sys.argv[2], str(os.getpid())]
+pid = subprocess.Popen(server, stdout=subprocess.DEVNULL).pid
+while not pathlib.Path(sys.argv[2]).exists():
+    time.sleep(0.01)
+print(pid)
+"""
+
+
+def test_the_server_stops_with_its_parent_and_leaves_no_socket(tmp_path: Path) -> None:
+    # given a listening server whose parent then exits (gitml repro killed outright)
+    path = tmp_path / "stages.sock"
+    parent = subprocess.run(
+        [sys.executable, "-c", PARENT, FAKE_SERVER, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    pid = int(parent.stdout)
+    # then it notices within its poll and goes, socket and all
+    wait_until(lambda: not alive(pid), f"the warm server {pid} outlived its parent", 10)
+    assert not path.exists()
+
+
+def test_sigterm_stops_the_server_and_removes_its_socket(tmp_path: Path) -> None:
+    path = tmp_path / "stages.sock"
+    process = subprocess.Popen([sys.executable, "-c", FAKE_SERVER, str(path), str(os.getpid())])
+    try:
+        wait_until(path.exists, "the server never listened")
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(10) == 0
+        assert not path.exists()
+    finally:
+        process.kill()
+        process.wait()
