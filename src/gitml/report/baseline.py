@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,6 @@ import yaml
 from gitml import progress
 from gitml.errors import ConfigError, GitmlError
 from gitml.report.lock import git_bytes, stale_stages
-from gitml.warm.repro import warm_stages
 
 logger = logging.getLogger(__name__)
 
@@ -230,20 +229,14 @@ def _git(root: Path, *args: str, check: bool = True) -> str:
 def _repro_with_progress(tree: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """`dvc repro` in the worktree, a bar of its stages on a terminal (stages/s, time left)."""
     stages = len(_yaml_file(tree / "dvc.yaml").get("stages", {}))
-    argv = [sys.executable, "-m", "dvc", "repro"]
+    # the baseline's own `gitml repro` (warm stages) where its code has one, else dvc's
+    has_repro = (tree / "src/gitml/warm/repro.py").is_file()
+    argv = [sys.executable, "-m", "gitml" if has_repro else "dvc", "repro"]
     lines = []
-    # the baseline's own warm server, if its code has one (the branch's would run other code)
-    has_warm = (tree / "src/gitml/warm/server.py").is_file()
     with (
         progress.bar(stages, "baseline repro", unit="stages") as shown,
-        warm_stages(tree, env) if has_warm else nullcontext(env) as stage_env,
         subprocess.Popen(
-            argv,
-            cwd=tree,
-            env=stage_env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
+            argv, cwd=tree, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
         ) as process,
     ):
         assert process.stdout is not None

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from gitml.warm import SOCKET_ENV, wire
-from gitml.warm.server import identity
 
 WAIT_S = 120.0  # for the server's imports: seconds on a loaded machine, never this long
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -36,7 +35,7 @@ def run_on_server(argv: list[str]) -> int | None:
         return None
     with conn:
         stdio = [fd for fd in (0, 1, 2) if _is_open(fd)]
-        request = identity() | {
+        request = wire.identity() | {
             "argv": argv,
             "argv0": sys.argv[0],
             "cwd": os.getcwd(),

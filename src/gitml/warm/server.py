@@ -24,7 +24,6 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any, NoReturn
 
-import gitml
 from gitml.warm import SOCKET_ENV, wire
 
 # What the stages import, in their functions as well as at the top of their modules; one that
@@ -82,21 +81,12 @@ def preload() -> None:
     skops_io()
 
 
-def identity() -> dict[str, Any]:
-    """What makes a stage command's gitml this server's: a request must match it exactly."""
-    return {
-        "executable": sys.executable,
-        "package": os.path.dirname(os.path.abspath(gitml.__file__)),
-        "path": sys.path[1:],  # [0] is the working directory (`-m`) or '' (`-c`)
-    }
-
-
 def serve(path: Path, parent: int) -> None:
     """Accept stage commands on `path` until SIGTERM or until `parent` (gitml repro) exits."""
     gc.set_threshold(50_000, 10, 10)  # as gitml.__main__'s, for the same reason
     preload()
     gc.freeze()  # the preloaded objects: no stage's collections walk them again
-    own = identity()
+    own = wire.identity()
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     binding = path.with_name(path.name + ".binding")
     listener.bind(str(binding))

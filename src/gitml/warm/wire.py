@@ -6,10 +6,14 @@ Standard library only: the stage command imports this before anything heavy.
 from __future__ import annotations
 
 import json
+import os
 import socket
 import struct
+import sys
 from collections.abc import Sequence
 from typing import Any
+
+import gitml
 
 HEADER = struct.Struct("!I")
 MAX_BYTES = 16 * 1024 * 1024  # a request is argv, cwd and the environment: far below this
@@ -53,3 +57,12 @@ def _exactly(sock: socket.socket, size: int) -> bytes:
         chunks.append(chunk)
         size -= len(chunk)
     return b"".join(chunks)
+
+
+def identity() -> dict[str, Any]:
+    """What makes a stage command's gitml this server's: a request must match it exactly."""
+    return {
+        "executable": sys.executable,
+        "package": os.path.dirname(os.path.abspath(gitml.__file__)),
+        "path": sys.path[1:],  # [0] is the working directory (`-m`) or '' (`-c`)
+    }

@@ -19,7 +19,7 @@ def server(tmp_path: Path) -> object:
 
 
 def _pid(line: str) -> int:
-    return int(line.split()[0].removeprefix("pid="))
+    return int(line.split(maxsplit=1)[0].removeprefix("pid="))
 
 
 def test_the_stage_gets_the_commands_cwd_env_argv_and_stdio_and_its_status_is_the_commands(

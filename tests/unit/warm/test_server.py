@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from gitml.warm import server, wire
+from gitml.warm import wire
 from tests.support.warm import FAKE_SERVER, alive, fake_server, wait_until
 
 
@@ -20,7 +20,7 @@ def test_a_request_from_another_gitml_is_refused_and_the_server_serves_on(tmp_pa
                 cut.connect(str(path))
         with socket.socket(socket.AF_UNIX) as conn:
             conn.connect(str(path))
-            wire.send(conn, server.identity() | {"package": "/another/checkout/gitml"})
+            wire.send(conn, wire.identity() | {"package": "/another/checkout/gitml"})
             reply = wire.receive(conn)
         assert reply is not None
         # (pytest's own import path differs from the server's as well)
