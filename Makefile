@@ -43,9 +43,9 @@ uv: ## install uv if it is missing (pip --user, else a venv in .tools/ under PEP
 install: uv ## install uv if missing, then the locked environment into .venv
 	@$(UV) sync --locked --quiet --compile-bytecode
 
-run: install ## compose params.yaml from conf/, reproduce the pipeline, show the metrics
+run: install ## compose params.yaml from conf/, reproduce the pipeline (gitml repro), show the metrics
 	@$(RUN) gitml compose
-	$(RUN) dvc repro
+	$(RUN) gitml repro
 	@$(RUN) dvc metrics show
 	@echo "Metrics: reports/metrics.json   plots: reports/plots/   model: models/model.skops"
 
@@ -117,10 +117,10 @@ remote: install ## set the default DVC remote: URL=s3://bucket/path [ENDPOINT=ht
 	$(if $(ENDPOINT),$(RUN) dvc remote modify $(REMOTE) endpointurl "$(ENDPOINT)")
 	@echo "Default DVC remote '$(REMOTE)' → $(URL). Commit .dvc/config, then \`make data-push\`."
 
-reproduce: install ## CI: params check, `gitml pull` from the remote (if set; FORK=true: none), dvc repro
+reproduce: install ## CI: params check, `gitml pull` from the remote (if set; FORK=true: none), gitml repro
 	$(RUN) gitml compose --check
 	$(RUN) gitml pull $(if $(filter true,$(FORK)),--fork)
-	$(RUN) dvc repro
+	$(RUN) gitml repro
 
 release-model: install ## CI release: pull the commit's model by its dvc.lock (never retrains; fails if absent)
 	$(RUN) gitml pull --model
