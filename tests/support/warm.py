@@ -2,7 +2,8 @@
 
 It is the real server (`gitml.warm.server.main`) with nothing preloaded and `gitml.cli.main`
 replaced: `python -m gitml train --params exit:3` exits 3, `sleep:30` sleeps, `signal:9` dies
-of SIGKILL, `raise` raises; every run first prints its pid, cwd and environment.
+of SIGKILL, `raise` raises; every run first prints its pid, cwd and environment, and how many
+of the preload's steps had run (WARM_TEST_PRELOAD_STEPS of one second each; default none).
 """
 
 from __future__ import annotations
@@ -23,13 +24,14 @@ from gitml.warm import server
 def stage(argv):
     action = argv[argv.index("--params") + 1] if "--params" in argv else "ok"
     kind, _, value = action.partition(":")
-    print(
-        f"pid={os.getpid()} cwd={os.getcwd()} argv={' '.join(argv)} "
-        f"env={os.environ.get('WARM_TEST', '-')} socket={os.environ.get('GITML_WARM_SOCKET', '-')}",
-        flush=True,
-    )
-    print("to stderr", file=sys.stderr, flush=True)
     try:
+        print(
+            f"pid={os.getpid()} loaded={len(loaded)} cwd={os.getcwd()} argv={' '.join(argv)} "
+            f"env={os.environ.get('WARM_TEST', '-')} "
+            f"socket={os.environ.get('GITML_WARM_SOCKET', '-')}",
+            flush=True,
+        )
+        print("to stderr", file=sys.stderr, flush=True)
         if kind == "exit":
             return int(value)
         if kind == "sleep":
@@ -43,18 +45,22 @@ def stage(argv):
     return 0
 
 gitml.cli.main = stage
-server.preload = lambda: None
+loaded = []
+server.PRELOAD = ("slow",) * int(os.environ.get("WARM_TEST_PRELOAD_STEPS", "0"))
+server.import_module = lambda name: (time.sleep(1), loaded.append(name))
 server.main()
 """
 WAIT_S = 30.0
 
 
 @contextmanager
-def fake_server(folder: Path) -> Iterator[Path]:
-    """The fake server listening on `folder`/stages.sock; stopped (and checked so) after."""
+def fake_server(folder: Path, preload_steps: int = 0) -> Iterator[Path]:
+    """The fake server listening on `folder`/stages.sock; stopped after."""
     path = folder / "stages.sock"
     process = subprocess.Popen(
-        [sys.executable, "-c", FAKE_SERVER, str(path), str(os.getpid())], cwd=folder
+        [sys.executable, "-c", FAKE_SERVER, str(path), str(os.getpid())],
+        cwd=folder,
+        env=os.environ | {"WARM_TEST_PRELOAD_STEPS": str(preload_steps)},
     )
     try:
         wait_until(path.exists, f"the fake warm server never listened on {path}")

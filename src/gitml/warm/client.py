@@ -42,20 +42,77 @@ def run_on_server(argv: list[str]) -> int | None:
             "env": dict(os.environ),
             "stdio": stdio,
         }
+        forwarder = _Forwarder(conn)
         try:
-            wire.send(conn, request, stdio)
-            reply = wire.receive(conn)
-        except (OSError, ValueError):
-            return None  # the stage did not start: run it here
-        if reply is None or "started" not in reply[0]:
-            if reply is not None:
-                print(
-                    f"gitml: the warm server ran no stage ({reply[0].get('refused')}); "
-                    "running it in this process",
-                    file=sys.stderr,
-                )
-            return None
-        return _wait_for_exit(conn)
+            return _ask(conn, request, stdio, forwarder)
+        finally:
+            forwarder.restore()
+
+
+def _ask(
+    conn: socket.socket, request: dict[str, Any], stdio: list[int], forwarder: _Forwarder
+) -> int | None:
+    try:
+        wire.send(conn, request, stdio)
+        reply = wire.receive(conn)
+    except (OSError, ValueError):
+        reply = None
+    if reply is None or "started" not in reply[0]:
+        if forwarder.pending:  # stopped before its stage began: it ends as signalled
+            return -forwarder.pending[0]
+        if reply is not None:
+            print(
+                f"gitml: the warm server ran no stage ({reply[0].get('refused')}); "
+                "running it in this process",
+                file=sys.stderr,
+            )
+        return None  # the stage did not start: run it here
+    forwarder.start()
+    received = wire.receive(conn)
+    if received is None or not isinstance(received[0].get("exit"), int):
+        print(
+            "gitml: the warm server stopped before the stage ended; run it again "
+            "(or with GITML_WARM=0 for a process of its own)",
+            file=sys.stderr,
+        )
+        return 1
+    code: int = received[0]["exit"]
+    return code
+
+
+class _Forwarder:
+    """The command's signals, passed on to its stage; held back until the stage has started."""
+
+    def __init__(self, conn: socket.socket) -> None:
+        self.conn = conn
+        self.started = False
+        self.pending: list[int] = []
+        self.previous = {signum: signal.signal(signum, self._on_signal) for signum in FORWARDED}
+
+    def _on_signal(self, signum: int, frame: Any) -> None:
+        if self.started:
+            self._send([signum])
+        else:
+            self.pending.append(signum)
+
+    def start(self) -> None:
+        self.started = True
+        self._send(self.pending)
+
+    def _send(self, signals: list[int]) -> None:
+        # one message at a time: a signal during a send waits, not cuts into it
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, FORWARDED)
+        try:
+            for signum in signals:
+                wire.send(self.conn, {"signal": signum})
+        except OSError:
+            pass  # the stage has just ended; its status is on its way
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+    def restore(self) -> None:
+        for signum, handler in self.previous.items():
+            signal.signal(signum, handler)
 
 
 def _connect(path: Path) -> socket.socket | None:
@@ -80,26 +137,6 @@ def _is_open(fd: int) -> bool:
     except OSError:
         return False
     return True
-
-
-def _wait_for_exit(conn: socket.socket) -> int:
-    def forward(signum: int, frame: Any) -> None:
-        wire.send(conn, {"signal": signum})
-
-    for signum in FORWARDED:
-        signal.signal(signum, forward)
-    received = wire.receive(conn)
-    for signum in FORWARDED:
-        signal.signal(signum, signal.SIG_DFL)
-    if received is None or not isinstance(received[0].get("exit"), int):
-        print(
-            "gitml: the warm server stopped before the stage ended; run it again "
-            "(or with GITML_WARM=0 for a process of its own)",
-            file=sys.stderr,
-        )
-        return 1
-    code: int = received[0]["exit"]
-    return code
 
 
 def exit_as(code: int) -> int:

@@ -20,21 +20,28 @@ import threading
 import time
 import traceback
 import warnings
+from collections.abc import Iterator
 from importlib import import_module
 from pathlib import Path
 from typing import Any, NoReturn
 
 from gitml.warm import SOCKET_ENV, wire
 
-# What the stages import, in their functions as well as at the top of their modules; one that
-# is missing here costs its stage the import, not a wrong result (tests/unit/warm checks them).
+# What the stages import, in their functions as well as at the top of their modules, in the
+# order the stages run: a stage that asks while the rest loads gets a fork of what is loaded,
+# and imports what it lacks itself. One missing here costs its stage the import, not a wrong
+# result (tests/integration/test_warm.py lists any that are).
 PRELOAD = (
+    "gitml.cli",
+    "gitml.commands.change",
+    "gitml.config.params",
     "pandas",
     "pandas.core.arrays.arrow.extension_types",  # read_parquet's, on its first call
     "pandas.io.formats.string",
     "pyarrow.dataset",
     "pyarrow.pandas_compat",
     "pyarrow.parquet",
+    "gitml.pipeline.ingest",
     "pandera.pandas",
     "pandera.errors",
     "pandera.accessors.pandas_accessor",  # and the backends: a schema's first validate
@@ -45,23 +52,21 @@ PRELOAD = (
     "pandera.backends.pandas.container",
     "pandera.backends.pandas.register",
     "pandera.backends.register_checks",
-    "scipy.stats",
-    "sklearn.calibration",
+    "gitml.pipeline.validate",
+    "gitml.pipeline.split",
     "sklearn.compose",
     "sklearn.ensemble",
     "sklearn.impute",
-    "sklearn.inspection",
     "sklearn.linear_model",
-    "sklearn.metrics",
     "sklearn.pipeline",
     "sklearn.preprocessing",
     "sklearn.tree",
-    "gitml.cli",
-    "gitml.commands.change",
-    "gitml.pipeline.ingest",
-    "gitml.pipeline.validate",
-    "gitml.pipeline.split",
+    "skops.io",  # through gitml.ml.model.skops_io, without scikit-learn's estimator scan
     "gitml.pipeline.train",
+    "scipy.stats",
+    "sklearn.calibration",
+    "sklearn.inspection",
+    "sklearn.metrics",
     "gitml.pipeline.evaluate",
 )
 STOP_GRACE_S = 10.0  # a stage whose command went away gets SIGTERM, then SIGKILL after this
@@ -73,19 +78,26 @@ def main() -> None:
     serve(Path(sys.argv[1]), int(sys.argv[2]))
 
 
-def preload() -> None:
+def preload_steps() -> Iterator[str]:
+    """Import PRELOAD one module at a time, yielding after each."""
     for name in PRELOAD:
-        import_module(name)
-    from gitml.ml.model import skops_io
+        if name == "skops.io":
+            from gitml.ml.model import skops_io
 
-    skops_io()
+            skops_io()
+        else:
+            import_module(name)
+        yield name
+
+
+def preload() -> None:
+    for _ in preload_steps():
+        pass
 
 
 def serve(path: Path, parent: int) -> None:
     """Accept stage commands on `path` until SIGTERM or until `parent` (gitml repro) exits."""
     gc.set_threshold(50_000, 10, 10)  # as gitml.__main__'s, for the same reason
-    preload()
-    gc.freeze()  # the preloaded objects: no stage's collections walk them again
     own = wire.identity()
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     binding = path.with_name(path.name + ".binding")
@@ -94,20 +106,29 @@ def serve(path: Path, parent: int) -> None:
     os.rename(binding, path)  # the path appears once it accepts: clients wait for it
     signal.signal(signal.SIGTERM, _stop)
     try:
+        # DVC starts the first stage while this still imports: it need not wait for the rest
+        for _ in preload_steps():
+            gc.freeze()  # the preloaded objects: no stage's collections walk them again
+            _serve_one(listener, own, 0)
         while os.getppid() == parent:
-            ready, _, _ = select.select([listener], [], [], 0.5)
-            _reap()
-            if ready:
-                conn, _ = listener.accept()
-                if _fork() == 0:
-                    listener.close()
-                    _handle(conn, own)
-                conn.close()
+            _serve_one(listener, own, 0.5)
     except SystemExit:
         pass
     finally:
         listener.close()
         path.unlink(missing_ok=True)
+
+
+def _serve_one(listener: socket.socket, own: dict[str, Any], timeout: float) -> None:
+    """Fork a handler for a waiting stage command, if one arrives within `timeout` seconds."""
+    ready, _, _ = select.select([listener], [], [], timeout)
+    _reap()
+    if ready:
+        conn, _ = listener.accept()
+        if _fork() == 0:
+            listener.close()
+            _handle(conn, own)
+        conn.close()
 
 
 def _stop(signum: int, frame: object) -> None:
@@ -239,6 +260,8 @@ def _run_stage(request: dict[str, Any], fds: list[int], conn: socket.socket) -> 
         code = main(request["argv"])
     except SystemExit as exc:  # argparse on a bad command line
         code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
+    except KeyboardInterrupt:  # before the CLI could catch it: Python then dies of SIGINT
+        code = -signal.SIGINT
     except BaseException:
         traceback.print_exc()
     finally:
@@ -246,4 +269,7 @@ def _run_stage(request: dict[str, Any], fds: list[int], conn: socket.socket) -> 
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(OSError, ValueError):  # a closed or broken stdio
                 stream.flush()
+        if code < 0:
+            signal.signal(-code, signal.SIG_DFL)
+            os.kill(os.getpid(), -code)
         os._exit(code)

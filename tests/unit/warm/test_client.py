@@ -32,7 +32,7 @@ def test_the_stage_gets_the_commands_cwd_env_argv_and_stdio_and_its_status_is_th
     assert command.returncode == 3
     pid = _pid(out)
     assert pid != command.pid  # it ran on the server, not in the command's process
-    assert f"cwd={work} argv=train --params exit:3 env=from the command socket=-" in out
+    assert f"cwd={work} argv=train --params exit:3 env=from the command socket=-\n" in out
     assert err == "to stderr\n"
 
 

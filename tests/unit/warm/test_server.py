@@ -10,7 +10,19 @@ import sys
 from pathlib import Path
 
 from gitml.warm import wire
-from tests.support.warm import FAKE_SERVER, alive, fake_server, wait_until
+from tests.support.warm import FAKE_SERVER, alive, fake_server, stage_command, wait_until
+
+
+def test_a_stage_asking_during_the_preload_is_served_before_it_ends(tmp_path: Path) -> None:
+    # given a server with ten one-second preload steps to go
+    with fake_server(tmp_path, preload_steps=10) as path:
+        # when a stage command asks at once
+        command = stage_command(path, "ingest", cwd=tmp_path)
+        out, _ = command.communicate(timeout=30)
+    # then it ran on a fork of what was loaded by then, not after the whole preload
+    assert command.returncode == 0
+    loaded = int(out.split()[1].removeprefix("loaded="))
+    assert loaded < 10
 
 
 def test_a_request_from_another_gitml_is_refused_and_the_server_serves_on(tmp_path: Path) -> None:
