@@ -133,7 +133,7 @@ MAIN_ROWS = "data.source.n_rows=300"  # the smallest data every user of main_pro
 
 def _reproduce_main(project: Project) -> None:
     project.gitml("compose", MAIN_ROWS)
-    project.dvc("repro")
+    project.gitml("repro")
     project.commit("main: reproduced")
 
 

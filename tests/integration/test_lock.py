@@ -34,7 +34,7 @@ def test_a_stale_committed_lock_fails_the_gate_unless_set_to_warn(main_project: 
     commit_params_only(project, "max_iter=20, lock not committed")
 
     # when CI reproduces and reports
-    project.dvc("repro")
+    project.gitml("repro")
     project.gitml("report", "--baseline", "main")
     gate = project.gitml("gate", check=False)
 
@@ -60,7 +60,7 @@ def test_a_stale_committed_lock_fails_the_gate_unless_set_to_warn(main_project: 
     project.run("git", "checkout", "-q", "-b", "pr-warned")
     project.gitml("compose", ROWS, "gate.stale_lock=warn", "model.max_iter=20")
     commit_params_only(project, "max_iter=20, lock not committed")
-    project.dvc("repro")
+    project.gitml("repro")
     project.gitml("report", "--baseline", "main")
     warned = project.gitml("gate", check=False)
     assert warned.returncode == 0, warned.stderr
@@ -77,7 +77,7 @@ def test_a_baseline_whose_committed_lock_is_stale_is_reproduced(main_project: Pr
     # and a second branch off it that changes only the model, run and committed properly
     project.run("git", "checkout", "-q", "-b", "tweak")
     project.gitml("compose", "data.source.n_rows=400", "model.max_iter=20")
-    project.dvc("repro")
+    project.gitml("repro")
     project.commit("max_iter=20")
 
     project.gitml("report", "--baseline", "data-benefits")

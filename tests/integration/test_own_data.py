@@ -57,7 +57,7 @@ def test_a_csv_and_a_contract_file_are_all_it_takes(
     contract = yaml.safe_load((project.root / f"conf/data/{name}.yaml").read_text())
     assert contract["task"] == task
     project.gitml("compose", f"data={name}", "model=random_forest", "model.n_estimators=50")
-    result = project.dvc("repro")
+    result = project.gitml("repro")
 
     # then the whole pipeline ran and metrics and plots fit the task
     assert ran_stages(result.stdout) == ["ingest", "validate", "split", "train", "evaluate"]
@@ -101,7 +101,7 @@ def test_an_untidy_csv_trains_on_its_numbers(project: Project) -> None:
     )
     assert "Task multiclass: target 'satisfaction' holds whole numbers" in drafted.stderr
     project.gitml("compose", "data=untidy", "model=random_forest", "model.n_estimators=50")
-    project.dvc("repro")
+    project.gitml("repro")
 
     # then the model learns from numbers, not from 75,083 as an id or '?' as a category
     meta = json.loads((project.root / "models/model.json").read_text())
@@ -143,7 +143,7 @@ def test_committing_what_the_readme_lists_makes_the_new_data_the_default(
     config = project.root / "conf/config.yaml"
     config.write_text(config.read_text().replace("  - data: churn", "  - data: customers"))
     project.gitml("compose")
-    project.dvc("repro")
+    project.gitml("repro")
 
     # when exactly the files the README lists are committed
     listed = _files_to_commit((ROOT / "README.md").read_text(encoding="utf-8"))

@@ -119,7 +119,7 @@ def test_a_fresh_clone_reproduces_by_pulling_without_running_a_stage(
 
     pulled = ci.gitml("pull")
     assert "Pulled from DVC remote 'storage'" in pulled.stderr
-    repro = ci.dvc("repro")
+    repro = ci.gitml("repro")
 
     assert ran_stages(repro.stdout) == []
     assert "Data and pipelines are up to date" in repro.stdout
@@ -136,7 +136,7 @@ def test_a_pr_branch_is_compared_with_mains_outputs_pulled_from_the_remote(
     author.gitml("pull")
     author.run("git", "checkout", "-q", "-b", "more-data")
     author.gitml("compose", "data.source.n_rows=400")
-    author.dvc("repro")
+    author.gitml("repro")
     author.commit("more rows")
     author.dvc("push")
     author.run("git", "push", "-q", "origin", "more-data")
@@ -145,7 +145,7 @@ def test_a_pr_branch_is_compared_with_mains_outputs_pulled_from_the_remote(
     ci = clone(origin, tmp_path / "ci", branch="more-data")
     ci.run("git", "branch", "main", "origin/main")
     ci.gitml("pull")
-    assert ran_stages(ci.dvc("repro").stdout) == []
+    assert ran_stages(ci.gitml("repro").stdout) == []
     ci.gitml("report", "--baseline", "main")
 
     # then the baseline's outputs came from the remote, and the data change is reported
@@ -165,7 +165,7 @@ def test_an_output_missing_from_the_remote_is_named_with_the_fix(
     author.gitml("pull")
     author.run("git", "checkout", "-q", "-b", "unpushed")
     author.gitml("compose", ROWS, "model.max_iter=20")
-    author.dvc("repro")
+    author.gitml("repro")
     author.commit("a new model, not pushed")
     author.run("git", "push", "-q", "origin", "unpushed")
     outs = lock_outs(author)

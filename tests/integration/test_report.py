@@ -27,7 +27,7 @@ WITHOUT_STRONGEST = (
 
 def _weak_main(project: Project) -> None:
     project.gitml("compose", ROWS, *WEAK)
-    project.dvc("repro")
+    project.gitml("repro")
     project.commit("A: weak model on main")
 
 
@@ -67,7 +67,7 @@ def metric(summary: dict[str, Any], name: str) -> dict[str, Any]:
 
 def test_a_better_model_shows_positive_deltas_and_passes(repo: Project) -> None:
     open_branch(repo, "better", "model.max_iter=200")
-    repo.dvc("repro")
+    repo.gitml("repro")
     repo.commit("B: a stronger model")
 
     text, summary = report(repo)
@@ -86,7 +86,7 @@ def test_a_better_model_shows_positive_deltas_and_passes(repo: Project) -> None:
 
 def test_a_clearly_worse_model_fails_the_gate_naming_the_metric(repo: Project) -> None:
     open_branch(repo, "worse", *WEAK, *WITHOUT_STRONGEST)
-    repo.dvc("repro")
+    repo.gitml("repro")
     repo.commit("C: drop the strongest features")
 
     text, summary = report(repo)
@@ -113,7 +113,7 @@ def test_a_pr_that_loosens_its_own_gate_is_judged_by_mains_rules(repo: Project) 
         *(f"gate.rules.binary.{m}.tolerance=0.5" for m in ("roc_auc", "average_precision")),
         "gate.rules.binary.log_loss.tolerance=0.5",
     )
-    repo.dvc("repro")
+    repo.gitml("repro")
     repo.commit("C2: drop the strongest features, and loosen the gate")
 
     text, summary = report(repo)
@@ -137,7 +137,7 @@ def test_a_larger_test_set_rescores_main_only_on_rows_it_did_not_train_on(repo: 
     # given a branch that only raises split.test_size: a third of its test rows are rows main
     # trained on, which would flatter main's model
     open_branch(repo, "test-size", *WEAK, "split.test_size=0.3")
-    repo.dvc("repro")
+    repo.gitml("repro")
     repo.commit("G: a larger test set")
 
     text, summary = report(repo)
@@ -157,7 +157,7 @@ def test_a_comment_only_change_reports_no_change(repo: Project) -> None:
     model_conf = repo.root / "conf/model/hist_gradient_boosting.yaml"
     model_conf.write_text(model_conf.read_text() + "# tuned later\n")
     repo.gitml("compose", ROWS, *WEAK, "--check")  # params.yaml is unchanged
-    ran = repo.dvc("repro")
+    ran = repo.gitml("repro")
     repo.commit("D: a comment")
 
     text, summary = report(repo)
@@ -171,7 +171,7 @@ def test_a_comment_only_change_reports_no_change(repo: Project) -> None:
 
 def test_a_broken_contract_fails_with_the_validation_summary(repo: Project) -> None:
     open_branch(repo, "broken", *WEAK, "data.columns.tenure_months.max=10")
-    assert repo.dvc("repro", check=False).returncode != 0
+    assert repo.gitml("repro", check=False).returncode != 0
     repo.commit("E: a contract the data breaks")
 
     text, _ = report(repo)
@@ -197,7 +197,7 @@ def test_a_broken_contract_fails_with_the_validation_summary(repo: Project) -> N
 
 def test_a_stale_report_is_refused_by_the_gate(repo: Project) -> None:
     open_branch(repo, "stale", "model.max_iter=200")
-    repo.dvc("repro")
+    repo.gitml("repro")
     report(repo)
     repo.gitml("compose", ROWS, "model.max_iter=150")  # changed after the report
 
@@ -221,7 +221,7 @@ def test_a_branch_on_another_dataset_is_not_comparable_and_the_gate_says_why(
     repo.dvc("add", "data/external/fraud.csv")
     repo.gitml("infer-contract", "data/external/fraud.csv", "--target", "fraud")
     repo.gitml("compose", "data=fraud", "model.max_iter=20")
-    repo.dvc("repro")
+    repo.gitml("repro")
     repo.commit("F: our own data")
 
     # when it is reported against main and gated
@@ -244,7 +244,7 @@ def test_a_branch_on_another_dataset_is_not_comparable_and_the_gate_says_why(
 def test_a_baseline_missing_from_the_cache_is_reproduced_in_a_worktree(repo: Project) -> None:
     # empties its copy's DVC cache
     open_branch(repo, "nocache", "model.max_iter=200")
-    repo.dvc("repro")
+    repo.gitml("repro")
     shutil.rmtree(repo.root / ".dvc/cache")
 
     text, summary = report(repo)
