@@ -8,6 +8,7 @@ gitml) the command runs the stage itself, as without `gitml repro`.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import signal
 import socket
@@ -31,11 +32,11 @@ def run_on_server(argv: list[str]) -> int | None:
     address = os.environ.get(SOCKET_ENV)
     if not address:
         return None
+    stdio = [fd for fd in (0, 1, 2) if _is_open(fd)]  # before the socket can take a closed one
     conn = _connect(Path(address))
     if conn is None:
         return None
     with conn:
-        stdio = [fd for fd in (0, 1, 2) if _is_open(fd)]
         request = identity() | {
             "argv": argv,
             "argv0": sys.argv[0],
@@ -67,6 +68,10 @@ def _connect(path: Path) -> socket.socket | None:
             return None
         time.sleep(0.005)
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    if conn.fileno() <= 2:  # a closed stdio's number: it would be sent as the stage's stdio
+        low = conn.detach()
+        conn = socket.socket(fileno=fcntl.fcntl(low, fcntl.F_DUPFD_CLOEXEC, 3))
+        os.close(low)
     try:
         conn.connect(str(path))
     except OSError:

@@ -67,6 +67,7 @@ PRELOAD = (
 )
 STOP_GRACE_S = 10.0  # a stage whose command went away gets SIGTERM, then SIGKILL after this
 UNEXPECTED_EXIT = 70  # as gitml.cli's: the stage crashed outside the CLI's error handling
+STDIO_NAMES = ("stdin", "stdout", "stderr")
 
 
 def main() -> None:
@@ -236,6 +237,7 @@ def _run_stage(request: dict[str, Any], fds: list[int], conn: socket.socket) -> 
             os.close(fd)
         for closed in {0, 1, 2} - set(stdio):
             os.close(closed)
+            setattr(sys, STDIO_NAMES[closed], None)  # as Python starts with that fd closed
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
@@ -254,6 +256,6 @@ def _run_stage(request: dict[str, Any], fds: list[int], conn: socket.socket) -> 
     finally:
         atexit._run_exitfuncs()  # what a normal interpreter exit runs; os._exit does not
         for stream in (sys.stdout, sys.stderr):
-            with contextlib.suppress(OSError, ValueError):  # a closed or broken stdio
+            with contextlib.suppress(AttributeError, OSError, ValueError):  # closed or broken
                 stream.flush()
         os._exit(code)

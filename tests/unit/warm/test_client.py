@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -34,6 +36,27 @@ def test_the_stage_gets_the_commands_cwd_env_argv_and_stdio_and_its_status_is_th
     assert pid != command.pid  # it ran on the server, not in the command's process
     assert f"cwd={work} argv=train --params exit:3 env=from the command socket=-" in out
     assert err == "to stderr\n"
+
+
+@pytest.mark.parametrize(("closed", "printed"), [(1, "to stderr\n"), (2, "pid=")])
+def test_a_command_with_a_closed_stdout_or_stderr_runs_its_stage_with_it_closed(
+    server: Path, tmp_path: Path, closed: int, printed: str
+) -> None:
+    # the command's socket once took the closed number and was sent as the stage's stdio:
+    # the stage's output went into the server's messages
+    command = subprocess.Popen(
+        ["sh", "-c", f'exec "$@" {closed}>&-', "sh", sys.executable, "-m", "gitml"]
+        + ["train", "--params", "sleep:0.5"],  # an exit at once can outrun the stage's output
+        cwd=tmp_path,
+        env=os.environ | {"GITML_WARM_SOCKET": str(server)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    out, err = command.communicate(timeout=30)
+    assert command.returncode == 0, out + err
+    assert printed in out + err  # a print to a closed stderr goes to stdout, as in Python
+    assert "warm server" not in out + err
 
 
 def test_a_stage_killed_by_a_signal_ends_its_command_by_that_signal(
