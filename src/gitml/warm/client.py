@@ -64,7 +64,8 @@ def _connect(path: Path) -> socket.socket | None:
     stopped = path.with_name("stopped")  # gitml repro's mark: the server is gone
     deadline = time.monotonic() + WAIT_S
     while not path.exists():
-        if stopped.exists() or time.monotonic() > deadline:
+        # no folder: its server found gitml repro killed and removed it; none will listen
+        if stopped.exists() or not path.parent.is_dir() or time.monotonic() > deadline:
             return None
         time.sleep(0.005)
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

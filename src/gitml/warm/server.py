@@ -119,6 +119,10 @@ def serve(path: Path, parent: int) -> None:
     finally:
         listener.close()
         path.unlink(missing_ok=True)
+        if os.getppid() != parent:  # gitml repro was killed outright: nobody else cleans up
+            path.with_name("stopped").unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # only the private folder, and only if empty
+                path.parent.rmdir()  # stage commands still to come see it gone: no server
 
 
 def _stop(signum: int, frame: object) -> None:

@@ -6,10 +6,12 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
+from gitml.warm import client
 from gitml.warm.client import exit_as, run_on_server
 from tests.support.warm import alive, fake_server, stage_command, wait_until
 
@@ -113,6 +115,17 @@ def test_without_a_server_the_command_runs_its_stage_itself(
     assert run_on_server(["validate"]) is None
     monkeypatch.delenv("GITML_WARM_SOCKET")
     assert run_on_server(["validate"]) is None
+
+
+def test_without_the_servers_folder_the_command_runs_its_stage_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # gitml repro killed outright: its server removed the folder; no command waits WAIT_S for it
+    monkeypatch.setattr(client, "WAIT_S", 10.0)
+    monkeypatch.setenv("GITML_WARM_SOCKET", str(tmp_path / "gone" / "stages.sock"))
+    started = time.monotonic()
+    assert run_on_server(["validate"]) is None
+    assert time.monotonic() - started < 2
 
 
 def test_the_command_ends_as_its_stage_ended() -> None:

@@ -39,7 +39,8 @@ print(pid)
 
 def test_the_server_stops_with_its_parent_and_leaves_no_socket(tmp_path: Path) -> None:
     # given a listening server whose parent then exits (gitml repro killed outright)
-    path = tmp_path / "stages.sock"
+    path = tmp_path / "gitml-warm-private" / "stages.sock"
+    path.parent.mkdir()
     parent = subprocess.run(
         [sys.executable, "-c", PARENT, FAKE_SERVER, str(path)],
         capture_output=True,
@@ -51,6 +52,8 @@ def test_the_server_stops_with_its_parent_and_leaves_no_socket(tmp_path: Path) -
     # then it notices within its poll and goes, socket and all
     wait_until(lambda: not alive(pid), f"the warm server {pid} outlived its parent", 10)
     assert not path.exists()
+    # and its folder with it: gitml repro's own clean-up died with it
+    assert not path.parent.exists()
 
 
 def test_sigterm_stops_the_server_and_removes_its_socket(tmp_path: Path) -> None:
