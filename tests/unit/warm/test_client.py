@@ -46,9 +46,9 @@ def test_a_command_with_a_closed_stdout_or_stderr_runs_its_stage_with_it_closed(
 ) -> None:
     # the command's socket once took the closed number and was sent as the stage's stdio:
     # the stage's output went into the server's messages
-    command = subprocess.Popen(
-        ["sh", "-c", f'exec "$@" {closed}>&-', "sh", sys.executable, "-m", "gitml"]
-        + ["train", "--params", "sleep:0.5"],  # an exit at once can outrun the stage's output
+    gitml = [sys.executable, "-m", "gitml", "train", "--params", "sleep:0.5"]  # not exit: it
+    command = subprocess.Popen(  # could be reported before the handler read the stage's output
+        ["sh", "-c", f'exec "$@" {closed}>&-', "sh", *gitml],
         cwd=tmp_path,
         env=os.environ | {"GITML_WARM_SOCKET": str(server)},
         stdout=subprocess.PIPE,
@@ -99,7 +99,8 @@ def test_a_command_for_another_gitml_runs_its_stage_itself(server: Path, tmp_pat
         server,
         "validate",
         cwd=tmp_path,
-        env={"PYTHONPATH": str(tmp_path)},
+        # (before the caller's own: the same gitml, only the path differs)
+        env={"PYTHONPATH": os.pathsep.join(filter(None, [str(tmp_path), os.getenv("PYTHONPATH")]))},
     )
     _, err = command.communicate(timeout=60)
     assert "the warm server ran no stage (another path than the server's)" in err

@@ -65,7 +65,8 @@ repro.SERVER = sys.argv[1]
 real = subprocess.Popen
 def popen(argv, **kwargs):
     if argv[1:3] == ["-m", "dvc"]:
-        argv = [sys.executable, "-c", "import os, time; print(os.getpid(), flush=True); time.sleep(60)"]
+        code = "import os, time; print(os.getpid(), flush=True); time.sleep(60)"
+        argv = [sys.executable, "-c", code]
     return real(argv, **kwargs)
 subprocess.Popen = popen
 sys.exit(repro.reproduce([]))
