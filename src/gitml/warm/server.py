@@ -173,7 +173,8 @@ def _handle(conn: socket.socket, own: dict[str, Any]) -> NoReturn:
             _run_stage(request, fds, conn)
         for fd in fds:
             os.close(fd)
-        wire.send(conn, {"started": pid})
+        with contextlib.suppress(OSError):  # the command is gone (a Ctrl-C): its stage stops
+            wire.send(conn, {"started": pid})  # below, as when it goes any time later
         if request["env"].get("LOG_LEVEL", "").upper() == "DEBUG":
             print(
                 f"DEBUG warm server: gitml {' '.join(request['argv'])} runs as pid {pid}",
@@ -218,10 +219,11 @@ def _report_exit(conn: socket.socket, stage: _Stage) -> NoReturn:
 
 def _forward_signals(conn: socket.socket, stage: _Stage) -> NoReturn:
     """Pass on the command's signals; if the command goes away, stop its stage."""
-    while (received := wire.receive(conn)) is not None:
-        signum = received[0].get("signal")
-        if isinstance(signum, int):
-            stage.kill(signum)
+    with contextlib.suppress(OSError, ValueError):  # a reset or garbled connection: gone too
+        while (received := wire.receive(conn)) is not None:
+            signum = received[0].get("signal")
+            if isinstance(signum, int):
+                stage.kill(signum)
     stage.kill(signal.SIGTERM)
     time.sleep(STOP_GRACE_S)
     stage.kill(signal.SIGKILL)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -68,3 +69,38 @@ def test_sigterm_stops_the_server_and_removes_its_socket(tmp_path: Path) -> None
     finally:
         process.kill()
         process.wait()
+
+
+def test_a_command_gone_before_it_hears_started_still_has_its_stage_stopped(
+    tmp_path: Path,
+) -> None:
+    # a Ctrl-C between the request and the reply: the handler's "started" met a closed socket,
+    # it died of the BrokenPipeError and its stage ran on, unattended, writing its outputs
+    read, write = os.pipe()
+    with fake_server(tmp_path) as path, os.fdopen(read) as stage_out:
+        with socket.socket(socket.AF_UNIX) as conn:
+            conn.connect(str(path))
+            request = server.identity() | {
+                "argv": ["train", "--params", "sleep:60"],
+                "argv0": "gitml",
+                "cwd": str(tmp_path),
+                "env": dict(os.environ),
+                "stdio": [1, 2],
+            }
+            request["path"] = _servers_path(path)
+            wire.send(conn, request, [write, write])
+        os.close(write)
+        stage = int(stage_out.readline().split(maxsplit=1)[0].removeprefix("pid="))
+        wait_until(lambda: not alive(stage), f"the stage {stage} outlived its command", 15)
+
+
+def _servers_path(path: Path) -> list[str]:
+    """The fake server's import path, as `python -c` has it here (pytest's own differs)."""
+    found = subprocess.run(
+        [sys.executable, "-c", "import json, sys; print(json.dumps(sys.path[1:]))"],
+        cwd=path.parent,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return list(json.loads(found.stdout))
