@@ -23,13 +23,14 @@ from gitml.warm import server
 def stage(argv):
     action = argv[argv.index("--params") + 1] if "--params" in argv else "ok"
     kind, _, value = action.partition(":")
-    print(
-        f"pid={os.getpid()} cwd={os.getcwd()} argv={' '.join(argv)} "
-        f"env={os.environ.get('WARM_TEST', '-')} socket={os.environ.get('GITML_WARM_SOCKET', '-')}",
-        flush=True,
-    )
-    print("to stderr", file=sys.stderr, flush=True)
-    try:
+    try:  # a Ctrl-C sent once the pid is read may come during the prints
+        print(
+            f"pid={os.getpid()} cwd={os.getcwd()} argv={' '.join(argv)} "
+            f"env={os.environ.get('WARM_TEST', '-')} "
+            f"socket={os.environ.get('GITML_WARM_SOCKET', '-')}",
+            flush=True,
+        )
+        print("to stderr", file=sys.stderr, flush=True)
         if kind == "exit":
             return int(value)
         if kind == "sleep":

@@ -44,12 +44,24 @@ def run_on_server(argv: list[str]) -> int | None:
             "env": dict(os.environ),
             "stdio": stdio,
         }
+        received: list[int] = []
+        previous = {signum: signal.getsignal(signum) for signum in FORWARDED}
+
+        def forward(signum: int, frame: Any) -> None:
+            received.append(signum)
+            with contextlib.suppress(OSError):  # the handler is gone: its stage stops anyway
+                wire.send(conn, {"signal": signum})
+
         try:
             wire.send(conn, request, stdio)
+            # from here on the stage may be running: a Ctrl-C goes to it, even before the reply
+            for signum in FORWARDED:
+                signal.signal(signum, forward)
             reply = wire.receive(conn)
         except (OSError, ValueError):
-            return None  # the stage did not start: run it here
+            reply = None  # the stage did not start: run it here
         if reply is None or "started" not in reply[0]:
+            _restore_signals(previous, received)
             if reply is not None:
                 print(
                     f"gitml: the warm server ran no stage ({reply[0].get('refused')}); "
@@ -57,7 +69,9 @@ def run_on_server(argv: list[str]) -> int | None:
                     file=sys.stderr,
                 )
             return None
-        return _wait_for_exit(conn)
+        code = _wait_for_exit(conn)
+        _restore_signals(previous, [])
+        return code
 
 
 def _connect(path: Path) -> socket.socket | None:
@@ -89,15 +103,20 @@ def _is_open(fd: int) -> bool:
     return True
 
 
-def _wait_for_exit(conn: socket.socket) -> int:
-    def forward(signum: int, frame: Any) -> None:
-        wire.send(conn, {"signal": signum})
+def _restore_signals(previous: dict[int, Any], received: list[int]) -> None:
+    """The command's own signal handlers back; the signals received meanwhile, delivered."""
+    for signum, handler in previous.items():
+        signal.signal(signum, handler)
+    for signum in received:
+        os.kill(os.getpid(), signum)
 
-    for signum in FORWARDED:
-        signal.signal(signum, forward)
-    received = wire.receive(conn)
-    for signum in FORWARDED:
-        signal.signal(signum, signal.SIG_DFL)
+
+def _wait_for_exit(conn: socket.socket) -> int:
+    """The stage's exit status (the caller forwards the command's signals to it meanwhile)."""
+    try:
+        received = wire.receive(conn)
+    except (OSError, ValueError):
+        received = None
     if received is None or not isinstance(received[0].get("exit"), int):
         print(
             "gitml: the warm server stopped before the stage ended; run it again "
