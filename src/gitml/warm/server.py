@@ -65,6 +65,26 @@ PRELOAD = (
     "gitml.pipeline.train",
     "gitml.pipeline.evaluate",
 )
+# Read once, when the interpreter or a preloaded library starts (thread pools, hash seed,
+# locale, sklearn's config, malloc): a stage command whose value differs runs its stage itself.
+STARTUP_ENV = (
+    "OMP_",
+    "KMP_",
+    "GOMP_",
+    "OPENBLAS_",
+    "MKL_",
+    "BLIS_",
+    "GOTO_",
+    "VECLIB_",
+    "NUMEXPR_",
+    "ARROW_",
+    "SKLEARN_",
+    "PYTHON",
+    "LC_",
+    "LANG",
+    "LD_",
+    "MALLOC_",
+)
 STOP_GRACE_S = 10.0  # a stage whose command went away gets SIGTERM, then SIGKILL after this
 UNEXPECTED_EXIT = 70  # as gitml.cli's: the stage crashed outside the CLI's error handling
 STDIO_NAMES = ("stdin", "stdout", "stderr")
@@ -89,15 +109,20 @@ def identity() -> dict[str, Any]:
         "executable": sys.executable,
         "package": os.path.dirname(os.path.abspath(gitml.__file__)),
         "path": sys.path[1:],  # [0] is the working directory (`-m`) or '' (`-c`)
+        "startup_env": {
+            name: value
+            for name, value in sorted(os.environ.items())
+            if name.startswith(STARTUP_ENV) and name != "PYTHONPATH"  # that one is "path"
+        },
     }
 
 
 def serve(path: Path, parent: int) -> None:
     """Accept stage commands on `path` until SIGTERM or until `parent` (gitml repro) exits."""
     gc.set_threshold(50_000, 10, 10)  # as gitml.__main__'s, for the same reason
+    own = identity()  # before the preload: scikit-learn sets KMP_* variables as it loads
     preload()
     gc.freeze()  # the preloaded objects: no stage's collections walk them again
-    own = identity()
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     binding = path.with_name(path.name + ".binding")
     listener.bind(str(binding))

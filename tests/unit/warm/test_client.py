@@ -108,6 +108,18 @@ def test_a_command_for_another_gitml_runs_its_stage_itself(server: Path, tmp_pat
     assert "params.yaml not found" in err
 
 
+def test_a_command_with_another_thread_count_runs_its_stage_itself(
+    server: Path, tmp_path: Path
+) -> None:
+    # OpenMP and OpenBLAS read it once, as the server preloads scikit-learn: a forked stage
+    # would silently run with the server's thread count (a `cmd: OMP_NUM_THREADS=1 python ...`)
+    threads = "7" if os.environ.get("OMP_NUM_THREADS") != "7" else "3"
+    command = stage_command(server, "validate", cwd=tmp_path, env={"OMP_NUM_THREADS": threads})
+    _, err = command.communicate(timeout=60)
+    assert "the warm server ran no stage (another startup_env than the server's)" in err
+    assert command.returncode == 2  # the real validate: no params.yaml here
+
+
 def test_without_a_server_the_command_runs_its_stage_itself(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
