@@ -6,6 +6,8 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -73,10 +75,17 @@ sys.exit(repro.reproduce([]))
 """
 
 
+@pytest.fixture
+def scratch() -> Iterator[Path]:
+    """A TMPDIR short enough for the server's socket (pytest's tmp_path is not: /tmp is used)."""
+    with tempfile.TemporaryDirectory(prefix="warm-", dir="/tmp") as folder:
+        yield Path(folder)
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
-def test_sigterm_to_gitml_repro_stops_dvc_and_cleans_up(tmp_path: Path, signum: int) -> None:
+def test_sigterm_to_gitml_repro_stops_dvc_and_cleans_up(scratch: Path, signum: int) -> None:
     # it used to die at once: dvc went on reproducing on its own, the folder was left behind
-    env = os.environ | {"TMPDIR": str(tmp_path)}
+    env = os.environ | {"TMPDIR": str(scratch)}
     env.pop("GITML_WARM", None)
     command = subprocess.Popen(
         [sys.executable, "-c", REPRO_WITH_A_SLEEPING_DVC, FAKE_SERVER],
@@ -86,7 +95,8 @@ def test_sigterm_to_gitml_repro_stops_dvc_and_cleans_up(tmp_path: Path, signum: 
     )
     assert command.stdout is not None
     dvc = int(command.stdout.readline())
+    assert [folder.name[:11] for folder in scratch.iterdir()] == ["gitml-warm-"]
     command.send_signal(signum)
     assert command.wait(15) == 128 + signum
     wait_until(lambda: not alive(dvc), f"dvc {dvc} outlived gitml repro", 5)
-    assert list(tmp_path.iterdir()) == []
+    assert list(scratch.iterdir()) == []
