@@ -106,7 +106,9 @@ def preload() -> None:
 def identity() -> dict[str, Any]:
     """What makes a stage command's gitml this server's: a request must match it exactly."""
     return {
-        "executable": sys.executable,
+        # what runs, and in which environment: `python3` and `python` in one venv are the same
+        "executable": os.path.realpath(sys.executable),
+        "prefix": sys.prefix,
         "package": os.path.dirname(os.path.abspath(gitml.__file__)),
         "path": sys.path[1:],  # [0] is the working directory (`-m`) or '' (`-c`)
         "startup_env": {

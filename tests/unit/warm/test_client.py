@@ -108,6 +108,31 @@ def test_a_command_for_another_gitml_runs_its_stage_itself(server: Path, tmp_pat
     assert "params.yaml not found" in err
 
 
+def test_a_command_run_by_another_name_of_the_same_python_runs_on_the_server(
+    server: Path, tmp_path: Path
+) -> None:
+    # `python3 -m gitml repro` started the server as python3, DVC's stages run `python`: every
+    # stage was refused ("another executable") and paid its imports
+    executable = Path(sys.executable)
+    names = ("python", "python3", f"python3.{sys.version_info.minor}")
+    aliases = [executable.with_name(name) for name in names if name != executable.name]
+    alias = next((a for a in aliases if a.is_file()), None)
+    if alias is None:
+        pytest.skip(f"no other name for {executable} beside it")
+    command = subprocess.Popen(
+        [str(alias), "-m", "gitml", "train", "--params", "exit:3"],
+        cwd=tmp_path,
+        env=os.environ | {"GITML_WARM_SOCKET": str(server)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    out, err = command.communicate(timeout=30)
+    assert "ran no stage" not in err
+    assert command.returncode == 3
+    assert _pid(out) != command.pid
+
+
 def test_a_command_with_another_thread_count_runs_its_stage_itself(
     server: Path, tmp_path: Path
 ) -> None:
