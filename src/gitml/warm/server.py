@@ -111,6 +111,8 @@ def identity() -> dict[str, Any]:
         "prefix": sys.prefix,
         "package": os.path.dirname(os.path.abspath(gitml.__file__)),
         "path": sys.path[1:],  # [0] is the working directory (`-m`) or '' (`-c`)
+        # `python -W error -m gitml train`, -X dev, -O...: a fork keeps the server's
+        "flags": [list(sys.flags), sys.warnoptions, sys._xoptions],
         "startup_env": {
             name: value
             for name, value in sorted(os.environ.items())

@@ -133,6 +133,22 @@ def test_a_command_run_by_another_name_of_the_same_python_runs_on_the_server(
     assert _pid(out) != command.pid
 
 
+def test_a_command_with_interpreter_options_runs_its_stage_itself(
+    server: Path, tmp_path: Path
+) -> None:
+    # `python -W error -m gitml train` in a dvc.yaml: on the server no warning was an error
+    command = subprocess.Popen(
+        [sys.executable, "-W", "error", "-m", "gitml", "validate"],
+        cwd=tmp_path,
+        env=os.environ | {"GITML_WARM_SOCKET": str(server)},
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    _, err = command.communicate(timeout=60)
+    assert "the warm server ran no stage (another flags than the server's)" in err
+    assert command.returncode == 2  # the real validate: no params.yaml here
+
+
 def test_a_command_with_another_thread_count_runs_its_stage_itself(
     server: Path, tmp_path: Path
 ) -> None:
