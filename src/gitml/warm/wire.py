@@ -21,9 +21,9 @@ def send(sock: socket.socket, message: dict[str, Any], fds: Sequence[int] = ()) 
     header = HEADER.pack(len(data))
     if fds:
         socket.send_fds(sock, [header], list(fds))
-    else:
-        sock.sendall(header)
-    sock.sendall(data)
+        sock.sendall(data)
+    else:  # in one call: a signal handler's message (a second Ctrl-C) never lands inside it
+        sock.sendall(header + data)
 
 
 def receive(sock: socket.socket, max_fds: int = 0) -> tuple[dict[str, Any], list[int]] | None:
