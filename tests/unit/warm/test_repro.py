@@ -100,3 +100,12 @@ def test_sigterm_to_gitml_repro_stops_dvc_and_cleans_up(scratch: Path, signum: i
     assert command.wait(15) == 128 + signum
     wait_until(lambda: not alive(dvc), f"dvc {dvc} outlived gitml repro", 5)
     assert list(scratch.iterdir()) == []
+
+
+def test_every_argument_of_gitml_repro_goes_to_dvc_repro_help_too() -> None:
+    # `gitml repro --help` printed gitml's one-line usage, not dvc repro's options
+    from gitml import cli
+
+    args, rest = cli._parser().parse_known_args(["repro", "--help", "-s", "train"])
+    assert args.command == "repro"
+    assert rest == ["--help", "-s", "train"]
