@@ -103,12 +103,12 @@ def _is_open(fd: int) -> bool:
     return True
 
 
-def _restore_signals(previous: dict[int, Any], received: list[int]) -> None:
+def _restore_signals(previous: dict[signal.Signals, Any], received: list[int]) -> None:
     """The command's own signal handlers back; the signals received meanwhile, delivered."""
     for signum, handler in previous.items():
         signal.signal(signum, handler)
-    for signum in received:
-        os.kill(os.getpid(), signum)
+    for pending in received:
+        os.kill(os.getpid(), pending)
 
 
 def _wait_for_exit(conn: socket.socket) -> int:
