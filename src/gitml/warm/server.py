@@ -188,6 +188,7 @@ def _fork() -> int:
 
 def _handle(conn: socket.socket, own: dict[str, Any]) -> NoReturn:
     """The handler process: one stage command's request, its stage, its exit status."""
+    stage: _Stage | None = None
     try:
         received = wire.receive(conn, max_fds=3)
         if received is None:
@@ -200,21 +201,25 @@ def _handle(conn: socket.socket, own: dict[str, Any]) -> NoReturn:
         pid = _fork()
         if pid == 0:
             _run_stage(request, fds, conn)
+        stage = _Stage(pid)
         for fd in fds:
             os.close(fd)
         with contextlib.suppress(OSError):  # the command is gone (a Ctrl-C): its stage stops
             wire.send(conn, {"started": pid})  # below, as when it goes any time later
         if request["env"].get("LOG_LEVEL", "").upper() == "DEBUG":
-            print(
-                f"DEBUG warm server: gitml {' '.join(request['argv'])} runs as pid {pid}",
-                file=sys.stderr,
-                flush=True,
-            )
-        stage = _Stage(pid)
+            with contextlib.suppress(OSError, ValueError):  # `gitml repro 2>&1 | head` ended
+                print(
+                    f"DEBUG warm server: gitml {' '.join(request['argv'])} runs as pid {pid}",
+                    file=sys.stderr,
+                    flush=True,
+                )
         threading.Thread(target=_report_exit, args=(conn, stage), daemon=True).start()
         _forward_signals(conn, stage)
     except BaseException:
-        traceback.print_exc()
+        with contextlib.suppress(OSError, ValueError):
+            traceback.print_exc()
+        if stage is not None:  # nobody would report it or pass it a signal: it stops
+            stage.kill(signal.SIGTERM)
         os._exit(1)
 
 

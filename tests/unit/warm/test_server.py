@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from gitml.warm import server, wire
-from tests.support.warm import FAKE_SERVER, alive, fake_server, wait_until
+from tests.support.warm import FAKE_SERVER, alive, fake_server, stage_command, wait_until
 
 
 def test_a_request_from_another_gitml_is_refused_and_the_server_serves_on(tmp_path: Path) -> None:
@@ -108,3 +108,25 @@ def _servers_path(path: Path) -> list[str]:
         check=True,
     )
     return list(json.loads(found.stdout))
+
+
+def test_a_server_whose_stderr_is_a_broken_pipe_still_reports_its_stages(tmp_path: Path) -> None:
+    # `LOG_LEVEL=DEBUG gitml repro 2>&1 | head`: the handler's DEBUG line raised BrokenPipeError,
+    # the handler died, the command exited 1 and its stage ran on without it
+    path = tmp_path / "stages.sock"
+    process = subprocess.Popen(
+        [sys.executable, "-c", FAKE_SERVER, str(path), str(os.getpid())],
+        stderr=subprocess.PIPE,
+    )
+    assert process.stderr is not None
+    process.stderr.close()  # nobody reads the server's stderr any more
+    try:
+        wait_until(path.exists, "the server never listened")
+        command = stage_command(
+            path, "train", "--params", "exit:3", cwd=tmp_path, env={"LOG_LEVEL": "DEBUG"}
+        )
+        command.communicate(timeout=30)
+        assert command.returncode == 3
+    finally:
+        process.terminate()
+        process.wait(10)
