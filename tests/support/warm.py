@@ -27,7 +27,7 @@ def stage(argv):
         print(
             f"pid={os.getpid()} cwd={os.getcwd()} argv={' '.join(argv)} "
             f"env={os.environ.get('WARM_TEST', '-')} "
-            f"socket={os.environ.get('GITML_WARM_SOCKET', '-')}",
+            f"socket={os.environ.get('GITML_WARM_SOCKET', '-')} umask={os.umask(0o022):03o}",
             flush=True,
         )
         print("to stderr", file=sys.stderr, flush=True)

@@ -43,6 +43,7 @@ def run_on_server(argv: list[str]) -> int | None:
             "cwd": os.getcwd(),
             "env": dict(os.environ),
             "stdio": stdio,
+            "umask": _umask(),
         }
         received: list[int] = []
         previous = {signum: signal.getsignal(signum) for signum in FORWARDED}
@@ -93,6 +94,12 @@ def _connect(path: Path) -> socket.socket | None:
         conn.close()
         return None
     return conn
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _is_open(fd: int) -> bool:

@@ -279,6 +279,7 @@ def _run_stage(request: dict[str, Any], fds: list[int], conn: socket.socket) -> 
             os.close(closed)
             setattr(sys, STDIO_NAMES[closed], None)  # as Python starts with that fd closed
         os.chdir(request["cwd"])
+        os.umask(request["umask"])  # the permissions of its outputs: the command's
         os.environ.clear()
         os.environ.update(request["env"])
         os.environ.pop(SOCKET_ENV, None)

@@ -61,6 +61,21 @@ def test_a_command_with_a_closed_stdout_or_stderr_runs_its_stage_with_it_closed(
     assert "warm server" not in out + err
 
 
+def test_the_stage_gets_the_commands_umask(server: Path, tmp_path: Path) -> None:
+    # a `cmd: umask 077 && python -m gitml train` wrote its model with the server's umask
+    command = subprocess.Popen(
+        ["sh", "-c", 'umask 067 && exec "$@"', "sh", sys.executable, "-m", "gitml", "train"],
+        cwd=tmp_path,
+        env=os.environ | {"GITML_WARM_SOCKET": str(server)},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    out, _ = command.communicate(timeout=30)
+    assert command.returncode == 0
+    assert _pid(out) != command.pid
+    assert out.split()[-1] == "umask=067"
+
+
 def test_a_stage_killed_by_a_signal_ends_its_command_by_that_signal(
     server: Path, tmp_path: Path
 ) -> None:
