@@ -71,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
 
     repro = commands.add_parser(
         "repro",
+        add_help=False,  # `gitml repro --help` is dvc repro's: every argument goes to it
         help="dvc repro, each stage forked from one warm process (arguments go to dvc repro)",
         description="`dvc repro [ARGS]` with the stages' imports paid once: each stage is still "
         "its own process, forked from a server that has imported pandas, scikit-learn and "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -28,13 +29,13 @@ print(json.dumps({{"failed": failed, "late": late}}))
 
 
 def test_gitml_repro_writes_what_dvc_repro_wrote_and_leaves_no_server(
-    main_project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    main_project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # given a committed run of `dvc repro` (every stage in a fresh interpreter)
     project = main_project
     lock = (project.root / "dvc.lock").read_text()
-    scratch = tmp_path / "scratch"  # the server's socket folder goes here
-    scratch.mkdir()
+    # the server's socket folder goes here (pytest's tmp_path is too long for a socket: /tmp)
+    scratch = Path(tempfile.mkdtemp(prefix="warm-", dir="/tmp"))
     monkeypatch.setenv("TMPDIR", str(scratch))
     monkeypatch.setenv("LOG_LEVEL", "DEBUG")
 
@@ -51,6 +52,7 @@ def test_gitml_repro_writes_what_dvc_repro_wrote_and_leaves_no_server(
     # and the server is gone, its folder too
     assert _server_pids(scratch) == []
     assert list(scratch.iterdir()) == []
+    scratch.rmdir()
 
 
 def test_a_failing_stage_fails_gitml_repro_with_its_message_and_status(project: Project) -> None:

@@ -9,8 +9,10 @@ of the preload's steps had run (WARM_TEST_PRELOAD_STEPS of one second each; defa
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,11 +26,12 @@ from gitml.warm import server
 def stage(argv):
     action = argv[argv.index("--params") + 1] if "--params" in argv else "ok"
     kind, _, value = action.partition(":")
-    try:
+    try:  # a Ctrl-C sent once the pid is read may come during the prints
         print(
             f"pid={os.getpid()} loaded={len(loaded)} cwd={os.getcwd()} argv={' '.join(argv)} "
             f"env={os.environ.get('WARM_TEST', '-')} "
-            f"socket={os.environ.get('GITML_WARM_SOCKET', '-')}",
+            f"socket={os.environ.get('GITML_WARM_SOCKET', '-')} umask={os.umask(0o022):03o} "
+            f"set_by_import={os.environ.get('SET_BY_IMPORT', '-')!r}",
             flush=True,
         )
         print("to stderr", file=sys.stderr, flush=True)
@@ -47,31 +50,48 @@ def stage(argv):
 gitml.cli.main = stage
 loaded = []
 server.PRELOAD = ("slow",) * int(os.environ.get("WARM_TEST_PRELOAD_STEPS", "0"))
-server.import_module = lambda name: (time.sleep(1), loaded.append(name))
+
+def slow_import(name):  # a preload step: one second, and an environment variable set, as
+    time.sleep(1)  # scikit-learn sets KMP_* when it loads
+    os.environ.setdefault("SET_BY_IMPORT", "by the preload")
+    loaded.append(name)
+
+server.import_module = slow_import
 server.main()
 """
 WAIT_S = 30.0
 
 
 @contextmanager
-def fake_server(folder: Path, preload_steps: int = 0) -> Iterator[Path]:
-    """The fake server listening on `folder`/stages.sock; stopped after."""
-    path = folder / "stages.sock"
-    process = subprocess.Popen(
-        [sys.executable, "-c", FAKE_SERVER, str(path), str(os.getpid())],
-        cwd=folder,
-        env=os.environ | {"WARM_TEST_PRELOAD_STEPS": str(preload_steps)},
-    )
+def short_folder() -> Iterator[Path]:
+    """A folder for a socket: pytest's tmp_path under xdist can pass sun_path's 108 bytes."""
+    folder = Path(tempfile.mkdtemp(prefix="gitml-warm-", dir="/tmp"))
     try:
-        wait_until(path.exists, f"the fake warm server never listened on {path}")
-        yield path
+        yield folder
     finally:
-        process.terminate()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def fake_server(folder: Path, preload_steps: int = 0) -> Iterator[Path]:
+    """The fake server, run in `folder`, listening on a socket of its own; stopped after."""
+    with short_folder() as private:
+        path = private / "stages.sock"
+        process = subprocess.Popen(
+            [sys.executable, "-c", FAKE_SERVER, str(path), str(os.getpid())],
+            cwd=folder,
+            env=os.environ | {"WARM_TEST_PRELOAD_STEPS": str(preload_steps)},
+        )
         try:
-            process.wait(5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            wait_until(path.exists, f"the fake warm server never listened on {path}")
+            yield path
+        finally:
+            process.terminate()
+            try:
+                process.wait(5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def stage_command(

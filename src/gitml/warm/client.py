@@ -8,6 +8,7 @@ gitml) the command runs the stage itself, as without `gitml repro`.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import signal
 import socket
@@ -30,45 +31,98 @@ def run_on_server(argv: list[str]) -> int | None:
     address = os.environ.get(SOCKET_ENV)
     if not address:
         return None
+    stdio = [fd for fd in (0, 1, 2) if _is_open(fd)]  # before the socket can take a closed one
     conn = _connect(Path(address))
     if conn is None:
         return None
     with conn:
-        stdio = [fd for fd in (0, 1, 2) if _is_open(fd)]
         request = wire.identity() | {
             "argv": argv,
             "argv0": sys.argv[0],
             "cwd": os.getcwd(),
             "env": dict(os.environ),
             "stdio": stdio,
+            "umask": _umask(),
         }
-        forwarder = _Forwarder(conn)
+        received: list[int] = []
+        previous = {signum: signal.getsignal(signum) for signum in FORWARDED}
+
+        def forward(signum: int, frame: Any) -> None:
+            received.append(signum)
+            with contextlib.suppress(OSError):  # the handler is gone: its stage stops anyway
+                wire.send(conn, {"signal": signum})
+
         try:
-            return _ask(conn, request, stdio, forwarder)
-        finally:
-            forwarder.restore()
+            wire.send(conn, request, stdio)
+            # from here on the stage may be running: a Ctrl-C goes to it, even before the reply
+            for signum in FORWARDED:
+                signal.signal(signum, forward)
+            reply = wire.receive(conn)
+        except (OSError, ValueError):
+            reply = None  # the stage did not start: run it here
+        if reply is None or "started" not in reply[0]:
+            _restore_signals(previous, received)
+            if reply is not None:
+                print(
+                    f"gitml: the warm server ran no stage ({reply[0].get('refused')}); "
+                    "running it in this process",
+                    file=sys.stderr,
+                )
+            return None
+        code = _wait_for_exit(conn)
+        _restore_signals(previous, [])
+        return code
 
 
-def _ask(
-    conn: socket.socket, request: dict[str, Any], stdio: list[int], forwarder: _Forwarder
-) -> int | None:
+def _connect(path: Path) -> socket.socket | None:
+    stopped = path.with_name("stopped")  # gitml repro's mark: the server is gone
+    deadline = time.monotonic() + WAIT_S
+    while not path.exists():
+        # no folder: its server found gitml repro killed and removed it; none will listen
+        if stopped.exists() or not path.parent.is_dir() or time.monotonic() > deadline:
+            return None
+        time.sleep(0.005)
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    if conn.fileno() <= 2:  # a closed stdio's number: it would be sent as the stage's stdio
+        low = conn.detach()
+        conn = socket.socket(fileno=fcntl.fcntl(low, fcntl.F_DUPFD_CLOEXEC, 3))
+        os.close(low)
     try:
-        wire.send(conn, request, stdio)
-        reply = wire.receive(conn)
+        conn.connect(str(path))
+    except OSError:
+        conn.close()
+        return None
+    return conn
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _is_open(fd: int) -> bool:
+    try:
+        os.fstat(fd)
+    except OSError:
+        return False
+    return True
+
+
+def _restore_signals(previous: dict[signal.Signals, Any], received: list[int]) -> None:
+    """The command's own signal handlers back; the signals received meanwhile, delivered."""
+    for signum, handler in previous.items():
+        signal.signal(signum, handler)
+    for pending in received:
+        os.kill(os.getpid(), pending)
+
+
+def _wait_for_exit(conn: socket.socket) -> int:
+    """The stage's exit status (the caller forwards the command's signals to it meanwhile)."""
+    try:
+        received = wire.receive(conn)
     except (OSError, ValueError):
-        reply = None
-    if reply is None or "started" not in reply[0]:
-        if forwarder.pending:  # stopped before its stage began: it ends as signalled
-            return -forwarder.pending[0]
-        if reply is not None:
-            print(
-                f"gitml: the warm server ran no stage ({reply[0].get('refused')}); "
-                "running it in this process",
-                file=sys.stderr,
-            )
-        return None  # the stage did not start: run it here
-    forwarder.start()
-    received = wire.receive(conn)
+        received = None
     if received is None or not isinstance(received[0].get("exit"), int):
         print(
             "gitml: the warm server stopped before the stage ended; run it again "
@@ -78,65 +132,6 @@ def _ask(
         return 1
     code: int = received[0]["exit"]
     return code
-
-
-class _Forwarder:
-    """The command's signals, passed on to its stage; held back until the stage has started."""
-
-    def __init__(self, conn: socket.socket) -> None:
-        self.conn = conn
-        self.started = False
-        self.pending: list[int] = []
-        self.previous = {signum: signal.signal(signum, self._on_signal) for signum in FORWARDED}
-
-    def _on_signal(self, signum: int, frame: Any) -> None:
-        if self.started:
-            self._send([signum])
-        else:
-            self.pending.append(signum)
-
-    def start(self) -> None:
-        self.started = True
-        self._send(self.pending)
-
-    def _send(self, signals: list[int]) -> None:
-        # one message at a time: a signal during a send waits, not cuts into it
-        mask = signal.pthread_sigmask(signal.SIG_BLOCK, FORWARDED)
-        try:
-            for signum in signals:
-                wire.send(self.conn, {"signal": signum})
-        except OSError:
-            pass  # the stage has just ended; its status is on its way
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-
-    def restore(self) -> None:
-        for signum, handler in self.previous.items():
-            signal.signal(signum, handler)
-
-
-def _connect(path: Path) -> socket.socket | None:
-    stopped = path.with_name("stopped")  # gitml repro's mark: the server is gone
-    deadline = time.monotonic() + WAIT_S
-    while not path.exists():
-        if stopped.exists() or time.monotonic() > deadline:
-            return None
-        time.sleep(0.005)
-    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        conn.connect(str(path))
-    except OSError:
-        conn.close()
-        return None
-    return conn
-
-
-def _is_open(fd: int) -> bool:
-    try:
-        os.fstat(fd)
-    except OSError:
-        return False
-    return True
 
 
 def exit_as(code: int) -> int:

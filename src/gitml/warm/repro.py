@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -20,6 +21,7 @@ logger = logging.getLogger(__name__)
 STOP_WAIT_S = 5.0
 SOCKET_PATH_MAX = 100  # sun_path holds 108 bytes with its NUL; a margin for the suffix
 SERVER = "from gitml.warm.server import main; main()"
+FORWARDED = (signal.SIGTERM, signal.SIGHUP)  # would end gitml repro, and leave dvc running
 
 
 def warm_possible() -> bool:
@@ -28,9 +30,24 @@ def warm_possible() -> bool:
 
 
 def reproduce(dvc_args: list[str]) -> int:
-    """Run `dvc repro DVC_ARGS` (warm where possible) and return its exit status."""
+    """Run `dvc repro DVC_ARGS` (warm where possible) and return its exit status.
+
+    A SIGTERM or SIGHUP to `gitml repro` goes on to dvc, as if it had been sent to a plain
+    `dvc repro`, and the server and its folder are cleaned up after; a dvc ended by signal N
+    is reported as a shell does, 128 + N.
+    """
     with warm_stages(Path.cwd(), dict(os.environ)) as env:
-        return _wait(subprocess.Popen([sys.executable, "-m", "dvc", "repro", *dvc_args], env=env))
+        process = subprocess.Popen([sys.executable, "-m", "dvc", "repro", *dvc_args], env=env)
+        previous = {
+            signum: signal.signal(signum, lambda signum, _: process.send_signal(signum))
+            for signum in FORWARDED
+        }
+        try:
+            code = _wait(process)
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+    return code if code >= 0 else 128 - code
 
 
 @contextmanager

@@ -71,6 +71,7 @@ PRELOAD = (
 )
 STOP_GRACE_S = 10.0  # a stage whose command went away gets SIGTERM, then SIGKILL after this
 UNEXPECTED_EXIT = 70  # as gitml.cli's: the stage crashed outside the CLI's error handling
+STDIO_NAMES = ("stdin", "stdout", "stderr")
 
 
 def main() -> None:
@@ -98,7 +99,8 @@ def preload() -> None:
 def serve(path: Path, parent: int) -> None:
     """Accept stage commands on `path` until SIGTERM or until `parent` (gitml repro) exits."""
     gc.set_threshold(50_000, 10, 10)  # as gitml.__main__'s, for the same reason
-    own = wire.identity()
+    own = wire.identity()  # before the preload: scikit-learn sets KMP_* as it loads
+    before = dict(os.environ)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     binding = path.with_name(path.name + ".binding")
     listener.bind(str(binding))
@@ -109,17 +111,23 @@ def serve(path: Path, parent: int) -> None:
         # DVC starts the first stage while this still imports: it need not wait for the rest
         for _ in preload_steps():
             gc.freeze()  # the preloaded objects: no stage's collections walk them again
-            _serve_one(listener, own, 0)
+            _serve_one(listener, own, before, 0)
         while os.getppid() == parent:
-            _serve_one(listener, own, 0.5)
+            _serve_one(listener, own, before, 0.5)
     except SystemExit:
         pass
     finally:
         listener.close()
         path.unlink(missing_ok=True)
+        if os.getppid() != parent:  # gitml repro was killed outright: nobody else cleans up
+            path.with_name("stopped").unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # only the private folder, and only if empty
+                path.parent.rmdir()  # stage commands still to come see it gone: no server
 
 
-def _serve_one(listener: socket.socket, own: dict[str, Any], timeout: float) -> None:
+def _serve_one(
+    listener: socket.socket, own: dict[str, Any], before: dict[str, str], timeout: float
+) -> None:
     """Fork a handler for a waiting stage command, if one arrives within `timeout` seconds."""
     ready, _, _ = select.select([listener], [], [], timeout)
     _reap()
@@ -127,7 +135,7 @@ def _serve_one(listener: socket.socket, own: dict[str, Any], timeout: float) -> 
         conn, _ = listener.accept()
         if _fork() == 0:
             listener.close()
-            _handle(conn, own)
+            _handle(conn, own, before)
         conn.close()
 
 
@@ -163,8 +171,9 @@ def _fork() -> int:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
 
 
-def _handle(conn: socket.socket, own: dict[str, Any]) -> NoReturn:
+def _handle(conn: socket.socket, own: dict[str, Any], before: dict[str, str]) -> NoReturn:
     """The handler process: one stage command's request, its stage, its exit status."""
+    stage: _Stage | None = None
     try:
         received = wire.receive(conn, max_fds=3)
         if received is None:
@@ -176,21 +185,26 @@ def _handle(conn: socket.socket, own: dict[str, Any]) -> NoReturn:
             os._exit(0)
         pid = _fork()
         if pid == 0:
-            _run_stage(request, fds, conn)
+            _run_stage(request, fds, conn, before)
+        stage = _Stage(pid)
         for fd in fds:
             os.close(fd)
-        wire.send(conn, {"started": pid})
+        with contextlib.suppress(OSError):  # the command is gone (a Ctrl-C): its stage stops
+            wire.send(conn, {"started": pid})  # below, as when it goes any time later
         if request["env"].get("LOG_LEVEL", "").upper() == "DEBUG":
-            print(
-                f"DEBUG warm server: gitml {' '.join(request['argv'])} runs as pid {pid}",
-                file=sys.stderr,
-                flush=True,
-            )
-        stage = _Stage(pid)
+            with contextlib.suppress(OSError, ValueError):  # `gitml repro 2>&1 | head` ended
+                print(
+                    f"DEBUG warm server: gitml {' '.join(request['argv'])} runs as pid {pid}",
+                    file=sys.stderr,
+                    flush=True,
+                )
         threading.Thread(target=_report_exit, args=(conn, stage), daemon=True).start()
         _forward_signals(conn, stage)
     except BaseException:
-        traceback.print_exc()
+        with contextlib.suppress(OSError, ValueError):
+            traceback.print_exc()
+        if stage is not None:  # nobody would report it or pass it a signal: it stops
+            stage.kill(signal.SIGTERM)
         os._exit(1)
 
 
@@ -224,10 +238,11 @@ def _report_exit(conn: socket.socket, stage: _Stage) -> NoReturn:
 
 def _forward_signals(conn: socket.socket, stage: _Stage) -> NoReturn:
     """Pass on the command's signals; if the command goes away, stop its stage."""
-    while (received := wire.receive(conn)) is not None:
-        signum = received[0].get("signal")
-        if isinstance(signum, int):
-            stage.kill(signum)
+    with contextlib.suppress(OSError, ValueError):  # a reset or garbled connection: gone too
+        while (received := wire.receive(conn)) is not None:
+            signum = received[0].get("signal")
+            if isinstance(signum, int):
+                stage.kill(signum)
     stage.kill(signal.SIGTERM)
     time.sleep(STOP_GRACE_S)
     stage.kill(signal.SIGKILL)
@@ -235,8 +250,14 @@ def _forward_signals(conn: socket.socket, stage: _Stage) -> NoReturn:
     os._exit(1)
 
 
-def _run_stage(request: dict[str, Any], fds: list[int], conn: socket.socket) -> NoReturn:
-    """The stage process: become the command (stdio, cwd, environment, argv), then run it."""
+def _run_stage(
+    request: dict[str, Any], fds: list[int], conn: socket.socket, before: dict[str, str]
+) -> NoReturn:
+    """The stage process: become the command (stdio, cwd, environment, argv), then run it.
+
+    `before` is the server's environment before its preload: what the libraries set as they
+    loaded (scikit-learn's KMP_*, pyarrow's) is set for the stage too, as its own imports would.
+    """
     code = UNEXPECTED_EXIT
     try:
         conn.close()
@@ -247,9 +268,14 @@ def _run_stage(request: dict[str, Any], fds: list[int], conn: socket.socket) -> 
             os.close(fd)
         for closed in {0, 1, 2} - set(stdio):
             os.close(closed)
+            setattr(sys, STDIO_NAMES[closed], None)  # as Python starts with that fd closed
         os.chdir(request["cwd"])
+        os.umask(request["umask"])  # the permissions of its outputs: the command's
+        set_by_imports = {k: v for k, v in os.environ.items() if before.get(k) != v}
         os.environ.clear()
         os.environ.update(request["env"])
+        for name, value in set_by_imports.items():
+            os.environ.setdefault(name, value)
         os.environ.pop(SOCKET_ENV, None)
         time.tzset()
         sys.argv = [request["argv0"], *request["argv"]]
@@ -267,7 +293,7 @@ def _run_stage(request: dict[str, Any], fds: list[int], conn: socket.socket) -> 
     finally:
         atexit._run_exitfuncs()  # what a normal interpreter exit runs; os._exit does not
         for stream in (sys.stdout, sys.stderr):
-            with contextlib.suppress(OSError, ValueError):  # a closed or broken stdio
+            with contextlib.suppress(AttributeError, OSError, ValueError):  # closed or broken
                 stream.flush()
         if code < 0:
             signal.signal(-code, signal.SIG_DFL)

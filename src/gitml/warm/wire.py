@@ -16,6 +16,26 @@ from typing import Any
 import gitml
 
 HEADER = struct.Struct("!I")
+# Read once, when the interpreter or a preloaded library starts (thread pools, hash seed,
+# locale, sklearn's config, malloc): a stage command whose value differs runs its stage itself.
+STARTUP_ENV = (
+    "OMP_",
+    "KMP_",
+    "GOMP_",
+    "OPENBLAS_",
+    "MKL_",
+    "BLIS_",
+    "GOTO_",
+    "VECLIB_",
+    "NUMEXPR_",
+    "ARROW_",
+    "SKLEARN_",
+    "PYTHON",
+    "LC_",
+    "LANG",
+    "LD_",
+    "MALLOC_",
+)
 MAX_BYTES = 16 * 1024 * 1024  # a request is argv, cwd and the environment: far below this
 
 
@@ -25,9 +45,9 @@ def send(sock: socket.socket, message: dict[str, Any], fds: Sequence[int] = ()) 
     header = HEADER.pack(len(data))
     if fds:
         socket.send_fds(sock, [header], list(fds))
-    else:
-        sock.sendall(header)
-    sock.sendall(data)
+        sock.sendall(data)
+    else:  # in one call: a signal handler's message (a second Ctrl-C) never lands inside it
+        sock.sendall(header + data)
 
 
 def receive(sock: socket.socket, max_fds: int = 0) -> tuple[dict[str, Any], list[int]] | None:
@@ -60,9 +80,18 @@ def _exactly(sock: socket.socket, size: int) -> bytes:
 
 
 def identity() -> dict[str, Any]:
-    """What makes a stage command's gitml this server's: a request must match it exactly."""
+    """What makes a stage command's gitml the server's: a request must match it exactly."""
     return {
-        "executable": sys.executable,
+        # what runs, and in which environment: `python3` and `python` in one venv are the same
+        "executable": os.path.realpath(sys.executable),
+        "prefix": sys.prefix,
         "package": os.path.dirname(os.path.abspath(gitml.__file__)),
         "path": sys.path[1:],  # [0] is the working directory (`-m`) or '' (`-c`)
+        # `python -W error -m gitml train`, -X dev, -O...: a fork keeps the server's
+        "flags": [list(sys.flags), sys.warnoptions, sys._xoptions],
+        "startup_env": {
+            name: value
+            for name, value in sorted(os.environ.items())
+            if name.startswith(STARTUP_ENV) and name != "PYTHONPATH"  # that one is "path"
+        },
     }

@@ -52,3 +52,19 @@ def test_an_oversized_or_non_object_message_is_refused(pair: tuple[socket.socket
     left.sendall(struct.pack("!I", 2) + b"[]")
     with pytest.raises(ValueError, match="a JSON object, not list"):
         wire.receive(right)
+
+
+def test_a_message_without_descriptors_is_written_in_one_call() -> None:
+    # the command's signal handler sends too: between two writes of one message, a second
+    # Ctrl-C's message would land inside the first, and the handler would read garbage
+    class Recording:
+        def __init__(self) -> None:
+            self.calls: list[bytes] = []
+
+        def sendall(self, data: bytes) -> None:
+            self.calls.append(data)
+
+    sock = Recording()
+    wire.send(sock, {"signal": 2})  # type: ignore[arg-type]
+    assert len(sock.calls) == 1
+    assert sock.calls[0][wire.HEADER.size :] == b'{"signal": 2}'
