@@ -95,12 +95,16 @@ def fake_server(folder: Path, preload_steps: int = 0) -> Iterator[Path]:
 
 
 def stage_command(
-    socket: Path, *argv: str, cwd: Path, env: dict[str, str] | None = None
+    socket: Path,
+    *argv: str,
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    prefix: list[str] | None = None,
 ) -> subprocess.Popen[str]:
-    """`python -m gitml ARGV` as DVC would start it under `gitml repro`."""
+    """`python -m gitml ARGV` (or `PREFIX ARGV`) as DVC would start it under `gitml repro`."""
     env = os.environ | {"WARM_TEST": "from the command"} | (env or {})
     return subprocess.Popen(
-        [sys.executable, "-m", "gitml", *argv],
+        [*(prefix or [sys.executable, "-m", "gitml"]), *argv],
         cwd=cwd,
         env=env | {"GITML_WARM_SOCKET": str(socket)},
         stdout=subprocess.PIPE,

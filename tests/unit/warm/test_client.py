@@ -46,15 +46,9 @@ def test_a_command_with_a_closed_stdout_or_stderr_runs_its_stage_with_it_closed(
 ) -> None:
     # the command's socket once took the closed number and was sent as the stage's stdio:
     # the stage's output went into the server's messages
-    gitml = [sys.executable, "-m", "gitml", "train", "--params", "sleep:0.5"]  # not exit: it
-    command = subprocess.Popen(  # could be reported before the handler read the stage's output
-        ["sh", "-c", f'exec "$@" {closed}>&-', "sh", *gitml],
-        cwd=tmp_path,
-        env=os.environ | {"GITML_WARM_SOCKET": str(server)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    shell = ["sh", "-c", f'exec "$@" {closed}>&-', "sh", sys.executable, "-m", "gitml"]
+    # sleep, not exit: an exit could be reported before the handler read the stage's output
+    command = stage_command(server, "train", "--params", "sleep:0.5", cwd=tmp_path, prefix=shell)
     out, err = command.communicate(timeout=30)
     assert command.returncode == 0, out + err
     assert printed in out + err  # a print to a closed stderr goes to stdout, as in Python
@@ -134,13 +128,8 @@ def test_a_command_run_by_another_name_of_the_same_python_runs_on_the_server(
     alias = next((a for a in aliases if a.is_file()), None)
     if alias is None:
         pytest.skip(f"no other name for {executable} beside it")
-    command = subprocess.Popen(
-        [str(alias), "-m", "gitml", "train", "--params", "exit:3"],
-        cwd=tmp_path,
-        env=os.environ | {"GITML_WARM_SOCKET": str(server)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    command = stage_command(
+        server, "train", "--params", "exit:3", cwd=tmp_path, prefix=[str(alias), "-m", "gitml"]
     )
     out, err = command.communicate(timeout=30)
     assert "ran no stage" not in err
