@@ -19,7 +19,7 @@ from typing import Any
 
 from gitml.warm import SOCKET_ENV, wire
 
-WAIT_S = 120.0  # for the server's imports: seconds on a loaded machine, never this long
+WAIT_S = 120.0  # for the server to listen (it does before its imports): never this long
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
